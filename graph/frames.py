@@ -1,0 +1,173 @@
+"""Conversions between store rows and the DataFrames of the store interface.
+
+Both stores return the same frames with the same dtypes; these functions are
+where that is decided.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from graph.errors import InputError
+from graph.model import ACCOUNT_COLUMNS, INTERACTION_COLUMNS, Run, utcnow
+
+
+def to_ms(value: datetime | None) -> int | None:
+    """Milliseconds since the epoch (naive datetimes are UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return int(value.timestamp() * 1000)
+
+
+def from_ms(ms: int | None) -> datetime | None:
+    """An aware UTC datetime from epoch milliseconds."""
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+
+
+def new_snapshot_id() -> tuple[str, datetime]:
+    """A sortable, unique snapshot id and its creation time."""
+    created = utcnow()
+    return created.strftime("%Y%m%dT%H%M%S.%f")[:-3] + "Z-" + secrets.token_hex(3), created
+
+
+def snapshot_rows(snapshot_id: str, table: pd.DataFrame) -> list[tuple]:
+    """``(snapshot_id, account, rank, score, metrics_json)`` for each row of a ranking table."""
+    missing = {"account", "rank", "score"} - set(table.columns)
+    if missing:
+        raise ValueError(f"snapshot table lacks columns: {', '.join(sorted(missing))}")
+    metric_cols = [c for c in table.columns if c not in ("account", "rank", "score")]
+    metrics = table[metric_cols].astype(object).where(table[metric_cols].notna(), None)
+    encoded = [json.dumps(dict(zip(metric_cols, vals, strict=True)), default=_json_default)
+               for vals in metrics.itertuples(index=False, name=None)]
+    return list(
+        zip(
+            [snapshot_id] * len(table),
+            table["account"].astype(str).tolist(),
+            table["rank"].astype(int).tolist(),
+            table["score"].astype(float).tolist(),
+            encoded,
+            strict=True,
+        )
+    )
+
+
+def _json_default(value):
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, (tuple, set, np.ndarray)):
+        return list(value)
+    if isinstance(value, datetime | pd.Timestamp):
+        return value.isoformat()
+    return str(value)
+
+
+def snapshot_frame(rows: Sequence[tuple]) -> pd.DataFrame:
+    """Rebuild a ranking table from ``(account, rank, score, metrics_json)`` rows."""
+    base = pd.DataFrame(rows, columns=["account", "rank", "score", "metrics"])
+    metrics = pd.DataFrame([json.loads(m) for m in base["metrics"]], index=base.index)
+    out = pd.concat([base[["account", "rank", "score"]], metrics], axis=1)
+    if not out.empty:
+        out["rank"] = out["rank"].astype("int64")
+        out["score"] = out["score"].astype("float64")
+    return out
+
+
+def accounts_frame(rows: Sequence[tuple]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=list(ACCOUNT_COLUMNS))
+    return normalize_accounts_frame(df)
+
+
+def normalize_accounts_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Give an accounts frame its documented dtypes (shared by both stores)."""
+    for col in ("followers", "following", "posts"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
+    df["created_at"] = pd.to_datetime(
+        pd.to_numeric(df["created_at"], errors="coerce"), unit="ms", utc=True
+    )
+    df["verified"] = df["verified"].map(lambda v: None if v is None or pd.isna(v) else bool(v)).astype(object)
+    df["internal"] = df["internal"].fillna(0).astype(bool)
+    df["crm_status"] = df["crm_status"].fillna("none")
+    df["tags"] = df["tags"].map(lambda t: tuple(json.loads(t)) if isinstance(t, str) else tuple(t or ()))
+    return df
+
+
+def interactions_frame(rows: Sequence[tuple]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=list(INTERACTION_COLUMNS))
+    df["at"] = pd.to_datetime(df["at"].astype("int64"), unit="ms", utc=True)
+    df["topics"] = split_topics(df["topics"])
+    df["weight"] = df["weight"].astype("float64")
+    return df
+
+
+def split_topics(col: pd.Series) -> pd.Series:
+    """``;a;b;`` strings to tuples, vectorised over the distinct values (few of them)."""
+    codes, uniques = pd.factorize(col.fillna(""), sort=False)
+    # Filled one by one: np.array() would turn equal-length tuples into a 2-D array.
+    parsed = np.empty(len(uniques) + 1, dtype=object)
+    for i, u in enumerate(uniques):
+        parsed[i] = tuple(t for t in u.split(";") if t)
+    parsed[-1] = ()
+    return pd.Series(parsed[codes], index=col.index, dtype=object)
+
+
+def snapshots_frame(rows: Sequence[tuple]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=["id", "created_at", "accounts", "config"])
+    df["created_at"] = pd.to_datetime(df["created_at"].astype("int64"), unit="ms", utc=True)
+    df["config"] = df["config"].map(json.loads)
+    return df
+
+
+def members_frame(rows: Sequence[tuple]) -> pd.DataFrame:
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "account", "platform", "handle", "name", "followers", "internal", "crm_status",
+            "note", "owner", "status", "added_at",
+        ],
+    )
+    df["followers"] = pd.to_numeric(df["followers"], errors="coerce").astype("Int64")
+    df["internal"] = df["internal"].fillna(0).astype(bool)
+    df["added_at"] = pd.to_datetime(df["added_at"].astype("int64"), unit="ms", utc=True)
+    return df
+
+
+def run_from_row(r: tuple) -> Run:
+    return Run(
+        id=r[0],
+        kind=r[1],
+        source=r[2],
+        started_at=from_ms(r[3]),
+        finished_at=from_ms(r[4]),
+        status=r[5],
+        read=r[6],
+        inserted=r[7],
+        duplicates=r[8],
+        rejected=r[9],
+        errors=json.loads(r[10]),
+        cursor=r[11],
+        summary=json.loads(r[12]),
+    )
+
+
+def shortlist_name(name: str) -> str:
+    """Validate and tidy a shortlist name (blanks folded, 1 to 100 characters)."""
+    clean = " ".join(str(name).split())
+    if not clean or len(clean) > 100:
+        raise InputError("a shortlist name needs 1 to 100 characters")
+    return clean

@@ -1,0 +1,391 @@
+"""Typed records of Scout's data model.
+
+Everything that crosses the store interface is one of these records or a pandas
+DataFrame with the columns named in :data:`INTERACTION_COLUMNS` /
+:data:`ACCOUNT_COLUMNS`.
+
+Identity rules (the same in every store):
+
+* an **account** is ``platform:platform_id`` (``x:2244994945``, ``generic:alice``);
+  where a source only knows a handle, the platform id is the lower-cased handle;
+* an **interaction** is unique on ``(platform, post_id, kind, target)``; sources
+  without post ids derive one from the whole row (see :func:`row_post_id`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+#: Interaction kinds Scout knows; any other lower-case name is accepted as custom.
+KNOWN_KINDS: tuple[str, ...] = (
+    "mention",
+    "reply",
+    "repost",
+    "quote",
+    "follow",
+    "like",
+    "comment",
+    "message",
+    "link",
+)
+CRM_STATUSES: tuple[str, ...] = ("customer", "prospect", "none")
+OUTREACH_STATUSES: tuple[str, ...] = ("to contact", "contacted", "replied", "recruited", "declined")
+RUN_STATUSES: tuple[str, ...] = ("running", "ok", "partial", "failed", "interrupted")
+
+SNIPPET_LENGTH = 280
+
+#: Columns of the DataFrame returned by ``GraphStore.interactions``.
+INTERACTION_COLUMNS: tuple[str, ...] = (
+    "platform",
+    "post_id",
+    "kind",
+    "source",
+    "target",
+    "at",
+    "text",
+    "topics",
+    "lang",
+    "weight",
+)
+#: Columns of the DataFrame returned by ``GraphStore.accounts``.
+ACCOUNT_COLUMNS: tuple[str, ...] = (
+    "key",
+    "platform",
+    "platform_id",
+    "handle",
+    "name",
+    "followers",
+    "following",
+    "posts",
+    "created_at",
+    "verified",
+    "bio",
+    "url",
+    "internal",
+    "department",
+    "crm_status",
+    "tags",
+)
+
+_KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_PLATFORM_RE = re.compile(r"^[a-z][a-z0-9_.-]{0,31}$")
+
+
+def account_key(platform: str, platform_id: str) -> str:
+    """Return the store key of an account.
+
+    Parameters
+    ----------
+    platform : str
+        Platform name, e.g. ``"x"``; lower-cased.
+    platform_id : str
+        The platform's own id of the account (numeric id on X, handle elsewhere).
+
+    Returns
+    -------
+    str
+        ``"platform:platform_id"``.
+
+    Raises
+    ------
+    ValueError
+        If the platform name is not a short lower-case identifier or the id is empty.
+
+    Examples
+    --------
+    >>> account_key("X", "12")
+    'x:12'
+    """
+    platform = normalize_platform(platform)
+    pid = str(platform_id).strip()
+    if not pid:
+        raise ValueError("empty platform id")
+    return f"{platform}:{pid}"
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """Split ``"platform:platform_id"`` into its two parts.
+
+    Raises
+    ------
+    ValueError
+        If ``key`` has no colon.
+    """
+    platform, sep, pid = key.partition(":")
+    if not sep or not platform or not pid:
+        raise ValueError(f"not an account key (platform:id): {key!r}")
+    return platform, pid
+
+
+def normalize_platform(platform: str) -> str:
+    """Lower-case and validate a platform name (``x``, ``linkedin``, ``slack``…)."""
+    p = str(platform).strip().lower()
+    if not _PLATFORM_RE.match(p):
+        raise ValueError(f"invalid platform name {platform!r}: use letters, digits, _ . -")
+    return p
+
+
+def normalize_kind(kind: str) -> str:
+    """Lower-case and validate an interaction kind; ``retweet`` is read as ``repost``."""
+    k = str(kind).strip().lower().replace("-", "_").replace(" ", "_")
+    k = {"retweet": "repost", "rt": "repost", "dm": "message", "favorite": "like"}.get(k, k)
+    if not _KIND_RE.match(k):
+        raise ValueError(f"invalid interaction kind {kind!r}")
+    return k
+
+
+def normalize_handle(handle: str) -> str:
+    """Return a handle without a leading ``@`` and surrounding blanks (case kept)."""
+    return str(handle).strip().lstrip("@").strip()
+
+
+def normalize_topic(topic: str) -> str:
+    """Topics are matched case-insensitively and without a leading ``#``."""
+    return str(topic).strip().lstrip("#").strip().lower()
+
+
+def to_utc(value: datetime) -> datetime:
+    """Return ``value`` as an aware UTC datetime (naive values are taken as UTC)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def row_post_id(*parts: object) -> str:
+    """A stable post id for sources that have none: a hash of the whole row.
+
+    Ingesting the same row twice yields the same id, so it is stored once.
+
+    Examples
+    --------
+    >>> row_post_id("a", "b", 1) == row_post_id("a", "b", 1)
+    True
+    """
+    digest = hashlib.sha1(
+        json.dumps([str(p) for p in parts], ensure_ascii=False).encode("utf-8")
+    ).hexdigest()
+    return "row:" + digest[:24]
+
+
+@dataclass(slots=True)
+class Account:
+    """An account on some platform, with Scout's annotations.
+
+    ``None`` attributes mean *unknown*: an upsert never overwrites a known value
+    with ``None``.
+    """
+
+    platform: str
+    platform_id: str
+    handle: str | None = None
+    name: str | None = None
+    followers: int | None = None
+    following: int | None = None
+    posts: int | None = None
+    created_at: datetime | None = None
+    verified: bool | None = None
+    bio: str | None = None
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        self.platform = normalize_platform(self.platform)
+        self.platform_id = str(self.platform_id).strip()
+        if not self.platform_id:
+            raise ValueError("empty platform id")
+        if self.handle is not None:
+            self.handle = normalize_handle(self.handle) or None
+        if self.created_at is not None:
+            self.created_at = to_utc(self.created_at)
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.platform_id}"
+
+    def as_row(self) -> dict:
+        row = asdict(self)
+        row["key"] = self.key
+        return row
+
+
+@dataclass(slots=True)
+class Interaction:
+    """One act of attention: ``source`` engages with ``target``.
+
+    ``source`` and ``target`` are account keys. ``weight`` multiplies the kind's
+    weight in rankings (CSV sources may set it; default 1).
+    """
+
+    platform: str
+    post_id: str
+    kind: str
+    source: str
+    target: str
+    at: datetime
+    text: str | None = None
+    topics: tuple[str, ...] = ()
+    lang: str | None = None
+    weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        self.platform = normalize_platform(self.platform)
+        self.kind = normalize_kind(self.kind)
+        self.post_id = str(self.post_id).strip()
+        if not self.post_id:
+            raise ValueError("empty post id")
+        split_key(self.source)
+        split_key(self.target)
+        self.at = to_utc(self.at)
+        if self.text is not None:
+            self.text = self.text[:SNIPPET_LENGTH]
+        seen: dict[str, None] = {}
+        for t in self.topics:
+            nt = normalize_topic(t)
+            if nt:
+                seen[nt] = None
+        self.topics = tuple(seen)
+        self.weight = float(self.weight)
+        if not (self.weight >= 0):  # also rejects NaN
+            raise ValueError(f"weight must be a non-negative number, got {self.weight!r}")
+
+    @property
+    def identity(self) -> tuple[str, str, str, str]:
+        """The unique key ``(platform, post_id, kind, target)``."""
+        return (self.platform, self.post_id, self.kind, self.target)
+
+    @property
+    def key(self) -> str:
+        """The identity as one string (used as the Neo4j relationship key)."""
+        return "|".join(self.identity)
+
+
+@dataclass(slots=True)
+class Person:
+    """A row of the company roster: someone who works for the company."""
+
+    handle: str | None = None
+    platform: str | None = None
+    email: str | None = None
+    name: str | None = None
+    department: str | None = None
+    manager: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.handle is not None:
+            self.handle = normalize_handle(self.handle) or None
+        if self.platform is not None:
+            self.platform = normalize_platform(self.platform)
+        if self.email is not None:
+            self.email = self.email.strip().lower() or None
+        if not self.handle and not self.email:
+            raise ValueError("a roster row needs a handle or an email")
+
+
+@dataclass(slots=True)
+class CrmEntry:
+    """A customer or prospect from the CRM list."""
+
+    handle: str
+    status: str
+    platform: str | None = None
+    company: str | None = None
+
+    def __post_init__(self) -> None:
+        self.handle = normalize_handle(self.handle)
+        if not self.handle:
+            raise ValueError("a CRM row needs a handle")
+        self.status = str(self.status).strip().lower()
+        if self.status not in CRM_STATUSES:
+            raise ValueError(f"CRM status must be one of {', '.join(CRM_STATUSES)}")
+        if self.platform is not None:
+            self.platform = normalize_platform(self.platform)
+
+
+@dataclass(slots=True)
+class WriteResult:
+    """What one write did: new rows and rows that were already there."""
+
+    inserted: int = 0
+    duplicates: int = 0
+
+    def __iadd__(self, other: WriteResult) -> WriteResult:
+        self.inserted += other.inserted
+        self.duplicates += other.duplicates
+        return self
+
+
+@dataclass(slots=True)
+class Run:
+    """An ingest, ranking or refresh run, as recorded in the store."""
+
+    id: str
+    kind: str
+    source: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    status: str = "running"
+    read: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    errors: list[str] = field(default_factory=list)
+    cursor: str | None = None
+    summary: dict = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """A stored ranking: its configuration and one row per ranked account.
+
+    ``table`` has at least the columns ``account`` (key), ``rank`` and ``score``;
+    every other column is a metric.
+    """
+
+    id: str
+    created_at: datetime
+    config: dict
+    table: object  # pandas.DataFrame; typed loosely so this module needs no pandas
+
+
+@dataclass(slots=True)
+class Shortlist:
+    """A named recruitment shortlist."""
+
+    name: str
+    created_at: datetime
+    description: str = ""
+    members: int = 0
+
+
+@dataclass(slots=True)
+class Stats:
+    """Counts that describe a store's contents (``scout stats``)."""
+
+    store: str
+    accounts: int
+    internal_accounts: int
+    external_accounts: int
+    interactions: int
+    by_kind: dict[str, int]
+    by_platform: dict[str, int]
+    first_at: datetime | None
+    last_at: datetime | None
+    last_runs: list[Run]
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        for k in ("first_at", "last_at"):
+            d[k] = d[k].isoformat() if d[k] else None
+        for r in d["last_runs"]:
+            for k in ("started_at", "finished_at"):
+                r[k] = r[k].isoformat() if r[k] else None
+        return d
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC (stores keep millisecond precision)."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=(now.microsecond // 1000) * 1000)

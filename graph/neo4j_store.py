@@ -1,0 +1,872 @@
+"""The production store: Neo4j over Bolt, with the official driver.
+
+Graph model::
+
+    (:Account {key})-[:INTERACTED {key, kind, platform, post_id, at, text, topics, lang, weight}]->(:Account)
+    (:Snapshot {id})-[:RANKED {rank, score, metrics}]->(:Account)
+    (:Shortlist {name})-[:INCLUDES {note, owner, status, added_at}]->(:Account)
+    (:Run {id}), (:RosterEntry {ident}), (:CrmEntry {ident})
+
+Every write is ``UNWIND $rows`` in batches inside a managed transaction; every
+query takes parameters only. The constraints and indexes below are created
+idempotently when the store opens.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from graph.errors import ConflictError, NotFoundError, StoreUnavailableError
+from graph.frames import (
+    accounts_frame,
+    from_ms,
+    interactions_frame,
+    members_frame,
+    new_snapshot_id,
+    run_from_row,
+    shortlist_name,
+    snapshot_frame,
+    snapshot_rows,
+    snapshots_frame,
+    to_ms,
+)
+from graph.model import (
+    Account,
+    CrmEntry,
+    Interaction,
+    Person,
+    Run,
+    Shortlist,
+    Snapshot,
+    Stats,
+    WriteResult,
+    normalize_handle,
+    normalize_topic,
+    split_key,
+    utcnow,
+)
+from graph.store import GraphStore, parse_store_uri, validate_status
+
+SCHEMA = (
+    "CREATE CONSTRAINT account_key IF NOT EXISTS FOR (a:Account) REQUIRE a.key IS UNIQUE",
+    "CREATE CONSTRAINT interaction_key IF NOT EXISTS FOR ()-[e:INTERACTED]-() REQUIRE e.key IS UNIQUE",
+    "CREATE CONSTRAINT run_id IF NOT EXISTS FOR (r:Run) REQUIRE r.id IS UNIQUE",
+    "CREATE CONSTRAINT snapshot_id IF NOT EXISTS FOR (s:Snapshot) REQUIRE s.id IS UNIQUE",
+    "CREATE CONSTRAINT shortlist_name IF NOT EXISTS FOR (l:Shortlist) REQUIRE l.name IS UNIQUE",
+    "CREATE INDEX account_handle IF NOT EXISTS FOR (a:Account) ON (a.handle_lc)",
+    "CREATE INDEX account_platform_id IF NOT EXISTS FOR (a:Account) ON (a.platform_id)",
+    "CREATE INDEX interaction_at IF NOT EXISTS FOR ()-[e:INTERACTED]-() ON (e.at)",
+    "CREATE INDEX run_started IF NOT EXISTS FOR (r:Run) ON (r.started_at)",
+    "CREATE INDEX run_source IF NOT EXISTS FOR (r:Run) ON (r.source)",
+    "CREATE INDEX roster_ident IF NOT EXISTS FOR (p:RosterEntry) ON (p.ident)",
+    "CREATE INDEX roster_handle IF NOT EXISTS FOR (p:RosterEntry) ON (p.handle_lc)",
+    "CREATE INDEX roster_email IF NOT EXISTS FOR (p:RosterEntry) ON (p.email)",
+    "CREATE INDEX crm_ident IF NOT EXISTS FOR (c:CrmEntry) ON (c.ident)",
+    "CREATE INDEX crm_handle IF NOT EXISTS FOR (c:CrmEntry) ON (c.handle_lc)",
+)
+
+_UPSERT_ACCOUNTS = """
+UNWIND $rows AS r
+MERGE (a:Account {key: r.key})
+  ON CREATE SET a.platform = r.platform, a.platform_id = r.platform_id,
+                a.internal = false, a.crm_status = 'none', a.tags = []
+SET a += r.props
+"""
+
+# Existing keys are skipped through the uniqueness constraint's index; the
+# result counts what was created.
+_ADD_INTERACTIONS = """
+UNWIND $rows AS r
+OPTIONAL MATCH ()-[x:INTERACTED {key: r.key}]->()
+WITH r WHERE x IS NULL
+MATCH (s:Account {key: r.source})
+MATCH (t:Account {key: r.target})
+CREATE (s)-[e:INTERACTED]->(t)
+SET e = r.props
+RETURN count(e) AS inserted
+"""
+
+# Recompute the roster/CRM annotations of the given accounts: internal when a
+# roster row matches by handle (on its platform when given) or e-mail; the
+# oldest matching row gives the department; likewise the CRM status.
+_RECONCILE_KEYS = """
+UNWIND $keys AS k
+MATCH (a:Account {key: k})
+CALL (a) {
+  OPTIONAL MATCH (r:RosterEntry {handle_lc: a.handle_lc})
+  WHERE r.platform IS NULL OR r.platform = a.platform
+  RETURN collect(r) AS by_handle
+}
+CALL (a) {
+  OPTIONAL MATCH (r:RosterEntry {email: a.platform_id})
+  WHERE a.platform = 'email'
+  RETURN collect(r) AS by_email
+}
+CALL (a) {
+  OPTIONAL MATCH (c:CrmEntry {handle_lc: a.handle_lc})
+  WHERE c.platform IS NULL OR c.platform = a.platform
+  RETURN collect(c) AS crm
+}
+WITH a, by_handle + by_email AS rs, crm
+WITH a, rs,
+     reduce(b = null, r IN rs | CASE WHEN b IS NULL OR r.seq < b.seq THEN r ELSE b END) AS first,
+     reduce(b = null, c IN crm | CASE WHEN b IS NULL OR c.seq < b.seq THEN c ELSE b END) AS c
+SET a.internal = size(rs) > 0,
+    a.department = first.department,
+    a.crm_status = coalesce(c.status, 'none')
+"""
+
+_ANNOTATED_KEYS = """
+MATCH (a:Account) WHERE a.internal OR a.crm_status <> 'none' RETURN a.key AS key
+UNION
+MATCH (r:RosterEntry) WHERE r.handle_lc IS NOT NULL
+MATCH (a:Account {handle_lc: r.handle_lc}) RETURN a.key AS key
+UNION
+MATCH (r:RosterEntry) WHERE r.email IS NOT NULL
+MATCH (a:Account {platform_id: r.email}) WHERE a.platform = 'email' RETURN a.key AS key
+UNION
+MATCH (c:CrmEntry)
+MATCH (a:Account {handle_lc: c.handle_lc}) RETURN a.key AS key
+"""
+
+_ACCOUNT_RETURN = """
+RETURN a.key, a.platform, a.platform_id, a.handle, a.name, a.followers, a.following, a.posts,
+       a.created_at.epochMillis, a.verified, a.bio, a.url, a.internal, a.department,
+       a.crm_status, a.tags
+"""
+
+_RUN_RETURN = """
+RETURN r.id, r.kind, r.source, r.started_at.epochMillis, r.finished_at.epochMillis, r.status,
+       r.read, r.inserted, r.duplicates, r.rejected, r.errors, r.cursor, r.summary
+"""
+
+_WRITE_BATCH = 10_000
+
+
+def _values(result) -> list[list]:
+    """Result transformer: all records as plain lists (cheaper than ``to_df``)."""
+    return [record.values() for record in result]
+
+
+class Neo4jStore(GraphStore):
+    """:class:`GraphStore` on Neo4j 5.
+
+    Parameters
+    ----------
+    uri : str
+        ``bolt://host:port`` or ``neo4j://host:port`` (``+s``/``+ssc`` variants too).
+    user, password, database : str, optional
+        Default to ``SCOUT_NEO4J_USER`` (``neo4j``), ``SCOUT_NEO4J_PASSWORD`` and
+        ``SCOUT_NEO4J_DATABASE`` (``neo4j``).
+    driver : neo4j.Driver, optional
+        An open driver to use instead of creating one; the store then leaves it
+        open on :meth:`close` (it closes only what it opened).
+
+    Raises
+    ------
+    StoreUnavailableError
+        The server cannot be reached or refuses the credentials; the message
+        names the URI, never the password.
+    """
+
+    def __init__(
+        self,
+        uri: str,
+        user: str | None = None,
+        password: str | None = None,
+        database: str | None = None,
+        driver: Any | None = None,
+    ) -> None:
+        import neo4j
+        from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+
+        self.display = parse_store_uri(uri).display
+        self.database = database or os.environ.get("SCOUT_NEO4J_DATABASE") or "neo4j"
+        self._owns_driver = driver is None
+        if driver is None:
+            auth = (
+                user or os.environ.get("SCOUT_NEO4J_USER") or "neo4j",
+                password if password is not None else os.environ.get("SCOUT_NEO4J_PASSWORD", ""),
+            )
+            try:
+                driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=10)
+            except (ValueError, neo4j.exceptions.ConfigurationError) as exc:
+                raise StoreUnavailableError(f"cannot use Neo4j at {self.display}: {exc}") from None
+        self._driver = driver
+        try:
+            self._driver.verify_connectivity()
+            for statement in SCHEMA:
+                self._driver.execute_query(statement, database_=self.database)
+        except AuthError:
+            self._close_owned()
+            raise StoreUnavailableError(
+                f"Neo4j at {self.display} refused the credentials "
+                "(check SCOUT_NEO4J_USER / SCOUT_NEO4J_PASSWORD)"
+            ) from None
+        except (ServiceUnavailable, OSError) as exc:
+            self._close_owned()
+            raise StoreUnavailableError(
+                f"cannot reach Neo4j at {self.display} ({type(exc).__name__}); "
+                "start the local one with scripts/neo4j.sh up, or set --store / SCOUT_STORE"
+            ) from None
+        except Neo4jError as exc:
+            self._close_owned()
+            raise StoreUnavailableError(
+                f"Neo4j at {self.display} failed to set up the schema: {exc.message}"
+            ) from None
+
+    def _close_owned(self) -> None:
+        if self._owns_driver:
+            self._driver.close()
+
+    def close(self) -> None:
+        self._close_owned()
+
+    # -- plumbing --------------------------------------------------------------------------
+    def _read(self, query: str, **params) -> list[list]:
+        import neo4j
+
+        return self._guard(
+            lambda: self._driver.execute_query(
+                query,
+                params,
+                database_=self.database,
+                routing_=neo4j.RoutingControl.READ,
+                result_transformer_=_values,
+            )
+        )
+
+    def _write(self, work: Callable[[Any], Any]) -> Any:
+        def run():
+            with self._driver.session(database=self.database) as session:
+                return session.execute_write(work)
+
+        return self._guard(run)
+
+    def _guard(self, call: Callable[[], Any]) -> Any:
+        from neo4j.exceptions import ServiceUnavailable, SessionExpired
+
+        try:
+            return call()
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise StoreUnavailableError(
+                f"lost Neo4j at {self.display} ({type(exc).__name__}); nothing of the failed "
+                "transaction was written"
+            ) from None
+
+    # -- accounts and interactions ------------------------------------------------------
+    def write_batch(
+        self, accounts: Sequence[Account], interactions: Sequence[Interaction]
+    ) -> WriteResult:
+        account_rows = [_account_row(a) for a in accounts]
+        named = {a.key for a in accounts}
+        stubs: dict[str, dict] = {}
+        for e in interactions:
+            for k in (e.source, e.target):
+                if k not in named and k not in stubs:
+                    platform, pid = split_key(k)
+                    stubs[k] = {"key": k, "platform": platform, "platform_id": pid, "props": {}}
+        # A key repeated within the batch is a duplicate; keep its first occurrence.
+        unique: dict[str, dict] = {}
+        for e in interactions:
+            if e.key not in unique:
+                unique[e.key] = _interaction_row(e)
+        events = list(unique.values())
+
+        def work(tx) -> int:
+            if stubs:
+                # MERGE with empty props: creates bare accounts, never touches known ones.
+                tx.run(_UPSERT_ACCOUNTS, rows=list(stubs.values())).consume()
+            for i in range(0, len(account_rows), _WRITE_BATCH):
+                tx.run(_UPSERT_ACCOUNTS, rows=account_rows[i : i + _WRITE_BATCH]).consume()
+            if account_rows and _has_annotations(tx):
+                tx.run(_RECONCILE_KEYS, keys=[r["key"] for r in account_rows]).consume()
+            inserted = 0
+            for i in range(0, len(events), _WRITE_BATCH):
+                record = tx.run(_ADD_INTERACTIONS, rows=events[i : i + _WRITE_BATCH]).single()
+                inserted += record["inserted"]
+            return inserted
+
+        inserted = self._write(work) if (account_rows or events or stubs) else 0
+        return WriteResult(inserted=inserted, duplicates=len(interactions) - inserted)
+
+    def set_roster(self, people: Sequence[Person], replace: bool = False) -> int:
+        rows = []
+        for p in people:
+            handle_lc = p.handle.lower() if p.handle else None
+            rows.append(
+                {
+                    "ident": f"{handle_lc or ''}|{p.platform or ''}|{p.email or ''}",
+                    "handle_lc": handle_lc,
+                    "platform": p.platform,
+                    "email": p.email,
+                    "name": p.name,
+                    "department": p.department,
+                    "manager": p.manager,
+                }
+            )
+
+        def work(tx) -> int:
+            if replace:
+                tx.run("MATCH (p:RosterEntry) DETACH DELETE p").consume()
+            _replace_entries(tx, "RosterEntry", rows)
+            _reconcile_all(tx)
+            return tx.run("MATCH (a:Account) WHERE a.internal RETURN count(a) AS n").single()["n"]
+
+        return self._write(work)
+
+    def set_crm(self, entries: Sequence[CrmEntry], replace: bool = False) -> int:
+        rows = [
+            {
+                "ident": f"{e.handle.lower()}|{e.platform or ''}",
+                "handle_lc": e.handle.lower(),
+                "platform": e.platform,
+                "status": e.status,
+                "company": e.company,
+            }
+            for e in entries
+        ]
+
+        def work(tx) -> int:
+            if replace:
+                tx.run("MATCH (c:CrmEntry) DETACH DELETE c").consume()
+            _replace_entries(tx, "CrmEntry", rows)
+            _reconcile_all(tx)
+            return tx.run(
+                "MATCH (a:Account) WHERE a.crm_status <> 'none' RETURN count(a) AS n"
+            ).single()["n"]
+
+        return self._write(work)
+
+    def set_tags(self, key: str, tags: Sequence[str]) -> None:
+        clean = sorted({t.strip() for t in tags if t and t.strip()})
+
+        def work(tx) -> int:
+            return tx.run(
+                "MATCH (a:Account {key: $key}) SET a.tags = $tags RETURN count(a) AS n",
+                key=key,
+                tags=clean,
+            ).single()["n"]
+
+        if self._write(work) == 0:
+            raise NotFoundError(f"no account {key!r}")
+
+    def accounts(self, keys: Sequence[str] | None = None) -> pd.DataFrame:
+        if keys is None:
+            rows = self._read("MATCH (a:Account)" + _ACCOUNT_RETURN + " ORDER BY a.key")
+        else:
+            rows = self._read(
+                "UNWIND $keys AS k MATCH (a:Account {key: k}) WITH DISTINCT a"
+                + _ACCOUNT_RETURN
+                + " ORDER BY a.key",
+                keys=list(keys),
+            )
+        return accounts_frame([_account_tuple(r) for r in rows])
+
+    def resolve(self, ref: str, platform: str | None = None) -> list[str]:
+        ref = ref.strip()
+        if not ref.startswith("@") and ":" in ref:
+            if self._read("MATCH (a:Account {key: $k}) RETURN a.key", k=ref):
+                return [ref]
+        rows = self._read(
+            "MATCH (a:Account {handle_lc: $h}) WHERE $p IS NULL OR a.platform = $p "
+            "RETURN a.key ORDER BY a.key",
+            h=normalize_handle(ref).lower(),
+            p=platform,
+        )
+        return [r[0] for r in rows]
+
+    def search_accounts(self, text: str, limit: int = 20) -> pd.DataFrame:
+        rows = self._read(
+            "MATCH (a:Account) WHERE a.handle_lc CONTAINS $t OR toLower(a.name) CONTAINS $t "
+            "WITH a ORDER BY coalesce(a.followers, 0) DESC, a.key LIMIT $n" + _ACCOUNT_RETURN,
+            t=text.strip().lower(),
+            n=int(limit),
+        )
+        return accounts_frame([_account_tuple(r) for r in rows])
+
+    def interactions(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        kinds: Sequence[str] | None = None,
+        platforms: Sequence[str] | None = None,
+        topics: Sequence[str] | None = None,
+        account: str | None = None,
+        with_text: bool = True,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        # Fixed fragments only; every value travels as a parameter.
+        where: list[str] = []
+        params: dict[str, Any] = {}
+        if since is not None:
+            where.append("e.at >= $since")
+            params["since"] = _dt(since)
+        if until is not None:
+            where.append("e.at < $until")
+            params["until"] = _dt(until)
+        if kinds:
+            where.append("e.kind IN $kinds")
+            params["kinds"] = list(kinds)
+        if platforms:
+            where.append("e.platform IN $platforms")
+            params["platforms"] = list(platforms)
+        if topics:
+            where.append("any(t IN e.topics WHERE t IN $topics)")
+            params["topics"] = [normalize_topic(t) for t in topics]
+        if account is not None:
+            match = (
+                "MATCH (:Account {key: $account})-[e:INTERACTED]-() WITH DISTINCT e "
+                "WITH e, startNode(e) AS s, endNode(e) AS t"
+            )
+            params["account"] = account
+        else:
+            match = "MATCH (s:Account)-[e:INTERACTED]->(t:Account)"
+        text = "e.text" if with_text else "null"
+        query = match + (" WHERE " + " AND ".join(where) if where else "")
+        query += (
+            f" RETURN e.platform, e.post_id, e.kind, s.key, t.key, e.at.epochMillis AS at, {text}, "
+            "e.topics, e.lang, e.weight"
+        )
+        if limit is not None:
+            query += " ORDER BY at DESC LIMIT $limit"
+            params["limit"] = int(limit)
+        rows = self._read(query, **params)
+        for r in rows:
+            r[7] = ";" + ";".join(r[7]) + ";" if r[7] else ""
+        df = interactions_frame(rows)
+        return df.sort_values("at", kind="stable").reset_index(drop=True)
+
+    # -- runs -------------------------------------------------------------------------------
+    def save_run(self, run: Run) -> None:
+        props = {
+            "kind": run.kind,
+            "source": run.source,
+            "started_at": _dt(run.started_at),
+            "finished_at": _dt(run.finished_at) if run.finished_at else None,
+            "status": run.status,
+            "read": run.read,
+            "inserted": run.inserted,
+            "duplicates": run.duplicates,
+            "rejected": run.rejected,
+            "errors": json.dumps(run.errors, ensure_ascii=False),
+            "cursor": run.cursor,
+            "summary": json.dumps(run.summary, ensure_ascii=False, default=str),
+        }
+        self._write(
+            lambda tx: tx.run("MERGE (r:Run {id: $id}) SET r += $props", id=run.id, props=props).consume()
+        )
+
+    def runs(self, limit: int = 20, kind: str | None = None) -> list[Run]:
+        rows = self._read(
+            "MATCH (r:Run) WHERE $kind IS NULL OR r.kind = $kind WITH r "
+            "ORDER BY r.started_at DESC, r.id DESC LIMIT $n" + _RUN_RETURN,
+            kind=kind,
+            n=int(limit),
+        )
+        return [_run(r) for r in rows]
+
+    def last_cursor(self, source: str) -> str | None:
+        rows = self._read(
+            "MATCH (r:Run {source: $source}) WHERE r.status IN ['ok', 'partial'] "
+            "AND r.cursor IS NOT NULL RETURN r.cursor ORDER BY r.started_at DESC LIMIT 1",
+            source=source,
+        )
+        return rows[0][0] if rows else None
+
+    # -- snapshots ----------------------------------------------------------------------------
+    def save_snapshot(self, config: dict, table: pd.DataFrame) -> Snapshot:
+        snapshot_id, created = new_snapshot_id()
+        rows = [
+            {"account": a, "rank": r, "score": s, "metrics": m}
+            for _, a, r, s, m in snapshot_rows(snapshot_id, table)
+        ]
+
+        def work(tx) -> None:
+            tx.run(
+                "CREATE (s:Snapshot {id: $id, created_at: $created, config: $config, accounts: $n})",
+                id=snapshot_id,
+                created=_dt(created),
+                config=json.dumps(config, default=str),
+                n=len(rows),
+            ).consume()
+            for i in range(0, len(rows), _WRITE_BATCH):
+                result = tx.run(
+                    "MATCH (s:Snapshot {id: $id}) UNWIND $rows AS r "
+                    "MATCH (a:Account {key: r.account}) "
+                    "CREATE (s)-[:RANKED {rank: r.rank, score: r.score, metrics: r.metrics}]->(a) "
+                    "RETURN count(*) AS n",
+                    id=snapshot_id,
+                    rows=rows[i : i + _WRITE_BATCH],
+                ).single()
+                if result["n"] != len(rows[i : i + _WRITE_BATCH]):
+                    raise NotFoundError("a snapshot row names an account that is not in the store")
+
+        self._write(work)
+        return Snapshot(snapshot_id, created, config, table.reset_index(drop=True))
+
+    def snapshots(self) -> pd.DataFrame:
+        rows = self._read(
+            "MATCH (s:Snapshot) RETURN s.id, s.created_at.epochMillis AS c, s.accounts, s.config "
+            "ORDER BY c DESC, s.id DESC"
+        )
+        return snapshots_frame(rows)
+
+    def load_snapshot(self, snapshot_id: str | None = None) -> Snapshot | None:
+        if snapshot_id is None:
+            head = self._read(
+                "MATCH (s:Snapshot) RETURN s.id, s.created_at.epochMillis AS c, s.config "
+                "ORDER BY c DESC, s.id DESC LIMIT 1"
+            )
+        else:
+            head = self._read(
+                "MATCH (s:Snapshot {id: $id}) RETURN s.id, s.created_at.epochMillis, s.config",
+                id=snapshot_id,
+            )
+        if not head:
+            return None
+        sid, created, config = head[0]
+        rows = self._read(
+            "MATCH (:Snapshot {id: $id})-[r:RANKED]->(a:Account) "
+            "RETURN a.key AS k, r.rank AS rank, r.score, r.metrics ORDER BY rank, k",
+            id=sid,
+        )
+        return Snapshot(sid, from_ms(created), json.loads(config), snapshot_frame(rows))
+
+    def account_history(self, key: str) -> pd.DataFrame:
+        rows = self._read(
+            "MATCH (s:Snapshot)-[r:RANKED]->(:Account {key: $key}) "
+            "RETURN s.id AS id, s.created_at.epochMillis AS c, r.rank, r.score ORDER BY c, id",
+            key=key,
+        )
+        df = pd.DataFrame(rows, columns=["snapshot_id", "created_at", "rank", "score"])
+        df["created_at"] = pd.to_datetime(df["created_at"].astype("int64"), unit="ms", utc=True)
+        return df
+
+    # -- shortlists -----------------------------------------------------------------------------
+    def shortlists(self) -> list[Shortlist]:
+        rows = self._read(
+            "MATCH (l:Shortlist) OPTIONAL MATCH (l)-[m:INCLUDES]->() "
+            "RETURN l.name AS name, l.created_at.epochMillis, l.description, count(m) ORDER BY name"
+        )
+        return [Shortlist(n, from_ms(c), d or "", m) for n, c, d, m in rows]
+
+    def create_shortlist(self, name: str, description: str = "") -> Shortlist:
+        from neo4j.exceptions import ConstraintError
+
+        name = shortlist_name(name)
+        created = utcnow()
+        try:
+            self._write(
+                lambda tx: tx.run(
+                    "CREATE (:Shortlist {name: $name, description: $d, created_at: $c})",
+                    name=name,
+                    d=description,
+                    c=_dt(created),
+                ).consume()
+            )
+        except ConstraintError:
+            raise ConflictError(f"a shortlist named {name!r} already exists") from None
+        return Shortlist(name, created, description, 0)
+
+    def rename_shortlist(self, name: str, new_name: str) -> None:
+        from neo4j.exceptions import ConstraintError
+
+        new_name = shortlist_name(new_name)
+        try:
+            n = self._write(
+                lambda tx: tx.run(
+                    "MATCH (l:Shortlist {name: $name}) SET l.name = $new RETURN count(l) AS n",
+                    name=name,
+                    new=new_name,
+                ).single()["n"]
+            )
+        except ConstraintError:
+            raise ConflictError(f"a shortlist named {new_name!r} already exists") from None
+        if n == 0:
+            raise NotFoundError(f"no shortlist named {name!r}")
+
+    def delete_shortlist(self, name: str) -> None:
+        n = self._write(
+            lambda tx: tx.run(
+                "MATCH (l:Shortlist {name: $name}) WITH l, count(l) AS n DETACH DELETE l RETURN n",
+                name=name,
+            ).single()
+        )
+        if n is None:
+            raise NotFoundError(f"no shortlist named {name!r}")
+
+    def add_to_shortlist(
+        self,
+        name: str,
+        keys: Sequence[str],
+        note: str = "",
+        owner: str = "",
+        status: str = "to contact",
+    ) -> int:
+        status = validate_status(status)
+        keys = list(dict.fromkeys(keys))
+
+        def work(tx) -> int:
+            if tx.run("MATCH (l:Shortlist {name: $name}) RETURN l", name=name).single() is None:
+                raise NotFoundError(f"no shortlist named {name!r}")
+            found = {
+                r["k"]
+                for r in tx.run(
+                    "UNWIND $keys AS k MATCH (a:Account {key: k}) RETURN k", keys=keys
+                )
+            }
+            missing = [k for k in keys if k not in found]
+            if missing:
+                raise NotFoundError(f"no account {missing[0]!r}")
+            return tx.run(
+                "MATCH (l:Shortlist {name: $name}) UNWIND $keys AS k MATCH (a:Account {key: k}) "
+                "WHERE NOT (l)-[:INCLUDES]->(a) "
+                "CREATE (l)-[:INCLUDES {note: $note, owner: $owner, status: $status, added_at: $now}]->(a) "
+                "RETURN count(*) AS n",
+                name=name,
+                keys=keys,
+                note=note,
+                owner=owner,
+                status=status,
+                now=_dt(utcnow()),
+            ).single()["n"]
+
+        return self._write(work)
+
+    def update_member(
+        self,
+        name: str,
+        key: str,
+        note: str | None = None,
+        owner: str | None = None,
+        status: str | None = None,
+    ) -> None:
+        if status is not None:
+            status = validate_status(status)
+
+        def work(tx) -> int:
+            if tx.run("MATCH (l:Shortlist {name: $name}) RETURN l", name=name).single() is None:
+                raise NotFoundError(f"no shortlist named {name!r}")
+            return tx.run(
+                "MATCH (:Shortlist {name: $name})-[m:INCLUDES]->(:Account {key: $key}) "
+                "SET m.note = coalesce($note, m.note), m.owner = coalesce($owner, m.owner), "
+                "m.status = coalesce($status, m.status) RETURN count(m) AS n",
+                name=name,
+                key=key,
+                note=note,
+                owner=owner,
+                status=status,
+            ).single()["n"]
+
+        if self._write(work) == 0:
+            raise NotFoundError(f"{key!r} is not on shortlist {name!r}")
+
+    def remove_from_shortlist(self, name: str, keys: Sequence[str]) -> int:
+        def work(tx) -> int:
+            if tx.run("MATCH (l:Shortlist {name: $name}) RETURN l", name=name).single() is None:
+                raise NotFoundError(f"no shortlist named {name!r}")
+            return tx.run(
+                "MATCH (:Shortlist {name: $name})-[m:INCLUDES]->(a:Account) WHERE a.key IN $keys "
+                "DELETE m RETURN count(*) AS n",
+                name=name,
+                keys=list(keys),
+            ).single()["n"]
+
+        return self._write(work)
+
+    def shortlist_members(self, name: str) -> pd.DataFrame:
+        if not self._read("MATCH (l:Shortlist {name: $name}) RETURN l.name", name=name):
+            raise NotFoundError(f"no shortlist named {name!r}")
+        rows = self._read(
+            "MATCH (:Shortlist {name: $name})-[m:INCLUDES]->(a:Account) "
+            "RETURN a.key AS k, a.platform, a.handle, a.name, a.followers, a.internal, a.crm_status, "
+            "m.note, m.owner, m.status, m.added_at.epochMillis AS added ORDER BY added, k",
+            name=name,
+        )
+        return members_frame(rows)
+
+    def shortlists_of(self, key: str) -> list[str]:
+        rows = self._read(
+            "MATCH (l:Shortlist)-[:INCLUDES]->(:Account {key: $key}) RETURN l.name AS n ORDER BY n",
+            key=key,
+        )
+        return [r[0] for r in rows]
+
+    # -- housekeeping ---------------------------------------------------------------------------
+    def forget(self, key: str) -> dict[str, int]:
+        def work(tx) -> dict[str, int]:
+            rec = tx.run(
+                "MATCH (a:Account {key: $key}) "
+                "RETURN a.handle_lc AS h, a.platform AS p, a.platform_id AS pid, "
+                "COUNT { (a)-[e:INTERACTED]-() } AS ie, "
+                "COUNT { (a)-[:INTERACTED]->(a) } AS loops, "
+                "COUNT { (a)<-[:RANKED]-() } AS sr, COUNT { (a)<-[:INCLUDES]-() } AS sl",
+                key=key,
+            ).single()
+            if rec is None:
+                raise NotFoundError(f"no account {key!r}")
+            roster = tx.run(
+                "MATCH (r:RosterEntry) WHERE (r.handle_lc = $h AND (r.platform IS NULL OR r.platform = $p)) "
+                "OR ($p = 'email' AND r.email = $pid) DETACH DELETE r RETURN count(*) AS n",
+                h=rec["h"],
+                p=rec["p"],
+                pid=rec["pid"],
+            ).single()["n"]
+            crm = tx.run(
+                "MATCH (c:CrmEntry {handle_lc: $h}) WHERE c.platform IS NULL OR c.platform = $p "
+                "DETACH DELETE c RETURN count(*) AS n",
+                h=rec["h"],
+                p=rec["p"],
+            ).single()["n"]
+            tx.run("MATCH (a:Account {key: $key}) DETACH DELETE a", key=key).consume()
+            return {
+                # A self-loop is matched from both of its ends.
+                "interactions": rec["ie"] - rec["loops"],
+                "snapshot rows": rec["sr"],
+                "shortlist entries": rec["sl"],
+                "roster rows": roster,
+                "crm rows": crm,
+                "accounts": 1,
+            }
+
+        return self._write(work)
+
+    def stats(self) -> Stats:
+        (accounts, internal), = self._read(
+            "MATCH (a:Account) RETURN count(a), count(CASE WHEN a.internal THEN 1 END)"
+        )
+        by_kind = dict(
+            self._read("MATCH ()-[e:INTERACTED]->() RETURN e.kind AS k, count(*) AS n ORDER BY n DESC, k")
+        )
+        by_platform = dict(
+            self._read(
+                "MATCH ()-[e:INTERACTED]->() RETURN e.platform AS p, count(*) AS n ORDER BY n DESC, p"
+            )
+        )
+        (first, last), = self._read(
+            "MATCH ()-[e:INTERACTED]->() RETURN min(e.at).epochMillis, max(e.at).epochMillis"
+        )
+        return Stats(
+            store=self.display,
+            accounts=accounts,
+            internal_accounts=internal,
+            external_accounts=accounts - internal,
+            interactions=sum(by_kind.values()),
+            by_kind=by_kind,
+            by_platform=by_platform,
+            first_at=from_ms(first),
+            last_at=from_ms(last),
+            last_runs=self.runs(limit=5),
+        )
+
+    def delete_everything(self) -> None:
+        # Batched so that a big graph does not need one huge transaction.
+        def run():
+            with self._driver.session(database=self.database) as session:
+                session.run(
+                    "MATCH (n) WHERE n:Account OR n:Run OR n:Snapshot OR n:Shortlist "
+                    "OR n:RosterEntry OR n:CrmEntry "
+                    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+                ).consume()
+
+        self._guard(run)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _dt(value: datetime) -> datetime:
+    """Neo4j keeps time zones; make sure every datetime we send is aware UTC."""
+    from graph.model import to_utc
+
+    return to_utc(value)
+
+
+def _account_row(a: Account) -> dict:
+    props = {
+        "handle": a.handle,
+        "handle_lc": a.handle.lower() if a.handle else None,
+        "name": a.name,
+        "followers": a.followers,
+        "following": a.following,
+        "posts": a.posts,
+        "created_at": a.created_at,
+        "verified": a.verified,
+        "bio": a.bio,
+        "url": a.url,
+    }
+    # Unknown (None) values never overwrite known ones.
+    return {
+        "key": a.key,
+        "platform": a.platform,
+        "platform_id": a.platform_id,
+        "props": {k: v for k, v in props.items() if v is not None},
+    }
+
+
+def _interaction_row(e: Interaction) -> dict:
+    return {
+        "key": e.key,
+        "source": e.source,
+        "target": e.target,
+        "props": {
+            "key": e.key,
+            "platform": e.platform,
+            "post_id": e.post_id,
+            "kind": e.kind,
+            "at": e.at,
+            "text": e.text,
+            "topics": list(e.topics),
+            "lang": e.lang,
+            "weight": e.weight,
+        },
+    }
+
+
+def _account_tuple(r: list) -> tuple:
+    r = list(r)
+    r[15] = json.dumps(list(r[15] or []))
+    return tuple(r)
+
+
+def _run(r: list) -> Run:
+    return run_from_row(tuple(r))
+
+
+def _has_annotations(tx) -> bool:
+    return tx.run(
+        "RETURN EXISTS { MATCH (:RosterEntry) } OR EXISTS { MATCH (:CrmEntry) } AS x"
+    ).single()["x"]
+
+
+def _replace_entries(tx, label: str, rows: list[dict]) -> None:
+    """Insert roster/CRM rows; a row with the same identity replaces the older one."""
+    if label not in ("RosterEntry", "CrmEntry"):
+        raise ValueError(label)
+    seq = tx.run(f"MATCH (p:{label}) RETURN coalesce(max(p.seq), 0) AS s").single()["s"]
+    numbered = [dict(r, seq=seq + i + 1) for i, r in enumerate(rows)]
+    for i in range(0, len(numbered), _WRITE_BATCH):
+        chunk = numbered[i : i + _WRITE_BATCH]
+        tx.run(
+            f"UNWIND $rows AS r MATCH (p:{label} {{ident: r.ident}}) WHERE p.seq < r.seq DETACH DELETE p",
+            rows=chunk,
+        ).consume()
+        tx.run(f"UNWIND $rows AS r CREATE (p:{label}) SET p = r", rows=chunk).consume()
+    # Within the new rows too, the newest of an identity wins.
+    tx.run(
+        f"MATCH (p:{label}) WITH p.ident AS ident, collect(p) AS ps, max(p.seq) AS top "
+        "WHERE size(ps) > 1 UNWIND ps AS p WITH p, top WHERE p.seq < top DETACH DELETE p"
+    ).consume()
+
+
+def _reconcile_all(tx) -> None:
+    keys = [r["key"] for r in tx.run(_ANNOTATED_KEYS)]
+    for i in range(0, len(keys), _WRITE_BATCH):
+        tx.run(_RECONCILE_KEYS, keys=keys[i : i + _WRITE_BATCH]).consume()

@@ -1,0 +1,766 @@
+"""The embedded default store: one SQLite file (WAL mode), stdlib ``sqlite3`` only.
+
+Times are stored as integer milliseconds since the epoch (UTC); topics as
+``;a;b;`` so that one ``instr`` finds a topic without a join.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from graph.errors import ConflictError, NotFoundError, StoreUnavailableError
+from graph.frames import (
+    accounts_frame,
+    from_ms,
+    interactions_frame,
+    members_frame,
+    new_snapshot_id,
+    run_from_row,
+    shortlist_name,
+    snapshot_frame,
+    snapshot_rows,
+    snapshots_frame,
+    to_ms,
+)
+from graph.model import (
+    Account,
+    CrmEntry,
+    Interaction,
+    Person,
+    Run,
+    Shortlist,
+    Snapshot,
+    Stats,
+    WriteResult,
+    normalize_handle,
+    normalize_topic,
+    split_key,
+    utcnow,
+)
+from graph.store import GraphStore, validate_status
+
+SCHEMA_VERSION = "1"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    key TEXT PRIMARY KEY,
+    platform TEXT NOT NULL,
+    platform_id TEXT NOT NULL,
+    handle TEXT,
+    handle_lc TEXT,
+    name TEXT,
+    followers INTEGER,
+    following INTEGER,
+    posts INTEGER,
+    created_at INTEGER,
+    verified INTEGER,
+    bio TEXT,
+    url TEXT,
+    internal INTEGER NOT NULL DEFAULT 0,
+    department TEXT,
+    crm_status TEXT NOT NULL DEFAULT 'none',
+    tags TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS accounts_handle ON accounts(handle_lc);
+CREATE TABLE IF NOT EXISTS interactions (
+    id INTEGER PRIMARY KEY,
+    platform TEXT NOT NULL,
+    post_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    target TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    at INTEGER NOT NULL,
+    text TEXT,
+    topics TEXT NOT NULL DEFAULT '',
+    lang TEXT,
+    weight REAL NOT NULL DEFAULT 1.0,
+    UNIQUE (platform, post_id, kind, target)
+);
+CREATE INDEX IF NOT EXISTS interactions_source ON interactions(source);
+CREATE INDEX IF NOT EXISTS interactions_target ON interactions(target);
+CREATE INDEX IF NOT EXISTS interactions_at ON interactions(at);
+CREATE TABLE IF NOT EXISTS roster (
+    id INTEGER PRIMARY KEY,
+    handle_lc TEXT,
+    platform TEXT,
+    email TEXT,
+    name TEXT,
+    department TEXT,
+    manager TEXT
+);
+CREATE INDEX IF NOT EXISTS roster_handle ON roster(handle_lc);
+CREATE INDEX IF NOT EXISTS roster_email ON roster(email);
+CREATE TABLE IF NOT EXISTS crm (
+    id INTEGER PRIMARY KEY,
+    handle_lc TEXT NOT NULL,
+    platform TEXT,
+    status TEXT NOT NULL,
+    company TEXT
+);
+CREATE INDEX IF NOT EXISTS crm_handle ON crm(handle_lc);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    status TEXT NOT NULL,
+    read INTEGER NOT NULL DEFAULT 0,
+    inserted INTEGER NOT NULL DEFAULT 0,
+    duplicates INTEGER NOT NULL DEFAULT 0,
+    rejected INTEGER NOT NULL DEFAULT 0,
+    errors TEXT NOT NULL DEFAULT '[]',
+    cursor TEXT,
+    summary TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at);
+CREATE TABLE IF NOT EXISTS snapshots (
+    id TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    config TEXT NOT NULL,
+    accounts INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshot_rows (
+    snapshot_id TEXT NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+    account TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    rank INTEGER NOT NULL,
+    score REAL NOT NULL,
+    metrics TEXT NOT NULL,
+    PRIMARY KEY (snapshot_id, account)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS snapshot_rows_account ON snapshot_rows(account);
+CREATE TABLE IF NOT EXISTS shortlists (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS shortlist_members (
+    shortlist_id INTEGER NOT NULL REFERENCES shortlists(id) ON DELETE CASCADE,
+    account TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    note TEXT NOT NULL DEFAULT '',
+    owner TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'to contact',
+    added_at INTEGER NOT NULL,
+    PRIMARY KEY (shortlist_id, account)
+);
+CREATE INDEX IF NOT EXISTS shortlist_members_account ON shortlist_members(account);
+"""
+
+# An account matches a roster row by handle (on the row's platform when given)
+# or, for e-mail accounts, by address.
+_ROSTER_MATCH = """
+    (r.handle_lc IS NOT NULL AND r.handle_lc = a.handle_lc
+        AND (r.platform IS NULL OR r.platform = a.platform))
+    OR (r.email IS NOT NULL AND a.platform = 'email' AND a.platform_id = r.email)
+"""
+_CRM_MATCH = "c.handle_lc = a.handle_lc AND (c.platform IS NULL OR c.platform = a.platform)"
+
+_RECONCILE = f"""
+UPDATE accounts AS a SET
+    internal = EXISTS (SELECT 1 FROM roster r WHERE {_ROSTER_MATCH}),
+    department = (SELECT r.department FROM roster r WHERE {_ROSTER_MATCH} ORDER BY r.id LIMIT 1),
+    crm_status = COALESCE(
+        (SELECT c.status FROM crm c WHERE {_CRM_MATCH} ORDER BY c.id LIMIT 1), 'none')
+"""  # noqa: S608 - constant SQL, no user input
+
+
+def _topics_text(topics: Sequence[str]) -> str:
+    return ";" + ";".join(topics) + ";" if topics else ""
+
+
+class SqliteStore(GraphStore):
+    """:class:`GraphStore` in a SQLite file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file; its folder is created on first use.
+    timeout : float
+        Seconds to wait for another process's write lock.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with SqliteStore(pathlib.Path(tempfile.mkdtemp()) / "s.db") as s:
+    ...     s.stats().interactions
+    0
+    """
+
+    def __init__(self, path: str | Path, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.display = f"sqlite:///{self.path}"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # One connection shared across threads (Streamlit), guarded by a lock;
+            # autocommit mode so that every transaction is an explicit BEGIN…COMMIT.
+            self._conn = sqlite3.connect(
+                self.path, timeout=timeout, check_same_thread=False, isolation_level=None
+            )
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.execute("PRAGMA temp_store=MEMORY")
+            self._conn.execute("PRAGMA cache_size=-131072")  # 128 MiB
+            self._conn.executescript(SCHEMA)
+            self._conn.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+                (SCHEMA_VERSION,),
+            )
+        except sqlite3.Error as exc:
+            raise StoreUnavailableError(f"cannot open {self.display}: {exc}") from None
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- helpers -------------------------------------------------------------------------
+    def _tx(self):
+        return _Transaction(self._conn, self._lock)
+
+    def _query(self, sql: str, params: Sequence | dict = ()) -> list[tuple]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    # -- accounts and interactions ----------------------------------------------------
+    def write_batch(
+        self, accounts: Sequence[Account], interactions: Sequence[Interaction]
+    ) -> WriteResult:
+        account_rows = [
+            (
+                a.key,
+                a.platform,
+                a.platform_id,
+                a.handle,
+                a.handle.lower() if a.handle else None,
+                a.name,
+                a.followers,
+                a.following,
+                a.posts,
+                to_ms(a.created_at),
+                None if a.verified is None else int(a.verified),
+                a.bio,
+                a.url,
+            )
+            for a in accounts
+        ]
+        named = {a.key for a in accounts}
+        stubs = {}
+        for e in interactions:
+            for k in (e.source, e.target):
+                if k not in named and k not in stubs:
+                    stubs[k] = split_key(k)
+        event_rows = [
+            (
+                e.platform,
+                e.post_id,
+                e.kind,
+                e.source,
+                e.target,
+                to_ms(e.at),
+                e.text,
+                _topics_text(e.topics),
+                e.lang,
+                e.weight,
+            )
+            for e in interactions
+        ]
+        with self._tx() as cur:
+            if stubs:
+                cur.executemany(
+                    "INSERT OR IGNORE INTO accounts(key, platform, platform_id) VALUES (?, ?, ?)",
+                    [(k, p, i) for k, (p, i) in stubs.items()],
+                )
+            if account_rows:
+                cur.executemany(
+                    """
+                    INSERT INTO accounts(key, platform, platform_id, handle, handle_lc, name,
+                        followers, following, posts, created_at, verified, bio, url)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(key) DO UPDATE SET
+                        handle = COALESCE(excluded.handle, handle),
+                        handle_lc = COALESCE(excluded.handle_lc, handle_lc),
+                        name = COALESCE(excluded.name, name),
+                        followers = COALESCE(excluded.followers, followers),
+                        following = COALESCE(excluded.following, following),
+                        posts = COALESCE(excluded.posts, posts),
+                        created_at = COALESCE(excluded.created_at, created_at),
+                        verified = COALESCE(excluded.verified, verified),
+                        bio = COALESCE(excluded.bio, bio),
+                        url = COALESCE(excluded.url, url)
+                    """,
+                    account_rows,
+                )
+                # New or renamed accounts may match roster / CRM rows kept from before.
+                if self._has_annotations(cur):
+                    cur.execute(
+                        _RECONCILE + " WHERE a.key IN (SELECT value FROM json_each(?))",  # noqa: S608
+                        (json.dumps([r[0] for r in account_rows]),),
+                    )
+            inserted = 0
+            if event_rows:
+                cur.executemany(
+                    """
+                    INSERT OR IGNORE INTO interactions(platform, post_id, kind, source, target,
+                        at, text, topics, lang, weight)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    event_rows,
+                )
+                inserted = cur.rowcount
+        return WriteResult(inserted=inserted, duplicates=len(event_rows) - inserted)
+
+    @staticmethod
+    def _has_annotations(cur: sqlite3.Cursor) -> bool:
+        return cur.execute(
+            "SELECT EXISTS(SELECT 1 FROM roster) OR EXISTS(SELECT 1 FROM crm)"
+        ).fetchone()[0] == 1
+
+    def set_roster(self, people: Sequence[Person], replace: bool = False) -> int:
+        rows = [
+            (p.handle.lower() if p.handle else None, p.platform, p.email, p.name, p.department, p.manager)
+            for p in people
+        ]
+        with self._tx() as cur:
+            if replace:
+                cur.execute("DELETE FROM roster")
+            cur.executemany(
+                "INSERT INTO roster(handle_lc, platform, email, name, department, manager) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            # Keep one row per person identity: the newest wins.
+            cur.execute(
+                """DELETE FROM roster WHERE id NOT IN (
+                       SELECT MAX(id) FROM roster
+                       GROUP BY COALESCE(handle_lc, ''), COALESCE(platform, ''), COALESCE(email, ''))"""
+            )
+            cur.execute(_RECONCILE)
+            return cur.execute("SELECT COUNT(*) FROM accounts WHERE internal = 1").fetchone()[0]
+
+    def set_crm(self, entries: Sequence[CrmEntry], replace: bool = False) -> int:
+        rows = [(e.handle.lower(), e.platform, e.status, e.company) for e in entries]
+        with self._tx() as cur:
+            if replace:
+                cur.execute("DELETE FROM crm")
+            # A newer row for the same handle replaces the older one.
+            cur.executemany(
+                "DELETE FROM crm WHERE handle_lc = ? AND COALESCE(platform, '') = COALESCE(?, '')",
+                [(r[0], r[1]) for r in rows],
+            )
+            cur.executemany(
+                "INSERT INTO crm(handle_lc, platform, status, company) VALUES (?, ?, ?, ?)", rows
+            )
+            cur.execute(_RECONCILE)
+            return cur.execute(
+                "SELECT COUNT(*) FROM accounts WHERE crm_status != 'none'"
+            ).fetchone()[0]
+
+    def set_tags(self, key: str, tags: Sequence[str]) -> None:
+        clean = sorted({t.strip() for t in tags if t and t.strip()})
+        with self._tx() as cur:
+            cur.execute("UPDATE accounts SET tags = ? WHERE key = ?", (json.dumps(clean), key))
+            if cur.rowcount == 0:
+                raise NotFoundError(f"no account {key!r}")
+
+    def accounts(self, keys: Sequence[str] | None = None) -> pd.DataFrame:
+        sql = (
+            "SELECT key, platform, platform_id, handle, name, followers, following, posts, "
+            "created_at, verified, bio, url, internal, department, crm_status, tags FROM accounts"
+        )
+        params: tuple = ()
+        if keys is not None:
+            sql += " WHERE key IN (SELECT value FROM json_each(?))"
+            params = (json.dumps(list(keys)),)
+        return accounts_frame(self._query(sql + " ORDER BY key", params))
+
+    def resolve(self, ref: str, platform: str | None = None) -> list[str]:
+        ref = ref.strip()
+        if not ref.startswith("@") and ":" in ref:
+            if self._query("SELECT 1 FROM accounts WHERE key = ?", (ref,)):
+                return [ref]
+        handle = normalize_handle(ref).lower()
+        sql = "SELECT key FROM accounts WHERE handle_lc = ?"
+        params: list = [handle]
+        if platform:
+            sql += " AND platform = ?"
+            params.append(platform)
+        return [r[0] for r in self._query(sql + " ORDER BY key", params)]
+
+    def search_accounts(self, text: str, limit: int = 20) -> pd.DataFrame:
+        pattern = "%" + text.strip().lower().replace("%", r"\%").replace("_", r"\_") + "%"
+        rows = self._query(
+            "SELECT key, platform, platform_id, handle, name, followers, following, posts, "
+            "created_at, verified, bio, url, internal, department, crm_status, tags FROM accounts "
+            "WHERE handle_lc LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\' "
+            "ORDER BY COALESCE(followers, 0) DESC, key LIMIT ?",
+            (pattern, pattern, int(limit)),
+        )
+        return accounts_frame(rows)
+
+    def interactions(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        kinds: Sequence[str] | None = None,
+        platforms: Sequence[str] | None = None,
+        topics: Sequence[str] | None = None,
+        account: str | None = None,
+        with_text: bool = True,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        where: list[str] = []
+        params: list = []
+        if since is not None:
+            where.append("at >= ?")
+            params.append(to_ms(since))
+        if until is not None:
+            where.append("at < ?")
+            params.append(to_ms(until))
+        if kinds:
+            where.append("kind IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(kinds)))
+        if platforms:
+            where.append("platform IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(platforms)))
+        if topics:
+            where.append(
+                "EXISTS (SELECT 1 FROM json_each(?) t WHERE instr(topics, ';' || t.value || ';') > 0)"
+            )
+            params.append(json.dumps([normalize_topic(t) for t in topics]))
+        if account is not None:
+            where.append("(source = ? OR target = ?)")
+            params += [account, account]
+        text_col = "text" if with_text else "NULL"
+        sql = (
+            f"SELECT platform, post_id, kind, source, target, at, {text_col}, topics, lang, weight "  # noqa: S608
+            "FROM interactions"
+        )
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        if limit is not None:
+            sql = f"SELECT * FROM ({sql} ORDER BY at DESC, id DESC LIMIT ?) ORDER BY at"  # noqa: S608
+            params.append(int(limit))
+        else:
+            sql += " ORDER BY at, id"
+        return interactions_frame(self._query(sql, params))
+
+    # -- runs --------------------------------------------------------------------------
+    def save_run(self, run: Run) -> None:
+        with self._tx() as cur:
+            cur.execute(
+                """
+                INSERT INTO runs(id, kind, source, started_at, finished_at, status, read, inserted,
+                    duplicates, rejected, errors, cursor, summary)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET
+                    kind = excluded.kind, source = excluded.source,
+                    started_at = excluded.started_at, finished_at = excluded.finished_at,
+                    status = excluded.status, read = excluded.read, inserted = excluded.inserted,
+                    duplicates = excluded.duplicates, rejected = excluded.rejected,
+                    errors = excluded.errors, cursor = excluded.cursor, summary = excluded.summary
+                """,
+                (
+                    run.id,
+                    run.kind,
+                    run.source,
+                    to_ms(run.started_at),
+                    to_ms(run.finished_at),
+                    run.status,
+                    run.read,
+                    run.inserted,
+                    run.duplicates,
+                    run.rejected,
+                    json.dumps(run.errors, ensure_ascii=False),
+                    run.cursor,
+                    json.dumps(run.summary, ensure_ascii=False, default=str),
+                ),
+            )
+
+    def runs(self, limit: int = 20, kind: str | None = None) -> list[Run]:
+        sql = (
+            "SELECT id, kind, source, started_at, finished_at, status, read, inserted, duplicates, "
+            "rejected, errors, cursor, summary FROM runs"
+        )
+        params: list = []
+        if kind:
+            sql += " WHERE kind = ?"
+            params.append(kind)
+        sql += " ORDER BY started_at DESC, rowid DESC LIMIT ?"
+        params.append(int(limit))
+        return [run_from_row(r) for r in self._query(sql, params)]
+
+    def last_cursor(self, source: str) -> str | None:
+        rows = self._query(
+            "SELECT cursor FROM runs WHERE source = ? AND status IN ('ok', 'partial') "
+            "AND cursor IS NOT NULL ORDER BY started_at DESC, rowid DESC LIMIT 1",
+            (source,),
+        )
+        return rows[0][0] if rows else None
+
+    # -- snapshots ---------------------------------------------------------------------
+    def save_snapshot(self, config: dict, table: pd.DataFrame) -> Snapshot:
+        snapshot_id, created = new_snapshot_id()
+        rows = snapshot_rows(snapshot_id, table)
+        with self._tx() as cur:
+            cur.execute(
+                "INSERT INTO snapshots(id, created_at, config, accounts) VALUES (?, ?, ?, ?)",
+                (snapshot_id, to_ms(created), json.dumps(config, default=str), len(rows)),
+            )
+            cur.executemany(
+                "INSERT INTO snapshot_rows(snapshot_id, account, rank, score, metrics) "
+                "VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+        return Snapshot(snapshot_id, created, config, table.reset_index(drop=True))
+
+    def snapshots(self) -> pd.DataFrame:
+        rows = self._query(
+            "SELECT id, created_at, accounts, config FROM snapshots ORDER BY created_at DESC, id DESC"
+        )
+        return snapshots_frame(rows)
+
+    def load_snapshot(self, snapshot_id: str | None = None) -> Snapshot | None:
+        if snapshot_id is None:
+            head = self._query(
+                "SELECT id, created_at, config FROM snapshots ORDER BY created_at DESC, id DESC LIMIT 1"
+            )
+        else:
+            head = self._query(
+                "SELECT id, created_at, config FROM snapshots WHERE id = ?", (snapshot_id,)
+            )
+        if not head:
+            return None
+        sid, created, config = head[0]
+        rows = self._query(
+            "SELECT account, rank, score, metrics FROM snapshot_rows WHERE snapshot_id = ? "
+            "ORDER BY rank, account",
+            (sid,),
+        )
+        return Snapshot(sid, from_ms(created), json.loads(config), snapshot_frame(rows))
+
+    def account_history(self, key: str) -> pd.DataFrame:
+        rows = self._query(
+            "SELECT s.id, s.created_at, r.rank, r.score FROM snapshot_rows r "
+            "JOIN snapshots s ON s.id = r.snapshot_id WHERE r.account = ? "
+            "ORDER BY s.created_at, s.id",
+            (key,),
+        )
+        df = pd.DataFrame(rows, columns=["snapshot_id", "created_at", "rank", "score"])
+        df["created_at"] = pd.to_datetime(df["created_at"].astype("int64"), unit="ms", utc=True)
+        return df
+
+    # -- shortlists --------------------------------------------------------------------
+    def _shortlist_id(self, cur: sqlite3.Cursor, name: str) -> int:
+        row = cur.execute("SELECT id FROM shortlists WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no shortlist named {name!r}")
+        return row[0]
+
+    def shortlists(self) -> list[Shortlist]:
+        rows = self._query(
+            "SELECT s.name, s.created_at, s.description, COUNT(m.account) FROM shortlists s "
+            "LEFT JOIN shortlist_members m ON m.shortlist_id = s.id GROUP BY s.id ORDER BY s.name"
+        )
+        return [Shortlist(n, from_ms(c), d, m) for n, c, d, m in rows]
+
+    def create_shortlist(self, name: str, description: str = "") -> Shortlist:
+        name = shortlist_name(name)
+        created = utcnow()
+        with self._tx() as cur:
+            try:
+                cur.execute(
+                    "INSERT INTO shortlists(name, description, created_at) VALUES (?, ?, ?)",
+                    (name, description, to_ms(created)),
+                )
+            except sqlite3.IntegrityError:
+                raise ConflictError(f"a shortlist named {name!r} already exists") from None
+        return Shortlist(name, created, description, 0)
+
+    def rename_shortlist(self, name: str, new_name: str) -> None:
+        new_name = shortlist_name(new_name)
+        with self._tx() as cur:
+            sid = self._shortlist_id(cur, name)
+            try:
+                cur.execute("UPDATE shortlists SET name = ? WHERE id = ?", (new_name, sid))
+            except sqlite3.IntegrityError:
+                raise ConflictError(f"a shortlist named {new_name!r} already exists") from None
+
+    def delete_shortlist(self, name: str) -> None:
+        with self._tx() as cur:
+            sid = self._shortlist_id(cur, name)
+            cur.execute("DELETE FROM shortlists WHERE id = ?", (sid,))
+
+    def add_to_shortlist(
+        self,
+        name: str,
+        keys: Sequence[str],
+        note: str = "",
+        owner: str = "",
+        status: str = "to contact",
+    ) -> int:
+        status = validate_status(status)
+        now = to_ms(utcnow())
+        with self._tx() as cur:
+            sid = self._shortlist_id(cur, name)
+            missing = [
+                k for k in keys
+                if cur.execute("SELECT 1 FROM accounts WHERE key = ?", (k,)).fetchone() is None
+            ]
+            if missing:
+                raise NotFoundError(f"no account {missing[0]!r}")
+            cur.executemany(
+                "INSERT OR IGNORE INTO shortlist_members(shortlist_id, account, note, owner, status, "
+                "added_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [(sid, k, note, owner, status, now) for k in dict.fromkeys(keys)],
+            )
+            return cur.rowcount
+
+    def update_member(
+        self,
+        name: str,
+        key: str,
+        note: str | None = None,
+        owner: str | None = None,
+        status: str | None = None,
+    ) -> None:
+        if status is not None:
+            status = validate_status(status)
+        with self._tx() as cur:
+            sid = self._shortlist_id(cur, name)
+            cur.execute(
+                "UPDATE shortlist_members SET note = COALESCE(?, note), owner = COALESCE(?, owner), "
+                "status = COALESCE(?, status) WHERE shortlist_id = ? AND account = ?",
+                (note, owner, status, sid, key),
+            )
+            if cur.rowcount == 0:
+                raise NotFoundError(f"{key!r} is not on shortlist {name!r}")
+
+    def remove_from_shortlist(self, name: str, keys: Sequence[str]) -> int:
+        with self._tx() as cur:
+            sid = self._shortlist_id(cur, name)
+            cur.executemany(
+                "DELETE FROM shortlist_members WHERE shortlist_id = ? AND account = ?",
+                [(sid, k) for k in keys],
+            )
+            return cur.rowcount
+
+    def shortlist_members(self, name: str) -> pd.DataFrame:
+        with self._lock:
+            sid = self._shortlist_id(self._conn.cursor(), name)
+            rows = self._conn.execute(
+                "SELECT m.account, a.platform, a.handle, a.name, a.followers, a.internal, "
+                "a.crm_status, m.note, m.owner, m.status, m.added_at FROM shortlist_members m "
+                "JOIN accounts a ON a.key = m.account WHERE m.shortlist_id = ? "
+                "ORDER BY m.added_at, m.account",
+                (sid,),
+            ).fetchall()
+        return members_frame(rows)
+
+    def shortlists_of(self, key: str) -> list[str]:
+        rows = self._query(
+            "SELECT s.name FROM shortlist_members m JOIN shortlists s ON s.id = m.shortlist_id "
+            "WHERE m.account = ? ORDER BY s.name",
+            (key,),
+        )
+        return [r[0] for r in rows]
+
+    # -- housekeeping --------------------------------------------------------------------
+    def forget(self, key: str) -> dict[str, int]:
+        with self._tx() as cur:
+            row = cur.execute(
+                "SELECT handle_lc, platform, platform_id FROM accounts WHERE key = ?", (key,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"no account {key!r}")
+            handle_lc, platform, platform_id = row
+            counts = {}
+            cur.execute("DELETE FROM interactions WHERE source = ? OR target = ?", (key, key))
+            counts["interactions"] = cur.rowcount
+            cur.execute("DELETE FROM snapshot_rows WHERE account = ?", (key,))
+            counts["snapshot rows"] = cur.rowcount
+            cur.execute("DELETE FROM shortlist_members WHERE account = ?", (key,))
+            counts["shortlist entries"] = cur.rowcount
+            cur.execute(
+                "DELETE FROM roster WHERE (handle_lc = ? AND (platform IS NULL OR platform = ?)) "
+                "OR (? = 'email' AND email = ?)",
+                (handle_lc, platform, platform, platform_id),
+            )
+            counts["roster rows"] = cur.rowcount
+            cur.execute(
+                "DELETE FROM crm WHERE handle_lc = ? AND (platform IS NULL OR platform = ?)",
+                (handle_lc, platform),
+            )
+            counts["crm rows"] = cur.rowcount
+            cur.execute("DELETE FROM accounts WHERE key = ?", (key,))
+            counts["accounts"] = cur.rowcount
+        return counts
+
+    def stats(self) -> Stats:
+        with self._lock:
+            c = self._conn
+            accounts, internal = c.execute(
+                "SELECT COUNT(*), COALESCE(SUM(internal), 0) FROM accounts"
+            ).fetchone()
+            interactions, first, last = c.execute(
+                "SELECT COUNT(*), MIN(at), MAX(at) FROM interactions"
+            ).fetchone()
+            by_kind = dict(c.execute("SELECT kind, COUNT(*) FROM interactions GROUP BY kind ORDER BY 2 DESC"))
+            by_platform = dict(
+                c.execute("SELECT platform, COUNT(*) FROM interactions GROUP BY platform ORDER BY 2 DESC")
+            )
+        return Stats(
+            store=self.display,
+            accounts=accounts,
+            internal_accounts=internal,
+            external_accounts=accounts - internal,
+            interactions=interactions,
+            by_kind=by_kind,
+            by_platform=by_platform,
+            first_at=from_ms(first),
+            last_at=from_ms(last),
+            last_runs=self.runs(limit=5),
+        )
+
+    def delete_everything(self) -> None:
+        with self._tx() as cur:
+            for table in (
+                "shortlist_members", "shortlists", "snapshot_rows", "snapshots", "runs",
+                "interactions", "roster", "crm", "accounts",
+            ):
+                cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on any exception."""
+
+    def __init__(self, conn: sqlite3.Connection, lock: threading.RLock) -> None:
+        self._conn = conn
+        self._lock = lock
+
+    def __enter__(self) -> sqlite3.Cursor:
+        self._lock.acquire()
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
+        return self._conn.cursor()
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self._conn.execute("COMMIT")
+            else:
+                self._conn.execute("ROLLBACK")
+        finally:
+            self._lock.release()

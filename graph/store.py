@@ -1,0 +1,407 @@
+"""The ``GraphStore`` interface and store selection.
+
+Two implementations stand behind this one interface and pass one contract test
+suite (``tests/graph/test_store_contract.py``):
+
+* :class:`graph.sqlite_store.SqliteStore` — the embedded default, a SQLite file in WAL mode;
+* :class:`graph.neo4j_store.Neo4jStore` — the production store, Neo4j over Bolt.
+
+Pick one with a URI (``--store`` / ``SCOUT_STORE``), see :func:`open_store`.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pandas as pd
+
+from graph.errors import StoreUriError
+from graph.model import (
+    Account,
+    CrmEntry,
+    Interaction,
+    Person,
+    Run,
+    Shortlist,
+    Snapshot,
+    Stats,
+    WriteResult,
+)
+
+DEFAULT_STORE_URI = "sqlite:///.scout/scout.db"
+ACCEPTED_FORMS = (
+    "sqlite:///relative/path.db, sqlite:////absolute/path.db, "
+    "bolt://host:port, neo4j://host:port (also bolt+s://, neo4j+s://)"
+)
+NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+#: Rows per write transaction; ingest jobs commit one batch at a time.
+DEFAULT_BATCH_SIZE = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class StoreLocation:
+    """A parsed store URI. ``display`` is safe to print (it never holds a password)."""
+
+    kind: str  # "sqlite" or "neo4j"
+    uri: str
+    path: Path | None = None
+
+    @property
+    def display(self) -> str:
+        if self.kind == "sqlite":
+            return f"sqlite:///{self.path}"
+        parts = urlsplit(self.uri)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.scheme}://{host}{port}"
+
+
+def parse_store_uri(uri: str | None) -> StoreLocation:
+    """Parse a store URI.
+
+    Parameters
+    ----------
+    uri : str or None
+        ``sqlite:///path`` (relative) or ``sqlite:////abs/path``, or a Neo4j
+        ``bolt://`` / ``neo4j://`` URI. ``None`` or empty means the default,
+        ``sqlite:///.scout/scout.db``.
+
+    Returns
+    -------
+    StoreLocation
+
+    Raises
+    ------
+    StoreUriError
+        If the URI is of no accepted form; the message lists the accepted forms.
+
+    Examples
+    --------
+    >>> parse_store_uri("sqlite:///tmp/x.db").path
+    PosixPath('tmp/x.db')
+    >>> parse_store_uri("bolt://127.0.0.1:7687").kind
+    'neo4j'
+    """
+    uri = (uri or DEFAULT_STORE_URI).strip()
+    shown = redact_uri(uri)
+    scheme, sep, rest = uri.partition("://")
+    scheme = scheme.lower()
+    if sep and scheme == "sqlite":
+        if not rest.startswith("/") or rest == "/":
+            raise StoreUriError(f"malformed store URI {shown!r}; accepted forms: {ACCEPTED_FORMS}")
+        return StoreLocation("sqlite", uri, Path(rest[1:]))
+    if sep and scheme in NEO4J_SCHEMES:
+        try:
+            parts = urlsplit(uri)
+            parts.port  # noqa: B018 - raises on a bad port
+        except ValueError as exc:
+            raise StoreUriError(
+                f"malformed store URI {shown!r} ({exc}); accepted forms: {ACCEPTED_FORMS}"
+            ) from None
+        if not parts.hostname:
+            raise StoreUriError(f"store URI {shown!r} has no host; accepted forms: {ACCEPTED_FORMS}")
+        if parts.username or parts.password:
+            raise StoreUriError(
+                f"store URI {shown!r} holds credentials; put them in SCOUT_NEO4J_USER and "
+                "SCOUT_NEO4J_PASSWORD instead"
+            )
+        return StoreLocation("neo4j", uri)
+    raise StoreUriError(f"malformed store URI {shown!r}; accepted forms: {ACCEPTED_FORMS}")
+
+
+def redact_uri(uri: str) -> str:
+    """``uri`` with any ``user:password@`` part replaced by ``***@`` (safe to print).
+
+    Examples
+    --------
+    >>> redact_uri("bolt://neo4j:secret@db:7687")
+    'bolt://***@db:7687'
+    """
+    scheme, sep, rest = uri.partition("://")
+    if not sep:
+        return uri
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rpartition("@")[2]
+    return f"{scheme}{sep}{authority}{slash}{path}"
+
+
+def open_store(uri: str | None = None, **options) -> GraphStore:
+    """Open the store a URI names (default: ``$SCOUT_STORE``, else the embedded SQLite file).
+
+    Neo4j credentials come from ``SCOUT_NEO4J_USER`` (default ``neo4j``),
+    ``SCOUT_NEO4J_PASSWORD`` and ``SCOUT_NEO4J_DATABASE`` (default ``neo4j``)
+    unless given as keyword options.
+
+    Raises
+    ------
+    StoreUriError
+        Malformed URI.
+    StoreUnavailableError
+        Neo4j unreachable or credentials refused.
+    """
+    loc = parse_store_uri(uri or os.environ.get("SCOUT_STORE"))
+    if loc.kind == "sqlite":
+        from graph.sqlite_store import SqliteStore
+
+        return SqliteStore(loc.path, **options)
+    from graph.neo4j_store import Neo4jStore
+
+    return Neo4jStore(loc.uri, **options)
+
+
+class GraphStore(ABC):
+    """Where Scout keeps accounts, interactions, runs, ranking snapshots and shortlists.
+
+    Writes are idempotent: an interaction is stored once per identity
+    ``(platform, post_id, kind, target)``; an account once per key. Each call to
+    :meth:`write_batch` is one transaction: after a crash a batch is either all
+    there or not at all, so re-running an ingest job converges on the same contents.
+    """
+
+    #: Printable location (never holds a password).
+    display: str
+
+    # -- lifecycle ---------------------------------------------------------------
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections this store opened (an injected driver is left open)."""
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- accounts and interactions ---------------------------------------------------
+    @abstractmethod
+    def write_batch(
+        self, accounts: Sequence[Account], interactions: Sequence[Interaction]
+    ) -> WriteResult:
+        """Upsert ``accounts`` and add ``interactions`` in one transaction.
+
+        Accounts named by an interaction but absent from ``accounts`` and from the
+        store are created as bare accounts (key only). Known attribute values are
+        never overwritten with ``None``. Interactions already stored, or repeated
+        within the batch, count as duplicates.
+
+        Returns
+        -------
+        WriteResult
+            ``inserted`` and ``duplicates`` interaction counts.
+        """
+
+    def upsert_accounts(self, accounts: Iterable[Account], batch_size: int = DEFAULT_BATCH_SIZE) -> int:
+        """Upsert accounts in batches; returns how many were written."""
+        n = 0
+        for chunk in _chunks(list(accounts), batch_size):
+            self.write_batch(chunk, [])
+            n += len(chunk)
+        return n
+
+    def add_interactions(
+        self, interactions: Iterable[Interaction], batch_size: int = DEFAULT_BATCH_SIZE
+    ) -> WriteResult:
+        """Add interactions in batches of ``batch_size``, one transaction per batch."""
+        total = WriteResult()
+        for chunk in _chunks(list(interactions), batch_size):
+            total += self.write_batch([], chunk)
+        return total
+
+    @abstractmethod
+    def set_roster(self, people: Sequence[Person], replace: bool = False) -> int:
+        """Record the company's people and mark matching accounts internal.
+
+        A person matches an account by handle (case-insensitive, on the person's
+        platform when given) or, for ``email`` accounts, by address. Rows that match
+        no account yet are kept and match accounts stored later. With
+        ``replace=True`` the previous roster is dropped first, so people who left
+        become external again.
+
+        Returns
+        -------
+        int
+            The number of accounts now marked internal.
+        """
+
+    @abstractmethod
+    def set_crm(self, entries: Sequence[CrmEntry], replace: bool = False) -> int:
+        """Record customers and prospects; returns how many accounts carry a CRM status."""
+
+    @abstractmethod
+    def set_tags(self, key: str, tags: Sequence[str]) -> None:
+        """Replace an account's tags. Raises ``NotFoundError`` for an unknown key."""
+
+    @abstractmethod
+    def accounts(self, keys: Sequence[str] | None = None) -> pd.DataFrame:
+        """All accounts (or those with the given keys) with :data:`ACCOUNT_COLUMNS`."""
+
+    @abstractmethod
+    def resolve(self, ref: str, platform: str | None = None) -> list[str]:
+        """Account keys that ``ref`` names: a key, or a handle with or without ``@``."""
+
+    def get_account(self, ref: str) -> dict | None:
+        """One account as a dict (first match of :meth:`resolve`), or ``None``."""
+        keys = self.resolve(ref)
+        if not keys:
+            return None
+        df = self.accounts(keys[:1])
+        return None if df.empty else df.iloc[0].to_dict()
+
+    @abstractmethod
+    def search_accounts(self, text: str, limit: int = 20) -> pd.DataFrame:
+        """Accounts whose handle or name contains ``text`` (case-insensitive)."""
+
+    @abstractmethod
+    def interactions(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        kinds: Sequence[str] | None = None,
+        platforms: Sequence[str] | None = None,
+        topics: Sequence[str] | None = None,
+        account: str | None = None,
+        with_text: bool = True,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """Interactions as a DataFrame with :data:`INTERACTION_COLUMNS`.
+
+        Parameters
+        ----------
+        since, until : datetime, optional
+            Keep events with ``since <= at < until``.
+        kinds, platforms, topics : sequence of str, optional
+            Keep events of these kinds / platforms / carrying any of these topics.
+        account : str, optional
+            Keep events where this account key is source or target.
+        with_text : bool
+            ``False`` leaves ``text`` empty, which makes big reads cheaper.
+        limit : int, optional
+            Newest ``limit`` events only.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``at`` is ``datetime64[ns, UTC]``; ``topics`` holds tuples; sorted by ``at``.
+        """
+
+    # -- runs -----------------------------------------------------------------------
+    @abstractmethod
+    def save_run(self, run: Run) -> None:
+        """Insert or update a run record (identified by ``run.id``)."""
+
+    @abstractmethod
+    def runs(self, limit: int = 20, kind: str | None = None) -> list[Run]:
+        """The most recent runs first."""
+
+    @abstractmethod
+    def last_cursor(self, source: str) -> str | None:
+        """The cursor of the newest successful run of ``source`` (incremental sources)."""
+
+    # -- ranking snapshots -------------------------------------------------------------
+    @abstractmethod
+    def save_snapshot(self, config: dict, table: pd.DataFrame) -> Snapshot:
+        """Store a ranking: its configuration and one row per account.
+
+        ``table`` must have the columns ``account`` (key), ``rank`` and ``score``;
+        other columns are stored as metrics.
+        """
+
+    @abstractmethod
+    def snapshots(self) -> pd.DataFrame:
+        """Snapshots, newest first: ``id, created_at, accounts, config``."""
+
+    @abstractmethod
+    def load_snapshot(self, snapshot_id: str | None = None) -> Snapshot | None:
+        """A snapshot (the newest when ``snapshot_id`` is ``None``), or ``None`` if there is none."""
+
+    @abstractmethod
+    def account_history(self, key: str) -> pd.DataFrame:
+        """An account's ``snapshot_id, created_at, rank, score`` across snapshots, oldest first."""
+
+    # -- shortlists ---------------------------------------------------------------------
+    @abstractmethod
+    def shortlists(self) -> list[Shortlist]:
+        """Every shortlist with its member count, by name."""
+
+    @abstractmethod
+    def create_shortlist(self, name: str, description: str = "") -> Shortlist:
+        """Create a shortlist; ``ConflictError`` if the name is taken."""
+
+    @abstractmethod
+    def rename_shortlist(self, name: str, new_name: str) -> None:
+        """Rename; ``NotFoundError`` / ``ConflictError`` as appropriate."""
+
+    @abstractmethod
+    def delete_shortlist(self, name: str) -> None:
+        """Delete a shortlist and its memberships (not the accounts)."""
+
+    @abstractmethod
+    def add_to_shortlist(
+        self,
+        name: str,
+        keys: Sequence[str],
+        note: str = "",
+        owner: str = "",
+        status: str = "to contact",
+    ) -> int:
+        """Add accounts to a shortlist (existing members are left as they are); returns how many were new."""
+
+    @abstractmethod
+    def update_member(
+        self,
+        name: str,
+        key: str,
+        note: str | None = None,
+        owner: str | None = None,
+        status: str | None = None,
+    ) -> None:
+        """Change a member's note, owner or outreach status."""
+
+    @abstractmethod
+    def remove_from_shortlist(self, name: str, keys: Sequence[str]) -> int:
+        """Remove members; returns how many were removed."""
+
+    @abstractmethod
+    def shortlist_members(self, name: str) -> pd.DataFrame:
+        """Members: ``account, platform, handle, name, followers, internal, crm_status, note, owner, status, added_at``."""
+
+    @abstractmethod
+    def shortlists_of(self, key: str) -> list[str]:
+        """Names of the shortlists that hold an account."""
+
+    # -- housekeeping --------------------------------------------------------------------
+    @abstractmethod
+    def forget(self, key: str) -> dict[str, int]:
+        """Remove an account and every interaction, snapshot row, shortlist entry,
+        roster and CRM row naming it. Returns what was removed, by kind."""
+
+    @abstractmethod
+    def stats(self) -> Stats:
+        """Counts for ``scout stats``."""
+
+    @abstractmethod
+    def delete_everything(self) -> None:
+        """Empty the store (tests, ``scout reset``)."""
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def validate_status(status: str) -> str:
+    """Check an outreach status against :data:`graph.model.OUTREACH_STATUSES`."""
+    from graph.errors import InputError
+    from graph.model import OUTREACH_STATUSES
+
+    s = status.strip().lower()
+    if s not in OUTREACH_STATUSES:
+        raise InputError(f"outreach status must be one of: {', '.join(OUTREACH_STATUSES)}")
+    return s

@@ -1,0 +1,143 @@
+"""The ``scout`` command: a thin layer over ``graph`` and ``ingest``.
+
+Every command takes ``--store URI`` (or ``SCOUT_STORE``). Failures Scout
+expects (bad input, unreachable store…) print one line on stderr and exit
+with the error's code; ``--debug`` shows the traceback as well.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass, field
+
+import click
+
+from graph.errors import ScoutError
+from graph.store import GraphStore, open_store
+
+
+@dataclass
+class AppContext:
+    """What every command needs: the store (opened on first use) and the flags."""
+
+    store_uri: str | None
+    debug: bool = False
+    _store: GraphStore | None = field(default=None, repr=False)
+
+    def store(self) -> GraphStore:
+        if self._store is None:
+            self._store = open_store(self.store_uri)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+class ScoutGroup(click.Group):
+    """Turns :class:`ScoutError` into one clean line and an exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ScoutError as exc:
+            app = ctx.find_object(AppContext)
+            if app is not None and app.debug:
+                raise
+            click.echo(f"scout: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=ScoutGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--store",
+    "store_uri",
+    envvar="SCOUT_STORE",
+    default=None,
+    metavar="URI",
+    help="sqlite:///path.db (default sqlite:///.scout/scout.db) or bolt://host:port / neo4j://host:port.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.version_option(package_name="scout")
+@click.pass_context
+def cli(ctx: click.Context, store_uri: str | None, debug: bool) -> None:
+    """Scout: find the opinion leaders of the conversation about your company."""
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    # The driver logs connection attempts at INFO/WARNING; the CLI reports them itself.
+    logging.getLogger("neo4j").setLevel(logging.DEBUG if debug else logging.ERROR)
+    app = AppContext(store_uri=store_uri, debug=debug)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@pass_app
+def stats(app: AppContext, fmt: str) -> None:
+    """Counts: accounts, interactions by kind and platform, time span, last runs."""
+    s = app.store().stats()
+    if fmt == "json":
+        click.echo(json.dumps(s.as_dict(), indent=2, ensure_ascii=False))
+        return
+    from ui.console import print_stats
+
+    print_stats(s)
+
+
+@cli.command()
+@click.argument("handle")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+def forget(app: AppContext, handle: str, yes: bool) -> None:
+    """Remove an account and everything naming it (events, snapshot rows, shortlist entries)."""
+    from graph.errors import NotFoundError
+
+    store = app.store()
+    keys = store.resolve(handle)
+    if not keys:
+        raise NotFoundError(f"no account {handle!r}")
+    for key in keys:
+        if not yes and sys.stdin.isatty():
+            click.confirm(f"Forget {key} and every interaction naming it?", abort=True)
+        removed = store.forget(key)
+        click.echo(
+            f"forgot {key}: "
+            + ", ".join(f"{n} {what}" for what, n in removed.items())
+        )
+
+
+def _register_subcommands() -> None:
+    # Imported here so that `scout --help` stays fast and a broken optional
+    # module cannot hide the core commands.
+    import importlib
+
+    for module_name in ("ui.cli_ingest", "ui.cli_rank", "ui.cli_app", "ui.cli_refresh"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register_subcommands()
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="scout")
+
+
+if __name__ == "__main__":
+    main()
