@@ -152,6 +152,8 @@ def hits(adjacency: sp.spmatrix, *, tol: float = DEFAULT_TOL,
     n = a.shape[0]
     if n == 0:
         return np.empty(0), np.empty(0)
+    if a.nnz:
+        a = a / a.data.max()  # scale-free; avoids under/overflow of AᵀA products
     at = a.T.tocsr()
     x = np.full(n, 1.0 / n)
     for _ in range(max_iter):

@@ -97,7 +97,10 @@ def leiden(w: sp.spmatrix, resolution: float = DEFAULT_RESOLUTION, seed: int = 0
     n = w.shape[0]
     if n == 0:
         return np.empty(0, dtype=np.int64)
-    g = _weighted_igraph(sp.csr_matrix(w), loops=loops)
+    w = sp.csr_matrix(w, dtype=float)
+    if w.nnz:
+        w = w / w.data.mean()  # modularity is scale-free; keep weights near 1
+    g = _weighted_igraph(w, loops=loops)
     if g.ecount() == 0:
         return np.arange(n, dtype=np.int64)
     with _seeded_igraph(seed):

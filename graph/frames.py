@@ -171,3 +171,149 @@ def shortlist_name(name: str) -> str:
     if not clean or len(clean) > 100:
         raise InputError("a shortlist name needs 1 to 100 characters")
     return clean
+
+
+#: Columns of the storage form of interactions (see :func:`event_table`).
+EVENT_TABLE_COLUMNS = (
+    "platform", "post_id", "kind", "source", "target", "at", "text", "topics", "lang",
+    "weight", "key",
+)
+
+
+def event_table(interactions) -> pd.DataFrame:
+    """Interactions in storage form, validated and without repeated identities.
+
+    Parameters
+    ----------
+    interactions : sequence of Interaction, or DataFrame
+        Records (already validated by their constructor) or a frame with at least
+        ``platform, post_id, kind, source, target, at`` and optionally ``text,
+        topics, lang, weight``. A frame is validated here, column by column, which
+        is much cheaper than building one ``Interaction`` per row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`EVENT_TABLE_COLUMNS`: ``at`` in epoch milliseconds, ``topics`` as
+        ``;a;b;`` text, ``key`` the identity ``platform|post_id|kind|target``.
+        The first of several rows with one identity is kept.
+
+    Raises
+    ------
+    InputError
+        A frame with a missing column or an invalid value (the message names it).
+    """
+    if isinstance(interactions, pd.DataFrame):
+        df = _validated_event_frame(interactions)
+    else:
+        items = list(interactions)
+        df = pd.DataFrame(
+            {
+                "platform": [e.platform for e in items],
+                "post_id": [e.post_id for e in items],
+                "kind": [e.kind for e in items],
+                "source": [e.source for e in items],
+                "target": [e.target for e in items],
+                "at": [to_ms(e.at) for e in items],
+                "text": [e.text for e in items],
+                "topics": [";" + ";".join(e.topics) + ";" if e.topics else "" for e in items],
+                "lang": [e.lang for e in items],
+                "weight": [e.weight for e in items],
+            },
+            columns=list(EVENT_TABLE_COLUMNS[:-1]),
+        )
+        df["at"] = df["at"].astype("int64")
+        df["weight"] = df["weight"].astype("float64")
+    df["key"] = df["platform"] + "|" + df["post_id"] + "|" + df["kind"] + "|" + df["target"]
+    return df.drop_duplicates("key", keep="first").reset_index(drop=True)
+
+
+def _map_unique(col: pd.Series, fn, what: str) -> pd.Series:
+    """Apply a validating normaliser once per distinct value."""
+    codes, uniques = pd.factorize(col, sort=False)
+    out = []
+    for u in uniques:
+        try:
+            out.append(fn(u))
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"invalid {what} {u!r}: {exc}") from None
+    if (codes < 0).any():
+        raise InputError(f"missing {what}")
+    return pd.Series(np.asarray(out, dtype=object)[codes], index=col.index, dtype=object)
+
+
+def _validated_event_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    from graph.model import (
+        SNIPPET_LENGTH,
+        normalize_kind,
+        normalize_platform,
+        normalize_topic,
+    )
+
+    missing = {"platform", "post_id", "kind", "source", "target", "at"} - set(frame.columns)
+    if missing:
+        raise InputError(f"interaction frame lacks columns: {', '.join(sorted(missing))}")
+    n = len(frame)
+    out = pd.DataFrame(index=pd.RangeIndex(n))
+    out["platform"] = _map_unique(frame["platform"].reset_index(drop=True), normalize_platform, "platform")
+    post = frame["post_id"].reset_index(drop=True)
+    if post.isna().any():
+        raise InputError("missing post_id")
+    post = post.astype(str).str.strip()
+    if (post == "").any():
+        raise InputError("empty post_id")
+    out["post_id"] = post
+    out["kind"] = _map_unique(frame["kind"].reset_index(drop=True), normalize_kind, "kind")
+    for col in ("source", "target"):
+        keys = frame[col].reset_index(drop=True)
+        ok = keys.notna() & keys.astype(str).str.contains(":", regex=False)
+        if not ok.all():
+            bad = keys[~ok].iloc[0]
+            raise InputError(f"invalid {col} account key {bad!r} (expected platform:id)")
+        out[col] = keys.astype(str)
+    at = pd.to_datetime(frame["at"].reset_index(drop=True), utc=True, errors="coerce")
+    if at.isna().any():
+        raise InputError("missing or invalid time in column 'at'")
+    out["at"] = at.dt.as_unit("ms").astype("int64")
+    if "text" in frame:
+        text = frame["text"].reset_index(drop=True)
+        out["text"] = text.where(text.isna(), text.astype(str).str.slice(0, SNIPPET_LENGTH))
+        out["text"] = out["text"].astype(object).where(out["text"].notna(), None)
+    else:
+        out["text"] = None
+    if "topics" in frame:
+        def topics_text(value) -> str:
+            if value is None or (isinstance(value, float) and np.isnan(value)):
+                return ""
+            items = value.split(";") if isinstance(value, str) else list(value)
+            clean = list(dict.fromkeys(t for t in (normalize_topic(i) for i in items) if t))
+            return ";" + ";".join(clean) + ";" if clean else ""
+
+        topics = frame["topics"].reset_index(drop=True)
+        if topics.map(type).eq(list).any():  # lists cannot be factorized
+            topics = topics.map(lambda v: tuple(v) if isinstance(v, list) else v)
+        out["topics"] = _map_unique(topics.fillna(""), topics_text, "topics")
+    else:
+        out["topics"] = ""
+    out["lang"] = (
+        frame["lang"].reset_index(drop=True).astype(object).where(frame["lang"].notna().to_numpy(), None)
+        if "lang" in frame
+        else None
+    )
+    if "weight" in frame:
+        weight = pd.to_numeric(frame["weight"].reset_index(drop=True), errors="coerce").fillna(1.0)
+        if (weight < 0).any():
+            raise InputError("weights must be non-negative")
+        out["weight"] = weight.astype("float64")
+    else:
+        out["weight"] = 1.0
+    return out
+
+
+
+def bare_accounts(events: pd.DataFrame, named: set[str]) -> list[tuple[str, str, str]]:
+    """``(key, platform, platform_id)`` of the accounts events name that are not in ``named``."""
+    from graph.model import split_key
+
+    keys = pd.unique(pd.concat([events["source"], events["target"]], ignore_index=True))
+    return [(k, *split_key(k)) for k in keys if k not in named]

@@ -25,6 +25,8 @@ import pandas as pd
 from graph.errors import ConflictError, NotFoundError, StoreUnavailableError
 from graph.frames import (
     accounts_frame,
+    bare_accounts,
+    event_table,
     from_ms,
     interactions_frame,
     members_frame,
@@ -34,7 +36,7 @@ from graph.frames import (
     snapshot_frame,
     snapshot_rows,
     snapshots_frame,
-    to_ms,
+    split_topics,
 )
 from graph.model import (
     Account,
@@ -48,7 +50,6 @@ from graph.model import (
     WriteResult,
     normalize_handle,
     normalize_topic,
-    split_key,
     utcnow,
 )
 from graph.store import GraphStore, parse_store_uri, validate_status
@@ -87,8 +88,9 @@ OPTIONAL MATCH ()-[x:INTERACTED {key: r.key}]->()
 WITH r WHERE x IS NULL
 MATCH (s:Account {key: r.source})
 MATCH (t:Account {key: r.target})
-CREATE (s)-[e:INTERACTED]->(t)
-SET e = r.props
+CREATE (s)-[e:INTERACTED {key: r.key, platform: r.platform, post_id: r.post_id, kind: r.kind,
+                          at: datetime({epochMillis: r.at}), text: r.text, topics: r.topics,
+                          lang: r.lang, weight: r.weight}]->(t)
 RETURN count(e) AS inserted
 """
 
@@ -262,38 +264,37 @@ class Neo4jStore(GraphStore):
 
     # -- accounts and interactions ------------------------------------------------------
     def write_batch(
-        self, accounts: Sequence[Account], interactions: Sequence[Interaction]
+        self,
+        accounts: Sequence[Account],
+        interactions: Sequence[Interaction] | pd.DataFrame,
     ) -> WriteResult:
         account_rows = [_account_row(a) for a in accounts]
-        named = {a.key for a in accounts}
-        stubs: dict[str, dict] = {}
-        for e in interactions:
-            for k in (e.source, e.target):
-                if k not in named and k not in stubs:
-                    platform, pid = split_key(k)
-                    stubs[k] = {"key": k, "platform": platform, "platform_id": pid, "props": {}}
-        # A key repeated within the batch is a duplicate; keep its first occurrence.
-        unique: dict[str, dict] = {}
-        for e in interactions:
-            if e.key not in unique:
-                unique[e.key] = _interaction_row(e)
-        events = list(unique.values())
+        events = event_table(interactions)
+        stubs = [
+            {"key": k, "platform": p, "platform_id": i, "props": {}}
+            for k, p, i in bare_accounts(events, {r["key"] for r in account_rows})
+        ]
+        topics = split_topics(events["topics"]).map(list)
+        columns = {c: events[c].tolist() for c in ("key", "source", "target", "platform",
+                                                   "post_id", "kind", "at", "text", "lang", "weight")}
+        columns["topics"] = topics.tolist()
+        names = list(columns)
+        rows = [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
         def work(tx) -> int:
-            if stubs:
-                # MERGE with empty props: creates bare accounts, never touches known ones.
-                tx.run(_UPSERT_ACCOUNTS, rows=list(stubs.values())).consume()
-            for i in range(0, len(account_rows), _WRITE_BATCH):
-                tx.run(_UPSERT_ACCOUNTS, rows=account_rows[i : i + _WRITE_BATCH]).consume()
+            for chunk in (stubs, account_rows):
+                # Bare accounts MERGE with empty props: created if new, never changed.
+                for i in range(0, len(chunk), _WRITE_BATCH):
+                    tx.run(_UPSERT_ACCOUNTS, rows=chunk[i : i + _WRITE_BATCH]).consume()
             if account_rows and _has_annotations(tx):
                 tx.run(_RECONCILE_KEYS, keys=[r["key"] for r in account_rows]).consume()
             inserted = 0
-            for i in range(0, len(events), _WRITE_BATCH):
-                record = tx.run(_ADD_INTERACTIONS, rows=events[i : i + _WRITE_BATCH]).single()
+            for i in range(0, len(rows), _WRITE_BATCH):
+                record = tx.run(_ADD_INTERACTIONS, rows=rows[i : i + _WRITE_BATCH]).single()
                 inserted += record["inserted"]
             return inserted
 
-        inserted = self._write(work) if (account_rows or events or stubs) else 0
+        inserted = self._write(work) if (account_rows or rows) else 0
         return WriteResult(inserted=inserted, duplicates=len(interactions) - inserted)
 
     def set_roster(self, people: Sequence[Person], replace: bool = False) -> int:
@@ -808,25 +809,6 @@ def _account_row(a: Account) -> dict:
         "platform": a.platform,
         "platform_id": a.platform_id,
         "props": {k: v for k, v in props.items() if v is not None},
-    }
-
-
-def _interaction_row(e: Interaction) -> dict:
-    return {
-        "key": e.key,
-        "source": e.source,
-        "target": e.target,
-        "props": {
-            "key": e.key,
-            "platform": e.platform,
-            "post_id": e.post_id,
-            "kind": e.kind,
-            "at": e.at,
-            "text": e.text,
-            "topics": list(e.topics),
-            "lang": e.lang,
-            "weight": e.weight,
-        },
     }
 
 

@@ -92,10 +92,11 @@ class Projection:
 
     def index_of(self, keys: Sequence[str]) -> np.ndarray:
         """Node ids of ``keys`` (``-1`` where a key is not a node)."""
-        idx = np.searchsorted(self.keys, np.asarray(keys, dtype=object))
-        idx = np.clip(idx, 0, max(self.n - 1, 0))
-        ok = (self.n > 0) & (self.keys[idx] == np.asarray(keys, dtype=object)) if self.n else False
-        return np.where(ok, idx, -1)
+        k = np.asarray(list(keys), dtype=object)
+        if self.n == 0 or len(k) == 0:
+            return np.full(len(k), -1, dtype=np.int64)
+        idx = np.minimum(np.searchsorted(self.keys, k), self.n - 1)
+        return np.where(self.keys[idx] == k, idx, -1).astype(np.int64)
 
 
 def kind_weights_array(kinds: pd.Series, weights: Mapping[str, float] | None = None,
@@ -145,8 +146,9 @@ def decay_factors(at: pd.Series, reference: pd.Timestamp | None,
     """
     if not half_life_days or half_life_days <= 0 or reference is None or len(at) == 0:
         return np.ones(len(at))
-    ts = pd.to_datetime(at, utc=True)
-    age_ns = (reference.value - ts.array.asi8.astype(np.int64)).astype(np.float64)
+    ts = pd.Series(pd.to_datetime(at, utc=True)).dt.as_unit("ns")
+    ref_ns = pd.Timestamp(reference).as_unit("ns").value
+    age_ns = (ref_ns - ts.array.asi8).astype(np.float64)
     age_days = np.maximum(age_ns, 0.0) / 86_400e9
     return np.exp2(-age_days / float(half_life_days))
 
@@ -154,8 +156,8 @@ def decay_factors(at: pd.Series, reference: pd.Timestamp | None,
 def reference_time(events: pd.DataFrame, until: datetime | None = None) -> pd.Timestamp | None:
     """The time decay counts back from: ``until`` if given, else the newest event."""
     if until is not None:
-        return pd.Timestamp(until).tz_convert("UTC") if pd.Timestamp(until).tzinfo else \
-            pd.Timestamp(until).tz_localize("UTC")
+        ts = pd.Timestamp(until)
+        return ts.tz_convert("UTC") if ts.tzinfo else ts.tz_localize("UTC")
     if len(events) == 0 or "at" not in events:
         return None
     newest = pd.to_datetime(events["at"], utc=True).max()

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -182,9 +183,15 @@ class GraphStore(ABC):
     # -- accounts and interactions ---------------------------------------------------
     @abstractmethod
     def write_batch(
-        self, accounts: Sequence[Account], interactions: Sequence[Interaction]
+        self,
+        accounts: Sequence[Account],
+        interactions: Sequence[Interaction] | pd.DataFrame,
     ) -> WriteResult:
         """Upsert ``accounts`` and add ``interactions`` in one transaction.
+
+        ``interactions`` may be :class:`Interaction` records or a DataFrame with
+        :data:`INTERACTION_COLUMNS` (validated column-wise, see
+        :func:`graph.frames.event_table`), which is the fast path for big loads.
 
         Accounts named by an interaction but absent from ``accounts`` and from the
         store are created as bare accounts (key only). Known attribute values are
@@ -196,6 +203,14 @@ class GraphStore(ABC):
         WriteResult
             ``inserted`` and ``duplicates`` interaction counts.
         """
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """A context for loading many batches at once (stores may defer index upkeep).
+
+        Writes inside stay idempotent and transactional per batch.
+        """
+        yield
 
     def upsert_accounts(self, accounts: Iterable[Account], batch_size: int = DEFAULT_BATCH_SIZE) -> int:
         """Upsert accounts in batches; returns how many were written."""

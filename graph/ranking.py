@@ -1,0 +1,905 @@
+"""Rank opinion leaders: events → engagement graph → metrics → composite score.
+
+The pure entry point is :func:`rank_events` (a DataFrame of events and one of
+accounts in, a ranking table out); :func:`rank_store` reads a
+:class:`graph.store.GraphStore` through its public interface, ranks, and saves a
+snapshot and a run. Leaderboards (:func:`leaderboard`), explanations
+(:func:`explain_account`) and rising stars (:func:`rising_stars`) work on a
+ranking table, fresh or loaded from a snapshot.
+
+Examples
+--------
+>>> ev = pd.DataFrame({"source": ["x:a", "x:b", "x:c", "x:c"],
+...                    "target": ["x:c", "x:c", "x:a", "x:b"],
+...                    "kind": ["reply"] * 4,
+...                    "at": pd.to_datetime(["2024-05-01"] * 4, utc=True)})
+>>> rank_events(ev).table["account"].tolist()[0]
+'x:c'
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from graph import automation as auto
+from graph import centrality, community, scoring
+from graph.errors import ConfigError, NotFoundError
+from graph.model import normalize_topic
+from graph.projection import (
+    DEFAULT_HALF_LIFE_DAYS,
+    Projection,
+    project_events,
+    scale_sources,
+    simple_undirected,
+)
+
+#: Betweenness samples this many source nodes (exact below this many nodes).
+DEFAULT_BETWEENNESS_K = 256
+#: Most topics listed per account in the ``topics`` column.
+MAX_TOPICS_PER_ACCOUNT = 10
+#: Rising stars are looked for among the current top ``RISING_POOL_FACTOR * top``.
+RISING_POOL_FACTOR = 5
+#: Accounts whose texts are read for the duplicate-text signal (most active first).
+MAX_TEXT_ACCOUNTS = 200
+#: Below this many events, ``rank_store`` reads the whole window with text at once.
+TEXT_READ_ALL_BELOW = 200_000
+
+#: Metric columns of a ranking table, in display order.
+METRIC_COLUMNS: tuple[str, ...] = (
+    "engagers",
+    "in_strength",
+    "pagerank",
+    "topic_pagerank",
+    "topic_in_strength",
+    "authority",
+    "hub",
+    "betweenness",
+    "core",
+    "bridging",
+    "boundary_bridging",
+    "reach",
+    "activity",
+    "profile_posts",
+    "engagement_per_post",
+    "automation",
+)
+#: Descriptive columns of a ranking table.
+INFO_COLUMNS: tuple[str, ...] = (
+    "handle",
+    "platform",
+    "segment",
+    "crm_status",
+    "community",
+    "community_coarse",
+    "automated",
+    "topics",
+)
+#: Weights of the "boundary brokers" leaderboard (inside ↔ outside brokers).
+BOUNDARY_BROKER_WEIGHTS: dict[str, float] = {
+    "boundary_bridging": 0.5,
+    "engagers": 0.2,
+    "betweenness": 0.2,
+    "pagerank": 0.1,
+}
+SEGMENTS: tuple[str, ...] = ("all", "internal", "external", "brokers", "boundary")
+
+Progress = Callable[[str], None]
+
+
+@dataclass(slots=True)
+class RankConfig:
+    """Everything that decides a ranking (stored with each snapshot).
+
+    Attributes
+    ----------
+    since, until : datetime, optional
+        Window ``since <= at < until`` (aware UTC).
+    topics, platforms, kinds : tuple of str
+        Filters; ``topics`` switch on topic-sensitive metrics (the graph itself
+        keeps every event of the window, see README_RANKING.md).
+    preset : str
+        Weight preset (:data:`graph.scoring.PRESETS`).
+    weights : dict
+        Metric weight overrides.
+    kind_weights : dict
+        Interaction kind weight overrides.
+    half_life_days : float or None
+        Time-decay half-life (``None``/``0``: no decay).
+    resolution : float
+        Community resolution.
+    seed : int
+        Seed for community detection and betweenness sampling.
+    alpha : float
+        PageRank damping.
+    betweenness_k : int
+        Betweenness source sample size (exact when the graph is smaller).
+    downweight_automated : bool
+        Multiply engagers' outgoing weight by ``1 - automation``.
+    """
+
+    since: datetime | None = None
+    until: datetime | None = None
+    topics: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    preset: str = scoring.DEFAULT_PRESET
+    weights: dict[str, float] = field(default_factory=dict)
+    kind_weights: dict[str, float] = field(default_factory=dict)
+    half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS
+    resolution: float = community.DEFAULT_RESOLUTION
+    seed: int = 0
+    alpha: float = 0.85
+    betweenness_k: int = DEFAULT_BETWEENNESS_K
+    downweight_automated: bool = True
+
+    def __post_init__(self) -> None:
+        self.topics = tuple(dict.fromkeys(t for t in map(normalize_topic, self.topics) if t))
+        self.platforms = tuple(str(p).strip().lower() for p in self.platforms)
+        self.kinds = tuple(str(k).strip().lower() for k in self.kinds)
+        self.since = _utc(self.since)
+        self.until = _utc(self.until)
+        if self.since and self.until and self.since >= self.until:
+            raise ConfigError("--since must be before --until")
+        if self.preset not in scoring.PRESETS:
+            raise ConfigError(f"unknown preset {self.preset!r}; choose one of: "
+                              f"{', '.join(scoring.PRESETS)}")
+        if self.half_life_days is not None and self.half_life_days < 0:
+            raise ConfigError("half-life must be >= 0 days")
+        if not self.resolution > 0:
+            raise ConfigError("resolution must be > 0")
+        if not 0 < self.alpha < 1:
+            raise ConfigError("PageRank damping must be in (0, 1)")
+        if self.betweenness_k < 2:
+            raise ConfigError("betweenness_k must be >= 2")
+        for k, v in self.kind_weights.items():
+            if not v >= 0:
+                raise ConfigError(f"kind weight {k} must be >= 0")
+
+    def metric_weights(self) -> dict[str, float]:
+        """The composite's weights for this config (preset + overrides + topic mode)."""
+        return scoring.resolve_weights(self.preset, self.weights, topic_mode=bool(self.topics))
+
+    def to_dict(self) -> dict:
+        """JSON-friendly form (dates as ISO strings)."""
+        d = asdict(self)
+        for k in ("since", "until"):
+            d[k] = d[k].isoformat() if d[k] else None
+        for k in ("topics", "platforms", "kinds"):
+            d[k] = list(d[k])
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> RankConfig:
+        """Inverse of :meth:`to_dict` (unknown keys ignored)."""
+        names = set(cls.__dataclass_fields__)
+        kw = {k: v for k, v in d.items() if k in names}
+        for k in ("since", "until"):
+            if kw.get(k):
+                kw[k] = parse_datetime(kw[k])
+        for k in ("topics", "platforms", "kinds"):
+            if k in kw:
+                kw[k] = tuple(kw[k] or ())
+        return cls(**kw)
+
+
+@dataclass(slots=True)
+class RankResult:
+    """A ranking: the table (sorted by rank), its config and how it was computed."""
+
+    table: pd.DataFrame
+    config: RankConfig
+    weights: dict[str, float]
+    timings: dict[str, float] = field(default_factory=dict)
+    stats: dict[str, float] = field(default_factory=dict)
+
+    def snapshot_config(self) -> dict:
+        """What :func:`rank_store` stores as the snapshot's config."""
+        return {**self.config.to_dict(), "metric_weights": self.weights, "stats": self.stats,
+                "version": 1}
+
+
+# ----------------------------------------------------------------------------- helpers
+def parse_datetime(value: str | datetime | None) -> datetime | None:
+    """Parse an ISO 8601 date or date-time into an aware UTC datetime.
+
+    Raises
+    ------
+    ConfigError
+        Not an ISO 8601 date/date-time.
+
+    Examples
+    --------
+    >>> parse_datetime("2024-05-01").isoformat()
+    '2024-05-01T00:00:00+00:00'
+    >>> parse_datetime("2024-05-01T12:00:00Z").isoformat()
+    '2024-05-01T12:00:00+00:00'
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return _utc(value)
+    s = str(value).strip()
+    try:
+        dt = datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s)
+    except ValueError:
+        raise ConfigError(f"not an ISO 8601 date or date-time: {value!r} "
+                          "(e.g. 2024-05-01 or 2024-05-01T12:00:00Z)") from None
+    return _utc(dt)
+
+
+def parse_duration(value: str) -> pd.Timedelta:
+    """Parse ``30d``, ``12h``, ``2w`` or ``90m`` into a :class:`pandas.Timedelta`.
+
+    Examples
+    --------
+    >>> parse_duration("30d").days
+    30
+    """
+    s = str(value).strip().lower()
+    units = {"w": "W", "d": "D", "h": "h", "m": "min"}
+    try:
+        if s and s[-1] in units:
+            td = pd.Timedelta(float(s[:-1]), unit=units[s[-1]])
+        else:
+            td = pd.Timedelta(float(s), unit="D")
+    except ValueError:
+        raise ConfigError(f"not a duration: {value!r} (e.g. 30d, 12h, 2w)") from None
+    if td <= pd.Timedelta(0):
+        raise ConfigError(f"duration must be positive: {value!r}")
+    return td
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return parse_datetime(value)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def select_events(events: pd.DataFrame, since: datetime | None = None,
+                  until: datetime | None = None, kinds: Sequence[str] = (),
+                  platforms: Sequence[str] = ()) -> pd.DataFrame:
+    """Events within ``since <= at < until`` of the given kinds and platforms.
+
+    (The store applies the same filters; this is for events held in memory.)
+    """
+    mask = np.ones(len(events), dtype=bool)
+    if (since is not None or until is not None) and len(events):
+        at = pd.to_datetime(events["at"], utc=True)
+        if since is not None:
+            mask &= (at >= pd.Timestamp(since)).to_numpy()
+        if until is not None:
+            mask &= (at < pd.Timestamp(until)).to_numpy()
+    if kinds:
+        mask &= events["kind"].isin(list(kinds)).to_numpy()
+    if platforms:
+        mask &= events["platform"].isin(list(platforms)).to_numpy()
+    return events if mask.all() else events.loc[mask]
+
+
+def _factorize_topics(topics: pd.Series) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    vals = topics.to_numpy(dtype=object)
+    try:
+        codes, uniques = pd.factorize(vals)
+    except TypeError:  # lists are unhashable
+        codes, uniques = pd.factorize(np.array([tuple(v) if isinstance(v, list) else v
+                                                for v in vals], dtype=object))
+    out = []
+    for u in uniques:
+        if isinstance(u, str):
+            u = tuple(t for t in u.split(";") if t)
+        out.append(tuple(normalize_topic(t) for t in (u or ()) if t))
+    return codes, out
+
+
+def topic_mask(topics: pd.Series, wanted: Iterable[str]) -> np.ndarray:
+    """Events carrying any of the ``wanted`` topics (case-insensitive, ``#`` ignored).
+
+    Examples
+    --------
+    >>> topic_mask(pd.Series([("ai",), (), ("cloud", "AI")]), ["#ai"]).tolist()
+    [True, False, True]
+    """
+    want = {normalize_topic(t) for t in wanted}
+    if len(topics) == 0:
+        return np.zeros(0, dtype=bool)
+    codes, uniques = _factorize_topics(topics)
+    hit = np.array([bool(want.intersection(u)) for u in uniques] + [False])
+    return hit[codes]
+
+
+def account_topics(src: np.ndarray, dst: np.ndarray, topics: pd.Series, n: int,
+                   limit: int = MAX_TOPICS_PER_ACCOUNT) -> np.ndarray:
+    """Per node, the topics of the events it authored or received, most frequent first.
+
+    Returns
+    -------
+    numpy.ndarray of str
+        ``"topic1;topic2"`` per node (``""`` for none), at most ``limit`` topics.
+    """
+    out = np.full(n, "", dtype=object)
+    if len(topics) == 0 or n == 0:
+        return out
+    codes, uniques = _factorize_topics(topics)
+    nonempty = np.array([len(u) > 0 for u in uniques] + [False])
+    keep = nonempty[codes]
+    if not keep.any():
+        return out
+    c = codes[keep].astype(np.int64)
+    nodes = np.concatenate([src[keep], dst[keep]])
+    cc = np.concatenate([c, c])
+    pair, counts = np.unique(nodes * len(uniques) + cc, return_counts=True)
+    pairs = pd.DataFrame({"node": pair // len(uniques), "combo": pair % len(uniques),
+                          "count": counts})
+    exploded = pd.DataFrame({"combo": np.arange(len(uniques)),
+                             "topic": pd.Series(uniques, dtype=object)}).explode("topic")
+    exploded = exploded.dropna()
+    merged = pairs.merge(exploded, on="combo")
+    agg = merged.groupby(["node", "topic"], sort=False)["count"].sum().reset_index()
+    agg = agg.sort_values(["node", "count", "topic"], ascending=[True, False, True])
+    agg = agg[agg.groupby("node").cumcount() < limit]
+    joined = agg.groupby("node", sort=False)["topic"].agg(";".join)
+    out[joined.index.to_numpy()] = joined.to_numpy()
+    return out
+
+
+def _window_days(events: pd.DataFrame, config: RankConfig, reference: pd.Timestamp | None) -> float:
+    start = config.since
+    if start is None and len(events):
+        start = pd.to_datetime(events["at"], utc=True).min()
+    end = reference
+    if start is None or end is None:
+        return 1.0
+    return max((pd.Timestamp(end) - pd.Timestamp(start)).total_seconds() / 86400.0, 1.0)
+
+
+def _profiles(keys: np.ndarray, accounts: pd.DataFrame | None) -> pd.DataFrame:
+    cols = ["handle", "platform", "followers", "following", "posts", "created_at", "internal",
+            "crm_status"]
+    if accounts is None or accounts.empty:
+        prof = pd.DataFrame(index=pd.Index(keys, name="key"), columns=cols)
+    else:
+        a = accounts.drop_duplicates("key").set_index("key")
+        prof = a.reindex(keys)
+        for c in cols:
+            if c not in prof:
+                prof[c] = None
+        prof = prof[cols]
+    platform_from_key = pd.Series(keys, index=prof.index).str.split(":", n=1).str[0]
+    prof["platform"] = prof["platform"].where(prof["platform"].notna(), platform_from_key)
+    handle_from_key = pd.Series(keys, index=prof.index).str.split(":", n=1).str[1]
+    prof["handle"] = prof["handle"].where(prof["handle"].notna() & (prof["handle"] != ""),
+                                          handle_from_key)
+    prof["internal"] = prof["internal"].astype("boolean").fillna(False).astype(bool)
+    prof["crm_status"] = prof["crm_status"].where(prof["crm_status"].notna(), "none")
+    return prof
+
+
+def _step(progress: Progress | None, timings: dict, name: str, t0: list[float]) -> None:
+    now = time.perf_counter()
+    if timings is not None and t0:
+        timings[t0[1]] = now - t0[0]  # type: ignore[index]
+    t0[:] = [now, name]
+    if progress is not None:
+        progress(name)
+
+
+# ----------------------------------------------------------------------------- ranking
+def rank_events(events: pd.DataFrame, accounts: pd.DataFrame | None = None,
+                config: RankConfig | None = None, *, texts: pd.DataFrame | None = None,
+                progress: Progress | None = None) -> RankResult:
+    """Rank every account of the window's engagement graph.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Interactions (:data:`graph.model.INTERACTION_COLUMNS`; ``source``,
+        ``target`` required, ``kind``, ``at``, ``weight``, ``topics``, ``text``
+        optional). Filtered here by the config's window, kinds and platforms.
+    accounts : pandas.DataFrame, optional
+        Profiles (:data:`graph.model.ACCOUNT_COLUMNS`); accounts without a
+        profile count as external with unknown reach.
+    config : RankConfig, optional
+        Defaults: balanced preset, 30-day half-life.
+    texts : pandas.DataFrame, optional
+        ``source, post_id, text`` for the duplicate-text signal; by default the
+        ``text`` column of ``events`` is used when it holds any text.
+    progress : callable, optional
+        Called with the name of each step.
+
+    Returns
+    -------
+    RankResult
+        ``table`` has one row per account (``account`` = key, ``rank`` from 1,
+        ``score`` 0–100, :data:`INFO_COLUMNS` and :data:`METRIC_COLUMNS`),
+        sorted by rank; ties broken by key.
+
+    Raises
+    ------
+    ConfigError
+        Bad configuration (unknown preset or metric, …).
+    """
+    config = config or RankConfig()
+    weights = config.metric_weights()
+    timings: dict[str, float] = {}
+    tick: list = []
+    _step(progress, timings, "selecting events", tick)
+    ev = select_events(events, config.since, config.until, config.kinds, config.platforms)
+
+    _step(progress, timings, "projecting the engagement graph", tick)
+    proj: Projection = project_events(ev, kind_weights=config.kind_weights,
+                                      half_life_days=config.half_life_days, until=config.until,
+                                      keep_events=True)
+    n = proj.n
+    keys = proj.keys
+    prof = _profiles(keys, accounts)
+    followers = pd.to_numeric(prof["followers"], errors="coerce").to_numpy(dtype=float)
+    following = pd.to_numeric(prof["following"], errors="coerce").to_numpy(dtype=float)
+    internal = prof["internal"].to_numpy(dtype=bool)
+
+    _step(progress, timings, "scoring likely automation", tick)
+    dup = np.zeros(n)
+    text_src = texts
+    if text_src is None and "text" in ev and len(ev) and ev["text"].notna().any():
+        text_src = ev
+    if text_src is not None and len(text_src):
+        share = auto.duplicate_text_share(text_src)
+        if len(share):
+            idx = proj.index_of(share.index.to_numpy(dtype=object))
+            ok = idx >= 0
+            dup[idx[ok]] = share.to_numpy()[ok]
+    age_days = np.full(n, np.nan)
+    if proj.reference is not None:
+        created = pd.to_datetime(prof["created_at"], utc=True, errors="coerce")
+        age_days = ((proj.reference - created).dt.total_seconds() / 86400.0).to_numpy(dtype=float)
+    sig = auto.automation_scores(proj.adjacency, proj.events_out,
+                                 _window_days(ev, config, proj.reference), followers=followers,
+                                 following=following, age_days=age_days, duplicate=dup)
+    automation = sig["automation"].to_numpy()
+    factor = 1.0 - automation if config.downweight_automated else np.ones(n)
+    adj = scale_sources(proj.adjacency, factor) if config.downweight_automated else proj.adjacency
+
+    _step(progress, timings, "degree and strength", tick)
+    engagers = centrality.in_degree(adj)
+    strength = centrality.in_strength(adj)
+
+    _step(progress, timings, "pagerank", tick)
+    pr = centrality.pagerank(adj, alpha=config.alpha) if n else np.empty(0)
+
+    topic_pr = topic_strength = None
+    if config.topics:
+        _step(progress, timings, "topic-sensitive pagerank", tick)
+        tmask = topic_mask(ev["topics"], config.topics) if "topics" in ev else np.zeros(len(ev), bool)
+        tw = proj.event_weight[tmask] * factor[proj.src[tmask]]
+        topic_strength = np.bincount(proj.dst[tmask], weights=tw, minlength=n)
+        person = (np.bincount(proj.src[tmask], weights=proj.event_weight[tmask], minlength=n)
+                  + np.bincount(proj.dst[tmask], weights=proj.event_weight[tmask], minlength=n))
+        topic_pr = (centrality.pagerank(adj, alpha=config.alpha, personalization=person)
+                    if person.sum() > 0 else np.zeros(n))
+
+    _step(progress, timings, "hits", tick)
+    hub, authority = centrality.hits(adj) if n else (np.empty(0), np.empty(0))
+
+    _step(progress, timings, "betweenness", tick)
+    digraph = centrality.to_igraph(adj, directed=True) if n >= 3 else None
+    btw = centrality.betweenness(adj, k=config.betweenness_k, seed=config.seed, graph=digraph)
+    del digraph
+
+    _step(progress, timings, "k-core", tick)
+    import scipy.sparse as sp
+
+    core = centrality.core_number(adj, graph=centrality.to_igraph(
+        sp.triu(simple_undirected(adj), k=1), directed=False)) if n else np.empty(0, np.int64)
+
+    _step(progress, timings, "communities", tick)
+    fine, coarse = community.communities(adj, resolution=config.resolution, seed=config.seed)
+    bridging = community.bridging_share(adj, fine)
+    boundary = community.bridging_share(adj, internal.astype(np.int8))
+
+    _step(progress, timings, "topics per account", tick)
+    topics_col = (account_topics(proj.src, proj.dst, ev["topics"], n)
+                  if "topics" in ev else np.full(n, "", dtype=object))
+
+    _step(progress, timings, "composite score", tick)
+    activity = proj.events_out
+    metrics = pd.DataFrame({
+        "engagers": engagers,
+        "in_strength": strength,
+        "pagerank": pr,
+        "topic_pagerank": topic_pr if topic_pr is not None else np.full(n, np.nan),
+        "topic_in_strength": topic_strength if topic_strength is not None else np.full(n, np.nan),
+        "authority": authority,
+        "hub": hub,
+        "betweenness": btw,
+        "core": core,
+        "bridging": bridging,
+        "boundary_bridging": boundary,
+        "reach": np.nan_to_num(followers, nan=0.0),
+        "activity": activity,
+        "profile_posts": pd.to_numeric(prof["posts"], errors="coerce").fillna(0).to_numpy(),
+        "engagement_per_post": strength / np.maximum(activity, 1),
+        "automation": automation,
+    })
+    if not config.topics:
+        metrics = metrics.drop(columns=["topic_pagerank", "topic_in_strength"])
+    comp = scoring.composite(metrics, weights)
+    order = scoring.order_by_score(comp.score.to_numpy(), keys)
+    info = pd.DataFrame({
+        "handle": prof["handle"].to_numpy(dtype=object),
+        "platform": prof["platform"].to_numpy(dtype=object),
+        "segment": np.where(internal, "internal", "external"),
+        "crm_status": prof["crm_status"].to_numpy(dtype=object),
+        "community": fine,
+        "community_coarse": coarse,
+        "automated": automation >= auto.AUTOMATED_THRESHOLD,
+        "topics": topics_col,
+    })
+    table = pd.concat([pd.DataFrame({"account": keys, "score": comp.score.to_numpy()}), info,
+                       metrics], axis=1)
+    table = table.iloc[order].reset_index(drop=True)
+    table.insert(1, "rank", np.arange(1, n + 1, dtype=np.int64))
+    _step(progress, timings, "done", tick)
+    stats = {
+        "events": int(len(ev)),
+        "accounts": int(n),
+        "edges": int(adj.nnz),
+        "communities": int(fine.max() + 1) if n else 0,
+        "modularity": round(community.modularity(adj, fine), 6) if n else 0.0,
+        "reference": proj.reference.isoformat() if proj.reference is not None else None,
+        "automated": int((automation >= auto.AUTOMATED_THRESHOLD).sum()),
+    }
+    return RankResult(table=table, config=config, weights=comp.weights, timings=timings,
+                      stats=stats)
+
+
+# ----------------------------------------------------------------------------- store
+@dataclass(slots=True)
+class RankOutcome:
+    """What :func:`rank_store` did."""
+
+    result: RankResult
+    snapshot: object  # graph.model.Snapshot
+    previous: object | None  # the snapshot before (for rising stars)
+    run: object  # graph.model.Run
+
+
+def read_texts(store, config: RankConfig, sources: Sequence[str]) -> pd.DataFrame:
+    """Texts authored by ``sources`` in the window, read one account at a time.
+
+    The store interface has no "texts of these authors" query; reading the
+    whole window with text would double the cost of a big read, so only the
+    most active accounts (where the duplicate-text signal matters) are read.
+    """
+    parts = []
+    for key in sources:
+        df = store.interactions(since=config.since, until=config.until,
+                                kinds=list(config.kinds) or None,
+                                platforms=list(config.platforms) or None, account=key,
+                                with_text=True)
+        parts.append(df.loc[df["source"] == key, ["source", "post_id", "text"]])
+    if not parts:
+        return pd.DataFrame(columns=["source", "post_id", "text"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def rank_store(store, config: RankConfig | None = None, *, progress: Progress | None = None,
+               save: bool = True) -> RankOutcome:
+    """Rank from a store and save the result as a snapshot and a ``rank`` run.
+
+    Parameters
+    ----------
+    store : graph.store.GraphStore
+        Read through ``interactions`` and ``accounts`` only; written through
+        ``save_snapshot`` and ``save_run``.
+    config : RankConfig, optional
+    progress : callable, optional
+        Called with each step's name.
+    save : bool
+        ``False`` ranks without storing anything.
+
+    Returns
+    -------
+    RankOutcome
+    """
+    import uuid
+
+    from graph.model import Run, utcnow
+
+    config = config or RankConfig()
+    previous = store.load_snapshot() if save else None
+    run = Run(id="rank-" + uuid.uuid4().hex[:12], kind="rank", source="rank",
+              started_at=utcnow())
+    if save:
+        store.save_run(run)
+    try:
+        if progress:
+            progress("reading events")
+        events = store.interactions(since=config.since, until=config.until,
+                                    kinds=list(config.kinds) or None,
+                                    platforms=list(config.platforms) or None, with_text=False)
+        texts = None
+        if 0 < len(events) <= TEXT_READ_ALL_BELOW:
+            texts = store.interactions(since=config.since, until=config.until,
+                                       kinds=list(config.kinds) or None,
+                                       platforms=list(config.platforms) or None,
+                                       with_text=True)[["source", "post_id", "text"]]
+        elif len(events):
+            counts = events["source"].value_counts()
+            active = counts[counts >= auto.MIN_TEXT_POSTS].index[:MAX_TEXT_ACCOUNTS]
+            texts = read_texts(store, config, list(active))
+        if progress:
+            progress("reading accounts")
+        accounts = store.accounts()
+        result = rank_events(events, accounts, config, texts=texts, progress=progress)
+        snapshot = None
+        if save:
+            if progress:
+                progress("saving snapshot")
+            snapshot = store.save_snapshot(result.snapshot_config(), result.table)
+            run.status = "ok"
+            run.read = int(len(events))
+            run.finished_at = utcnow()
+            run.summary = {"snapshot": snapshot.id, **result.stats}
+            store.save_run(run)
+    except BaseException as exc:
+        if save:
+            run.status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            run.errors = [f"{type(exc).__name__}: {exc}"]
+            run.finished_at = utcnow()
+            store.save_run(run)
+        raise
+    return RankOutcome(result=result, snapshot=snapshot, previous=previous, run=run)
+
+
+# ----------------------------------------------------------------------------- tables
+def snapshot_weights(table: pd.DataFrame, config: Mapping | None) -> dict[str, float]:
+    """The metric weights a snapshot was ranked with (recomputed from its config)."""
+    cfg = dict(config or {})
+    if cfg.get("metric_weights"):
+        return {k: float(v) for k, v in cfg["metric_weights"].items() if k in table.columns}
+    rc = RankConfig.from_dict(cfg) if cfg else RankConfig()
+    return {k: v for k, v in rc.metric_weights().items() if k in table.columns}
+
+
+def rescore(table: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataFrame:
+    """Re-rank a ranking table with other weights (e.g. a preset) without recomputing metrics."""
+    comp = scoring.composite(table, weights)
+    out = table.copy()
+    out["score"] = comp.score.to_numpy()
+    out = out.iloc[scoring.order_by_score(out["score"].to_numpy(), out["account"].to_numpy())]
+    out = out.reset_index(drop=True)
+    out["rank"] = np.arange(1, len(out) + 1)
+    return out
+
+
+def refresh_profiles(table: pd.DataFrame, accounts: pd.DataFrame | None) -> pd.DataFrame:
+    """Update handle, platform, segment and CRM status from current account data."""
+    if accounts is None or accounts.empty or table.empty:
+        return table
+    a = accounts.drop_duplicates("key").set_index("key").reindex(table["account"])
+    out = table.copy()
+    if "handle" in a:
+        h = a["handle"].to_numpy(dtype=object)
+        ok = pd.notna(h) & (h != "")
+        out["handle"] = np.where(ok, h, out.get("handle", out["account"]))
+    if "internal" in a:
+        known = a["internal"].notna().to_numpy()
+        seg = np.where(a["internal"].fillna(False).astype(bool), "internal", "external")
+        out["segment"] = np.where(known, seg, out.get("segment", "external"))
+    if "crm_status" in a:
+        c = a["crm_status"].to_numpy(dtype=object)
+        out["crm_status"] = np.where(pd.notna(c), c, out.get("crm_status", "none"))
+    return out
+
+
+def leaderboard(table: pd.DataFrame, segment: str = "all", community_id: int | None = None,
+                topic: str | None = None, top: int | None = 20) -> pd.DataFrame:
+    """A leaderboard cut from a ranking table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A ranking table (fresh or from a snapshot).
+    segment : {"all", "internal", "external", "brokers", "boundary"}
+        ``brokers`` re-scores with the ``brokers`` preset among accounts with
+        bridging > 0; ``boundary`` with :data:`BOUNDARY_BROKER_WEIGHTS` among
+        accounts engaged with from the other side of the company boundary.
+    community_id : int, optional
+        Only this community (fine level).
+    topic : str, optional
+        Only accounts whose ``topics`` include it; ordered by the topic-sensitive
+        score when the snapshot was ranked for that topic.
+    top : int, optional
+        Keep the first ``top`` rows (``None`` = all).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank`` (position in this leaderboard), ``account`` (handle),
+        ``platform``, ``segment``, ``score``, ``community``, ``crm_status``, every
+        metric, ``overall_rank`` and ``key``.
+
+    Raises
+    ------
+    ConfigError
+        Unknown segment.
+    """
+    if segment not in SEGMENTS:
+        raise ConfigError(f"unknown segment {segment!r}; choose one of: {', '.join(SEGMENTS)}")
+    t = table
+    if segment == "brokers":
+        t = rescore(t, {k: v for k, v in scoring.PRESETS["brokers"].items() if k in t})
+        t = t[t["bridging"] > 0]
+    elif segment == "boundary":
+        t = rescore(t, {k: v for k, v in BOUNDARY_BROKER_WEIGHTS.items() if k in t})
+        t = t[t["boundary_bridging"] > 0]
+    elif segment in ("internal", "external"):
+        t = t[t["segment"] == segment]
+    if community_id is not None:
+        t = t[t["community"].astype("Int64") == int(community_id)]
+    if topic:
+        want = normalize_topic(topic)
+        tops = t["topics"].fillna("").astype(str).str.split(";")
+        t = t[tops.map(lambda ts: want in ts)]
+    out = t.head(top) if top is not None else t
+    return format_leaderboard(out, overall_rank=table.set_index("account")["rank"])
+
+
+def format_leaderboard(t: pd.DataFrame, overall_rank: pd.Series | None = None) -> pd.DataFrame:
+    """Order and name a leaderboard's columns for display and export."""
+    metric_cols = [c for c in METRIC_COLUMNS if c in t.columns]
+    out = pd.DataFrame({
+        "rank": np.arange(1, len(t) + 1, dtype=np.int64),
+        "account": t["handle"].where(t["handle"].notna(), t["account"]).to_numpy(dtype=object)
+        if "handle" in t else t["account"].to_numpy(dtype=object),
+        "platform": t["platform"].to_numpy(dtype=object) if "platform" in t else "",
+        "segment": t["segment"].to_numpy(dtype=object) if "segment" in t else "",
+        "score": t["score"].to_numpy(dtype=float).round(4),
+        "community": t["community"].to_numpy() if "community" in t else np.nan,
+        "community_coarse": t["community_coarse"].to_numpy() if "community_coarse" in t else np.nan,
+        "crm_status": t["crm_status"].to_numpy(dtype=object) if "crm_status" in t else "none",
+        "automated": t["automated"].to_numpy() if "automated" in t else False,
+    })
+    for c in metric_cols:
+        out[c] = t[c].to_numpy()
+    out["topics"] = t["topics"].to_numpy(dtype=object) if "topics" in t else ""
+    out["overall_rank"] = (overall_rank.reindex(t["account"]).to_numpy()
+                           if overall_rank is not None else t["rank"].to_numpy())
+    out["key"] = t["account"].to_numpy(dtype=object)
+    return out
+
+
+def explain_account(table: pd.DataFrame, ref: str, weights: Mapping[str, float]) -> dict:
+    """Why an account has its score: each metric's value, percentile, weight, contribution.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The full ranking table (percentiles are over all its rows).
+    ref : str
+        Account key or handle (``@`` optional, case-insensitive).
+    weights : mapping
+        The snapshot's metric weights (see :func:`snapshot_weights`).
+
+    Returns
+    -------
+    dict
+        ``key, handle, rank, score, segment, community, crm_status, automated,
+        accounts`` and ``metrics`` (a list of dicts); contributions sum to ``score``.
+
+    Raises
+    ------
+    NotFoundError
+        The account is not in the ranking.
+    """
+    pos = find_rows(table, ref)
+    if not len(pos):
+        raise NotFoundError(f"{ref!r} is not in this ranking")
+    comp = scoring.composite(table, weights)
+    i = pos[0]
+    row = table.iloc[i]
+    parts = scoring.explain(row.to_dict(), comp.percentiles.iloc[i].to_dict(), comp.weights)
+    parts = parts.sort_values("contribution", ascending=False, kind="stable")
+    metrics = [{k: (_plain(v)) for k, v in r.items()} for r in parts.to_dict("records")]
+    return {
+        "key": row["account"],
+        "handle": row.get("handle", row["account"]),
+        "rank": int(row["rank"]),
+        "score": float(comp.score.iloc[i]),
+        "accounts": int(len(table)),
+        "segment": row.get("segment"),
+        "community": _plain(row.get("community")),
+        "crm_status": row.get("crm_status"),
+        "automated": _plain(row.get("automated")),
+        "automation": _plain(row.get("automation")),
+        "metrics": metrics,
+    }
+
+
+def find_rows(table: pd.DataFrame, ref: str) -> np.ndarray:
+    """Positions of the rows a key or handle names (key match first)."""
+    ref = str(ref).strip()
+    pos = np.flatnonzero(table["account"].to_numpy(dtype=object) == ref)
+    if len(pos) or "handle" not in table:
+        return pos
+    h = ref.lstrip("@").lower()
+    handles = table["handle"].fillna("").astype(str).str.lower().to_numpy()
+    pos = np.flatnonzero(handles == h)
+    if len(pos):
+        return pos
+    pid = table["account"].astype(str).str.split(":", n=1).str[1].str.lower().to_numpy()
+    return np.flatnonzero(pid == h)
+
+
+def _plain(v):
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v
+
+
+def rising_stars(current: pd.DataFrame, previous: pd.DataFrame | None, top: int = 50) -> pd.DataFrame:
+    """Accounts climbing the ranking since the previous snapshot.
+
+    Candidates are the current top ``5 * top``; an account absent from the
+    previous ranking counts as ranked just below its last place. Rows are the
+    ``top`` largest relative gains (``log2(previous_rank / rank)``) plus every
+    newcomer to the top ``top``.
+
+    Parameters
+    ----------
+    current, previous : pandas.DataFrame
+        Ranking tables (``account``, ``rank``); ``previous`` may be ``None``.
+    top : int
+        Size of the top list.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account, rank, previous_rank, gain, gain_log2, newcomer`` (+ ``handle``
+        when known), by decreasing ``gain_log2`` then rank.
+
+    Examples
+    --------
+    >>> cur = pd.DataFrame({"account": ["a", "b", "c"], "rank": [1, 2, 3]})
+    >>> prev = pd.DataFrame({"account": ["b", "a", "c"], "rank": [1, 3, 2]})
+    >>> rising_stars(cur, prev, top=1)[["account", "gain", "newcomer"]].values.tolist()
+    [['a', 2, True]]
+    """
+    cols = ["account", "rank", "previous_rank", "gain", "gain_log2", "newcomer"]
+    if previous is None or len(current) == 0:
+        return pd.DataFrame(columns=cols)
+    pool = current[current["rank"] <= RISING_POOL_FACTOR * top]
+    prev_rank = previous.set_index("account")["rank"]
+    pr = prev_rank.reindex(pool["account"]).to_numpy(dtype=float)
+    absent = np.isnan(pr)
+    filled = np.where(absent, len(previous) + 1, pr)
+    rank = pool["rank"].to_numpy(dtype=float)
+    out = pd.DataFrame({
+        "account": pool["account"].to_numpy(dtype=object),
+        "rank": pool["rank"].to_numpy(dtype=np.int64),
+        "previous_rank": pd.array(np.where(absent, np.nan, pr), dtype="Int64"),
+        "gain": (filled - rank).astype(np.int64),
+        "gain_log2": np.log2(filled / rank),
+        "newcomer": (rank <= top) & (absent | (filled > top)),
+    })
+    if "handle" in pool:
+        out.insert(1, "handle", pool["handle"].to_numpy(dtype=object))
+    out = out[out["gain"] > 0]
+    out = out.sort_values(["gain_log2", "rank", "account"], ascending=[False, True, True],
+                          kind="stable")
+    keep = np.zeros(len(out), dtype=bool)
+    keep[: min(top, len(out))] = True
+    keep |= out["newcomer"].to_numpy()
+    return out[keep].reset_index(drop=True)

@@ -1,0 +1,308 @@
+"""The composite score: a weighted sum of percentile ranks, and its explanation.
+
+Each metric is turned into a percentile rank over the ranked accounts
+(``(rank - 1) / (n - 1)`` with ties averaged, so the lowest value gets 0, the
+highest 1 and a metric that is equal for everybody 0.5). The score is::
+
+    score = 100 * Σ_m (w_m / Σ|w|) * percentile_m
+
+so it lies in ``[0, 100]`` for non-negative weights and each metric's
+*contribution* ``100 * w_m / Σ|w| * percentile_m`` adds up to the score.
+
+Presets (:data:`PRESETS`) name weight sets for common questions; a weights file
+(TOML or JSON) can start from a preset and override any weight.
+
+Examples
+--------
+>>> m = pd.DataFrame({"pagerank": [0.1, 0.5, 0.4], "reach": [10, 5, 0]})
+>>> composite(m, {"pagerank": 1, "reach": 1}).score.round(1).tolist()
+[50.0, 75.0, 25.0]
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from graph.errors import ConfigError
+
+#: Metrics the composite can weigh, with a one-line meaning.
+METRICS: dict[str, str] = {
+    "engagers": "distinct accounts that engaged with the account",
+    "in_strength": "weighted incoming engagement (kind weight × decay × event weight)",
+    "pagerank": "weighted PageRank: engagement from well-engaged accounts counts more",
+    "topic_pagerank": "PageRank personalised on the accounts of the chosen topics",
+    "topic_in_strength": "weighted incoming engagement on events tagged with the chosen topics",
+    "authority": "HITS authority: engaged with by accounts that engage widely",
+    "hub": "HITS hub: engages with the authorities",
+    "betweenness": "share of shortest engagement paths passing through the account",
+    "core": "k-core number: depth in the densely connected core of the conversation",
+    "bridging": "share of incoming engagement from other communities",
+    "boundary_bridging": "share of incoming engagement from the other side of the company boundary",
+    "reach": "followers (from the profile)",
+    "activity": "events authored in the window",
+    "engagement_per_post": "incoming engagement per authored event",
+}
+
+#: Named weight sets. Weights need not sum to 1 (they are normalised).
+PRESETS: dict[str, dict[str, float]] = {
+    # An all-round opinion leader: attention from attended people, broad and deep.
+    "balanced": {
+        "pagerank": 0.25,
+        "engagers": 0.20,
+        "in_strength": 0.15,
+        "authority": 0.10,
+        "engagement_per_post": 0.10,
+        "betweenness": 0.10,
+        "reach": 0.10,
+    },
+    # Audience size first: announcements, amplification.
+    "reach": {
+        "reach": 0.45,
+        "pagerank": 0.20,
+        "engagers": 0.20,
+        "in_strength": 0.15,
+    },
+    # Who the conversation answers to: engagement received, engagement rate, depth.
+    "conversation": {
+        "in_strength": 0.30,
+        "engagers": 0.25,
+        "engagement_per_post": 0.20,
+        "core": 0.15,
+        "hub": 0.10,
+    },
+    # Who connects otherwise separate groups (communities, inside and outside).
+    "brokers": {
+        "betweenness": 0.35,
+        "bridging": 0.25,
+        "boundary_bridging": 0.15,
+        "engagers": 0.15,
+        "pagerank": 0.10,
+    },
+}
+DEFAULT_PRESET = "balanced"
+#: With topics, these metrics' weights move to their topic-sensitive versions.
+TOPIC_SUBSTITUTES: dict[str, str] = {
+    "pagerank": "topic_pagerank",
+    "in_strength": "topic_in_strength",
+}
+
+
+def resolve_weights(preset: str | None = DEFAULT_PRESET,
+                    overrides: Mapping[str, float] | None = None,
+                    topic_mode: bool = False) -> dict[str, float]:
+    """The weights a ranking uses: a preset, overridden, with topic substitutions.
+
+    Parameters
+    ----------
+    preset : str, optional
+        A name from :data:`PRESETS` (default ``balanced``); ``None`` = no base
+        (only ``overrides``).
+    overrides : mapping, optional
+        Metric → weight; ``0`` removes a metric.
+    topic_mode : bool
+        Move ``pagerank``/``in_strength`` weights to their topic versions.
+
+    Returns
+    -------
+    dict
+        Metric → weight (zero weights dropped), in :data:`METRICS` order.
+
+    Raises
+    ------
+    ConfigError
+        Unknown preset or metric, a non-numeric weight, or all weights zero.
+
+    Examples
+    --------
+    >>> resolve_weights("reach", {"reach": 0})
+    {'engagers': 0.2, 'in_strength': 0.15, 'pagerank': 0.2}
+    """
+    if preset is not None and preset not in PRESETS:
+        raise ConfigError(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}")
+    w: dict[str, float] = dict(PRESETS[preset]) if preset else {}
+    for k, v in (overrides or {}).items():
+        if k not in METRICS:
+            raise ConfigError(f"unknown metric {k!r} in weights; known: {', '.join(METRICS)}")
+        if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v):
+            raise ConfigError(f"weight of {k!r} must be a number, got {v!r}")
+        w[k] = float(v)
+    if topic_mode:
+        for plain, topical in TOPIC_SUBSTITUTES.items():
+            if plain in w and (overrides is None or topical not in overrides):
+                w[topical] = w.get(topical, 0.0) + w.pop(plain)
+    out = {m: w[m] for m in METRICS if w.get(m, 0.0) != 0.0}
+    if not out:
+        raise ConfigError("every weight is zero: nothing to rank by")
+    return out
+
+
+def load_weights_file(path: str | Path) -> dict:
+    """Read a weights file (``.toml`` or ``.json``).
+
+    Accepted shapes::
+
+        preset = "conversation"        # optional base preset
+        [weights]                      # metric = weight (overrides)
+        reach = 0.3
+        [kind_weights]                 # optional: interaction kind = weight
+        like = 0.1
+
+    A file with only ``metric = weight`` pairs at top level is read as ``[weights]``.
+
+    Returns
+    -------
+    dict
+        ``{"preset": str | None, "weights": dict, "kind_weights": dict}``.
+
+    Raises
+    ------
+    ConfigError
+        Unreadable file, bad syntax, unknown keys or non-numeric values.
+    """
+    p = Path(path)
+    try:
+        raw = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read weights file {p}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(raw) if p.suffix.lower() == ".json" else tomllib.loads(raw)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"weights file {p}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"weights file {p}: expected a table/object at top level")
+    sections = {"preset", "weights", "kind_weights"}
+    if not (set(data) & sections):
+        data = {"weights": data}
+    unknown = set(data) - sections
+    if unknown:
+        raise ConfigError(f"weights file {p}: unknown keys {', '.join(sorted(unknown))}")
+    preset = data.get("preset")
+    if preset is not None and preset not in PRESETS:
+        raise ConfigError(f"weights file {p}: unknown preset {preset!r}")
+    weights = data.get("weights", {}) or {}
+    kinds = data.get("kind_weights", {}) or {}
+    for name, table in (("weights", weights), ("kind_weights", kinds)):
+        if not isinstance(table, dict):
+            raise ConfigError(f"weights file {p}: [{name}] must be a table")
+        for k, v in table.items():
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise ConfigError(f"weights file {p}: {name}.{k} must be a number, got {v!r}")
+    for k in weights:
+        if k not in METRICS:
+            raise ConfigError(f"weights file {p}: unknown metric {k!r}; known: {', '.join(METRICS)}")
+    for k, v in kinds.items():
+        if v < 0:
+            raise ConfigError(f"weights file {p}: kind weight {k} must be >= 0")
+    return {"preset": preset, "weights": {k: float(v) for k, v in weights.items()},
+            "kind_weights": {k: float(v) for k, v in kinds.items()}}
+
+
+def percentile_ranks(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Percentile rank in ``[0, 1]``: ``(rank - 1) / (n - 1)``, ties averaged.
+
+    NaN counts as the lowest value. A single value, or all-equal values, get 0.5.
+
+    Examples
+    --------
+    >>> percentile_ranks(np.array([3.0, 1.0, 1.0, 7.0])).tolist()
+    [0.6666666666666666, 0.16666666666666666, 0.16666666666666666, 1.0]
+    """
+    v = pd.Series(np.asarray(values, dtype=float)).fillna(-np.inf)
+    n = len(v)
+    if n == 0:
+        return np.empty(0)
+    if n == 1:
+        return np.array([0.5])
+    r = v.rank(method="average").to_numpy()
+    return (r - 1.0) / (n - 1.0)
+
+
+@dataclass(slots=True)
+class Composite:
+    """A composite score with its parts (all indexed like the metrics frame)."""
+
+    score: pd.Series
+    percentiles: pd.DataFrame
+    contributions: pd.DataFrame
+    weights: dict[str, float]  # normalised (Σ|w| = 1)
+
+
+def composite(metrics: pd.DataFrame, weights: Mapping[str, float]) -> Composite:
+    """Weighted sum of the metrics' percentile ranks, on a 0–100 scale.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        One row per account, one column per metric.
+    weights : mapping
+        Metric → weight; missing metric columns raise.
+
+    Returns
+    -------
+    Composite
+
+    Raises
+    ------
+    ConfigError
+        A weighted metric is not a column of ``metrics``.
+    """
+    missing = [m for m in weights if m not in metrics.columns]
+    if missing:
+        raise ConfigError(f"metrics not computed for this ranking: {', '.join(missing)}")
+    total = float(sum(abs(float(w)) for w in weights.values()))
+    if total == 0:
+        raise ConfigError("every weight is zero: nothing to rank by")
+    norm = {m: float(w) / total for m, w in weights.items()}
+    pct = pd.DataFrame({m: percentile_ranks(metrics[m]) for m in norm}, index=metrics.index)
+    contrib = pd.DataFrame({m: 100.0 * norm[m] * pct[m].to_numpy() for m in norm},
+                           index=metrics.index)
+    score = contrib.sum(axis=1) if len(norm) else pd.Series(0.0, index=metrics.index)
+    return Composite(score=score.astype(float), percentiles=pct, contributions=contrib,
+                     weights=norm)
+
+
+def order_by_score(score: np.ndarray | pd.Series, keys: np.ndarray | pd.Series) -> np.ndarray:
+    """Positions sorted by score (descending) then key (ascending): a deterministic order.
+
+    Examples
+    --------
+    >>> order_by_score(np.array([1.0, 2.0, 2.0]), np.array(["c", "b", "a"])).tolist()
+    [2, 1, 0]
+    """
+    s = np.round(np.asarray(score, dtype=float), 9)  # ignore float noise below 1e-9
+    k = np.asarray(keys, dtype=object).astype(str)
+    return np.lexsort((k, -s))
+
+
+def explain(row: Mapping[str, float], percentiles: Mapping[str, float],
+            weights: Mapping[str, float]) -> pd.DataFrame:
+    """One account's score, metric by metric.
+
+    Parameters
+    ----------
+    row : mapping
+        Metric values of the account.
+    percentiles : mapping
+        Its percentile per weighted metric.
+    weights : mapping
+        Normalised weights (see :attr:`Composite.weights`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``metric, value, percentile, weight, contribution``; the
+        contributions sum to the account's score.
+    """
+    rows = []
+    for m, w in weights.items():
+        p = float(percentiles[m])
+        rows.append({"metric": m, "value": row.get(m), "percentile": p, "weight": float(w),
+                     "contribution": 100.0 * float(w) * p})
+    return pd.DataFrame(rows, columns=["metric", "value", "percentile", "weight", "contribution"])
