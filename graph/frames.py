@@ -224,6 +224,8 @@ def event_table(interactions) -> pd.DataFrame:
         )
         df["at"] = df["at"].astype("int64")
         df["weight"] = df["weight"].astype("float64")
+    if df.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in EVENT_TABLE_COLUMNS})
     df["key"] = df["platform"] + "|" + df["post_id"] + "|" + df["kind"] + "|" + df["target"]
     return df.drop_duplicates("key", keep="first").reset_index(drop=True)
 

@@ -197,7 +197,9 @@ class Neo4jStore(GraphStore):
                 password if password is not None else os.environ.get("SCOUT_NEO4J_PASSWORD", ""),
             )
             try:
-                driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=10)
+                driver = neo4j.GraphDatabase.driver(
+                    uri, auth=auth, connection_timeout=10, notifications_min_severity="OFF"
+                )
             except (ValueError, neo4j.exceptions.ConfigurationError) as exc:
                 raise StoreUnavailableError(f"cannot use Neo4j at {self.display}: {exc}") from None
         self._driver = driver
@@ -707,7 +709,6 @@ class Neo4jStore(GraphStore):
                 "MATCH (a:Account {key: $key}) "
                 "RETURN a.handle_lc AS h, a.platform AS p, a.platform_id AS pid, "
                 "COUNT { (a)-[e:INTERACTED]-() } AS ie, "
-                "COUNT { (a)-[:INTERACTED]->(a) } AS loops, "
                 "COUNT { (a)<-[:RANKED]-() } AS sr, COUNT { (a)<-[:INCLUDES]-() } AS sl",
                 key=key,
             ).single()
@@ -728,8 +729,7 @@ class Neo4jStore(GraphStore):
             ).single()["n"]
             tx.run("MATCH (a:Account {key: $key}) DETACH DELETE a", key=key).consume()
             return {
-                # A self-loop is matched from both of its ends.
-                "interactions": rec["ie"] - rec["loops"],
+                "interactions": rec["ie"],
                 "snapshot rows": rec["sr"],
                 "shortlist entries": rec["sl"],
                 "roster rows": roster,
