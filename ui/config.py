@@ -1,0 +1,295 @@
+"""``scout.toml``: the configuration of unattended refreshes.
+
+The file is checked completely before anything runs: unknown keys and wrong
+types are reported with their path (``ranking.half_life_days: expected a
+number, got 'thirty'``), all of them at once.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graph.errors import ConfigError
+
+DEFAULT_CONFIG = "scout.toml"
+
+# The schema: key -> type, or a nested dict, or [dict] for an array of tables.
+_NUMBER = (int, float)
+_SCHEMA: dict[str, Any] = {
+    "store": {"uri": str},
+    "sources": {
+        "x": [
+            {
+                "search": str,
+                "mentions": str,
+                "timeline": str,
+                "max": int,
+                "archive": bool,
+            }
+        ],
+        "files": [
+            {
+                "type": str,
+                "glob": str,
+                "platform": str,
+                "delimiter": str,
+            }
+        ],
+        "roster": str,
+        "roster_replace": bool,
+        "crm": str,
+        "crm_replace": bool,
+        "raw_dir": str,
+    },
+    "ranking": {
+        "preset": str,
+        "weights": dict,
+        "window_days": _NUMBER,
+        "half_life_days": _NUMBER,
+        "topics": [str],
+        "platforms": [str],
+        "kinds": [str],
+        "seed": int,
+        "resolution": _NUMBER,
+    },
+    "exports": [
+        {
+            "segment": str,
+            "top": int,
+            "format": str,
+            "path": str,
+            "community": str,
+            "topic": str,
+        }
+    ],
+    "schedule": {"cron": str, "timezone": str},
+    "refresh": {"lock": str, "top": int},
+}
+
+FILE_TYPES = ("jsonl", "edges", "accounts")
+EXPORT_FORMATS = ("csv", "xlsx", "json")
+SEGMENTS = ("internal", "external", "all")
+
+
+@dataclass
+class XSource:
+    """One X API query: ``search`` text, or a handle's ``mentions`` / ``timeline``."""
+
+    kind: str
+    value: str
+    max: int | None = None
+    archive: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"x:{self.kind}:{self.value}"
+
+
+@dataclass
+class FileSource:
+    """Files matching a glob, imported with one importer."""
+
+    type: str
+    glob: str
+    platform: str | None = None
+    delimiter: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"files:{self.type}:{self.glob}"
+
+
+@dataclass
+class ExportRule:
+    """Write the top ``top`` leaders of a segment to ``path``."""
+
+    segment: str
+    top: int
+    format: str
+    path: Path
+    community: str | None = None
+    topic: str | None = None
+
+
+@dataclass
+class RefreshConfig:
+    """A validated ``scout.toml``. Relative paths are relative to the file's folder."""
+
+    path: Path | None = None
+    store: str | None = None
+    x: list[XSource] = field(default_factory=list)
+    files: list[FileSource] = field(default_factory=list)
+    roster: Path | None = None
+    roster_replace: bool = True
+    crm: Path | None = None
+    crm_replace: bool = True
+    raw_dir: Path | None = None
+    ranking: dict[str, Any] = field(default_factory=dict)
+    exports: list[ExportRule] = field(default_factory=list)
+    cron: str | None = None
+    timezone: str = "UTC"
+    lock: Path | None = None
+    top: int = 50
+
+
+def _type_name(t) -> str:
+    if t is _NUMBER:
+        return "a number"
+    return {str: "a string", int: "an integer", bool: "true or false", dict: "a table"}[t]
+
+
+def _check(value: Any, schema: Any, path: str, problems: list[str]) -> None:
+    if isinstance(schema, dict):
+        if not isinstance(value, dict):
+            problems.append(f"{path}: expected a table, got {value!r}")
+            return
+        for key, sub in value.items():
+            where = f"{path}.{key}" if path else key
+            if key not in schema:
+                problems.append(f"{where}: unknown key (known: {', '.join(schema)})")
+            else:
+                _check(sub, schema[key], where, problems)
+    elif isinstance(schema, list):
+        if not isinstance(value, list):
+            problems.append(f"{path}: expected an array, got {value!r}")
+            return
+        for i, item in enumerate(value):
+            _check(item, schema[0], f"{path}[{i}]", problems)
+    else:
+        # bool is an int in Python; a number field must not accept true/false.
+        ok = isinstance(value, schema) and not (isinstance(value, bool) and schema is not bool)
+        if not ok:
+            problems.append(f"{path}: expected {_type_name(schema)}, got {value!r}")
+
+
+def load_config(path: str | Path) -> RefreshConfig:
+    """Read and validate a ``scout.toml``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The configuration file.
+
+    Returns
+    -------
+    RefreshConfig
+
+    Raises
+    ------
+    ConfigError
+        The file is missing or not TOML, or has unknown keys, wrong types or
+        invalid values; the message lists every problem with its key path.
+    """
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(raw, base=path.parent, path=path)
+
+
+def parse_config(raw: dict, base: Path = Path("."), path: Path | None = None) -> RefreshConfig:
+    """Validate a configuration already parsed from TOML (see :func:`load_config`)."""
+    problems: list[str] = []
+    _check(raw, _SCHEMA, "", problems)
+    if problems:
+        raise ConfigError(_format(path, problems))
+
+    def rel(p: str | None) -> Path | None:
+        if p is None:
+            return None
+        q = Path(p).expanduser()
+        return q if q.is_absolute() else base / q
+
+    cfg = RefreshConfig(path=path)
+    cfg.store = raw.get("store", {}).get("uri")
+    sources = raw.get("sources", {})
+    for i, x in enumerate(sources.get("x", [])):
+        kinds = [k for k in ("search", "mentions", "timeline") if k in x]
+        if len(kinds) != 1:
+            problems.append(f"sources.x[{i}]: give exactly one of search, mentions, timeline")
+            continue
+        if "max" in x and x["max"] <= 0:
+            problems.append(f"sources.x[{i}].max: must be positive")
+        cfg.x.append(XSource(kinds[0], x[kinds[0]], x.get("max"), x.get("archive", False)))
+    for i, f in enumerate(sources.get("files", [])):
+        if f.get("type") not in FILE_TYPES:
+            problems.append(f"sources.files[{i}].type: one of {', '.join(FILE_TYPES)} is required")
+            continue
+        if "glob" not in f:
+            problems.append(f"sources.files[{i}].glob: required")
+            continue
+        glob = f["glob"] if Path(f["glob"]).is_absolute() else str(base / f["glob"])
+        cfg.files.append(FileSource(f["type"], glob, f.get("platform"), f.get("delimiter")))
+    cfg.roster = rel(sources.get("roster"))
+    cfg.roster_replace = sources.get("roster_replace", True)
+    cfg.crm = rel(sources.get("crm"))
+    cfg.crm_replace = sources.get("crm_replace", True)
+    cfg.raw_dir = rel(sources.get("raw_dir"))
+    cfg.ranking = dict(raw.get("ranking", {}))
+    for key in ("window_days", "half_life_days", "resolution"):
+        if key in cfg.ranking and cfg.ranking[key] <= 0:
+            problems.append(f"ranking.{key}: must be positive")
+    for i, e in enumerate(raw.get("exports", [])):
+        where = f"exports[{i}]"
+        segment = e.get("segment", "all")
+        fmt = e.get("format", "csv")
+        if segment not in SEGMENTS:
+            problems.append(f"{where}.segment: one of {', '.join(SEGMENTS)}")
+        if fmt not in EXPORT_FORMATS:
+            problems.append(f"{where}.format: one of {', '.join(EXPORT_FORMATS)}")
+        if "path" not in e:
+            problems.append(f"{where}.path: required")
+            continue
+        top = e.get("top", 25)
+        if top <= 0:
+            problems.append(f"{where}.top: must be positive")
+        cfg.exports.append(
+            ExportRule(segment, top, fmt, rel(e["path"]), e.get("community"), e.get("topic"))
+        )
+    schedule = raw.get("schedule", {})
+    cfg.cron = schedule.get("cron")
+    cfg.timezone = schedule.get("timezone", "UTC")
+    if cfg.cron is not None:
+        try:
+            cron_trigger(cfg.cron, cfg.timezone)
+        except ValueError as exc:
+            problems.append(f"schedule.cron: {exc}")
+    refresh = raw.get("refresh", {})
+    cfg.lock = rel(refresh.get("lock"))
+    cfg.top = refresh.get("top", 50)
+    if problems:
+        raise ConfigError(_format(path, problems))
+    return cfg
+
+
+def cron_trigger(expression: str, timezone: str = "UTC"):
+    """An APScheduler ``CronTrigger`` from a 5-field cron expression.
+
+    Raises
+    ------
+    ValueError
+        The expression is not 5 fields or a field is invalid.
+    """
+    from apscheduler.triggers.cron import CronTrigger
+
+    if len(expression.split()) != 5:
+        raise ValueError(f"expected 5 fields (minute hour day month weekday), got {expression!r}")
+    try:
+        return CronTrigger.from_crontab(expression, timezone=timezone)
+    except Exception as exc:  # APScheduler raises ValueError or pytz/zoneinfo errors
+        raise ValueError(f"invalid cron expression {expression!r}: {exc}") from None
+
+
+def _format(path: Path | None, problems: list[str]) -> str:
+    head = f"{path}: " if path else ""
+    if len(problems) == 1:
+        return head + problems[0]
+    return head + f"{len(problems)} problems:\n  " + "\n  ".join(problems)
