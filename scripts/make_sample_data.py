@@ -2395,6 +2395,18 @@ def roster_table(people: People, platforms: dict[str, Members], xa: XAccounts) -
         ):
             if handle:
                 rows.append({"platform": platform, "handle": handle, **base})
+    # The company's own brand account belongs inside: it is not a community leader to recruit.
+    rows.insert(
+        0,
+        {
+            "platform": "x",
+            "handle": BRAND,
+            "email": "social@lumina-analytics.example",
+            "name": "Lumina Analytics (brand account)",
+            "department": "Brand",
+            "manager": "",
+        },
+    )
     return [{c: r[c] for c in ROSTER_COLUMNS} for r in rows]
 
 
