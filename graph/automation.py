@@ -10,7 +10,9 @@ signal         weight  rule
                        1 at ≥ 100/day, log-linear in between
 ``duplicate``  0.30    share of the account's posts whose text (lower-cased,
                        URLs and @mentions removed) repeats another of its posts;
-                       only with ≥ 5 posts with text, else 0
+                       a repeat without a link or hashtag (a stock pleasantry
+                       like "Thanks for sharing!") counts half; only with ≥ 5
+                       posts with text, else 0
 ``one_way``    0.15    1 − reciprocity: share of the accounts it engages with
                        that never engage back; only with ≥ 10 distinct targets
 ``ratio``      0.15    following ÷ followers: 0 at ≤ 1, 1 at ≥ 100, log-linear;
@@ -58,6 +60,9 @@ YOUNG_DAYS, OLD_DAYS = 30.0, 365.0
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _MENTION = re.compile(r"@\w+")
 _SPACE = re.compile(r"\s+")
+_PROMO = re.compile(r"https?://|www\.|#\w")
+#: Weight of a repeated text without a link or hashtag.
+PLAIN_REPEAT_WEIGHT = 0.5
 
 
 def normalize_text(text: str) -> str:
@@ -76,6 +81,9 @@ def normalize_text(text: str) -> str:
 def duplicate_text_share(posts: pd.DataFrame, min_posts: int = MIN_TEXT_POSTS) -> pd.Series:
     """Per account, the share of its posts whose text repeats another of its posts.
 
+    Repeats carrying a link or a hashtag (copy-pasted promotion) count 1, plain
+    repeats :data:`PLAIN_REPEAT_WEIGHT`.
+
     Parameters
     ----------
     posts : pandas.DataFrame
@@ -92,7 +100,7 @@ def duplicate_text_share(posts: pd.DataFrame, min_posts: int = MIN_TEXT_POSTS) -
     Examples
     --------
     >>> df = pd.DataFrame({"source": ["a"] * 5, "post_id": list("12345"),
-    ...                    "text": ["hi"] * 4 + ["other"]})
+    ...                    "text": ["buy #now"] * 4 + ["other"]})
     >>> float(duplicate_text_share(df)["a"])
     0.8
     """
@@ -103,12 +111,14 @@ def duplicate_text_share(posts: pd.DataFrame, min_posts: int = MIN_TEXT_POSTS) -
     if df.empty:
         return pd.Series(dtype=float)
     df = df.drop_duplicates(["source", "post_id"])
-    norm = df["text"].map(normalize_text)
-    df = df.assign(norm=norm)[norm != ""]
+    raw = df["text"].astype(str)
+    norm = raw.map(normalize_text)
+    promo = raw.str.contains(_PROMO)
+    df = df.assign(norm=norm, w=np.where(promo, 1.0, PLAIN_REPEAT_WEIGHT))[norm != ""]
     n_posts = df.groupby("source").size()
-    dup_counts = df.groupby(["source", "norm"]).size()
-    dup_posts = dup_counts[dup_counts > 1].groupby(level=0).sum()
-    share = (dup_posts.reindex(n_posts.index, fill_value=0) / n_posts).astype(float)
+    repeated = df.groupby(["source", "norm"])["norm"].transform("size") > 1
+    dup_posts = df.loc[repeated].groupby("source")["w"].sum()
+    share = (dup_posts.reindex(n_posts.index, fill_value=0.0) / n_posts).astype(float)
     share[n_posts < min_posts] = 0.0
     return share
 

@@ -41,6 +41,7 @@ BASELINES: dict[str, str] = {
     "in_strength": "in_strength",
 }
 DEFAULT_TOPS: tuple[int, ...] = (10, 50, 100)
+DEFAULT_HORIZON = pd.Timedelta(days=30)
 
 
 @dataclass(slots=True)
@@ -107,7 +108,7 @@ def spearman(predicted: pd.Series, actual: pd.Series) -> float:
 
 
 def backtest_events(events: pd.DataFrame, accounts: pd.DataFrame | None, split: datetime,
-                    horizon: pd.Timedelta = pd.Timedelta(days=30),
+                    horizon: pd.Timedelta = DEFAULT_HORIZON,
                     tops: Sequence[int] = DEFAULT_TOPS,
                     config: RankConfig | None = None) -> BacktestReport:
     """Backtest on events held in memory (see the module docstring).
@@ -160,7 +161,7 @@ def backtest_events(events: pd.DataFrame, accounts: pd.DataFrame | None, split: 
                           config=cfg.to_dict())
 
 
-def backtest_store(store, split: datetime, horizon: pd.Timedelta = pd.Timedelta(days=30),
+def backtest_store(store, split: datetime, horizon: pd.Timedelta = DEFAULT_HORIZON,
                    tops: Sequence[int] = DEFAULT_TOPS,
                    config: RankConfig | None = None) -> BacktestReport:
     """Backtest reading events and accounts from a store (``interactions``, ``accounts``)."""

@@ -17,8 +17,10 @@ Examples
 
 from __future__ import annotations
 
+import os
 import random
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,6 +30,11 @@ import scipy.sparse as sp
 #: million nodes its default 1e-6 allows an L1 error of 1, i.e. no convergence.)
 DEFAULT_TOL = 1e-10
 DEFAULT_MAX_ITER = 1000
+#: Sources per betweenness work unit; partial sums are added in a fixed order, so
+#: the result does not depend on the number of worker processes.
+BETWEENNESS_CHUNK = 16
+#: Below this much work (sources × edges), betweenness runs in-process.
+PARALLEL_MIN_WORK = 50_000_000
 
 
 class ConvergenceError(RuntimeError):
@@ -187,14 +194,15 @@ def to_igraph(adjacency: sp.spmatrix, directed: bool = True):
     import igraph as ig
 
     a = sp.coo_matrix(adjacency)
-    edges = np.column_stack([a.row, a.col]).astype(np.int64)
-    g = ig.Graph(n=a.shape[0], edges=edges, directed=directed)
+    g = ig.Graph(n=a.shape[0], directed=directed)
+    # add_edges with an (m, 2) int64 array is several times faster than Graph(edges=...)
+    g.add_edges(np.column_stack([a.row, a.col]).astype(np.int64))
     return g
 
 
 def betweenness(adjacency: sp.spmatrix, k: int | None = None, seed: int = 0, *,
                 normalized: bool = True, sources: Sequence[int] | None = None,
-                graph=None) -> np.ndarray:
+                graph=None, workers: int | None = 1) -> np.ndarray:
     """Directed shortest-path betweenness (hop counts), exact or source-sampled.
 
     Same answers as ``nx.betweenness_centrality(G, k=k, seed=seed,
@@ -219,6 +227,9 @@ def betweenness(adjacency: sp.spmatrix, k: int | None = None, seed: int = 0, *,
         Explicit source nodes (overrides ``k``/``seed``).
     graph : igraph.Graph, optional
         A prebuilt directed igraph graph of ``adjacency`` (saves a conversion).
+    workers : int, optional
+        Worker processes (``None`` = as many as CPUs, at most 4, when the work is
+        large; POSIX ``fork`` only). The answer does not depend on it.
 
     Returns
     -------
@@ -230,27 +241,92 @@ def betweenness(adjacency: sp.spmatrix, k: int | None = None, seed: int = 0, *,
     >>> betweenness(a).tolist()
     [0.0, 1.0, 0.0]
     """
+    return start_betweenness(adjacency, k, seed, normalized=normalized, sources=sources,
+                             graph=graph, workers=workers)()
+
+
+_FORKED_GRAPH = None
+
+
+def _chunk_betweenness(chunk: list[int]) -> np.ndarray:
+    return np.asarray(_FORKED_GRAPH.betweenness(directed=True, sources=chunk), dtype=float)
+
+
+def start_betweenness(adjacency: sp.spmatrix, k: int | None = None, seed: int = 0, *,
+                      normalized: bool = True, sources: Sequence[int] | None = None,
+                      graph=None, workers: int | None = None) -> Callable[[], np.ndarray]:
+    """Start :func:`betweenness`, possibly in worker processes; call the result to collect it.
+
+    With worker processes the caller can compute other metrics meanwhile.
+    Parameters as for :func:`betweenness`.
+
+    Returns
+    -------
+    callable
+        ``collect()`` → the betweenness array (waits for the workers).
+    """
+    global _FORKED_GRAPH
     n = adjacency.shape[0]
     if n < 3:
-        return np.zeros(n)
-    g = graph if graph is not None else to_igraph(adjacency, directed=True)
+        return lambda: np.zeros(n)
     if sources is None:
         sources = sample_sources(n, k, seed)
-    if sources is None:
-        b = np.asarray(g.betweenness(directed=True), dtype=float)
-        if normalized:
-            b /= (n - 1) * (n - 2)
-        return b
-    sources = list(sources)
-    b = np.asarray(g.betweenness(directed=True, sources=sources), dtype=float)
-    kk = len(sources)
-    if normalized:
+    exact = sources is None
+    src = list(range(n)) if exact else list(sources)
+    kk = len(src)
+    if exact:
+        scale = np.full(n, 1.0 / ((n - 1) * (n - 2)) if normalized else 1.0)
+    elif normalized:
         scale = np.full(n, 1.0 / (kk * (n - 2)))
-        scale[sources] = 1.0 / ((kk - 1) * (n - 2)) if kk > 1 else 0.0
+        scale[src] = 1.0 / ((kk - 1) * (n - 2)) if kk > 1 else 0.0
     else:
         scale = np.full(n, (n - 1) / kk)
-        scale[sources] = (n - 1) / (kk - 1) if kk > 1 else 0.0
-    return b * scale
+        scale[src] = (n - 1) / (kk - 1) if kk > 1 else 0.0
+    g = graph if graph is not None else to_igraph(adjacency, directed=True)
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4)
+    work = kk * max(adjacency.nnz, 1)
+    parallel = (workers > 1 and work >= PARALLEL_MIN_WORK and kk >= 2 * BETWEENNESS_CHUNK
+                and sys.platform != "win32" and "fork" in _mp_methods())
+    if exact and not parallel:
+        b = np.asarray(g.betweenness(directed=True), dtype=float)
+        return lambda: b * scale
+    chunks = [src[i : i + BETWEENNESS_CHUNK] for i in range(0, kk, BETWEENNESS_CHUNK)]
+    if not parallel:
+        total = np.zeros(n)
+        for c in chunks:
+            total += np.asarray(g.betweenness(directed=True, sources=c), dtype=float)
+        return lambda: total * scale
+    import gc
+    import multiprocessing as mp
+
+    _FORKED_GRAPH = g
+    gc.freeze()  # keep the garbage collector from copying the parent's pages in the workers
+    try:
+        pool = mp.get_context("fork").Pool(min(workers, len(chunks)))
+    finally:
+        _FORKED_GRAPH = None
+        gc.unfreeze()
+    pending = pool.map_async(_chunk_betweenness, chunks, chunksize=1)
+    pool.close()
+
+    def collect() -> np.ndarray:
+        try:
+            parts = pending.get()
+        finally:
+            pool.join()
+        total = np.zeros(n)
+        for part in parts:  # fixed order: same sum whatever the number of workers
+            total += part
+        return total * scale
+
+    return collect
+
+
+def _mp_methods() -> list[str]:
+    import multiprocessing as mp
+
+    return mp.get_all_start_methods()
 
 
 def core_number(adjacency: sp.spmatrix, graph=None) -> np.ndarray:

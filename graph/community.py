@@ -55,9 +55,18 @@ def symmetrize(adjacency: sp.spmatrix) -> sp.csr_matrix:
     return w
 
 
-def _weighted_igraph(w: sp.spmatrix, loops: bool = False):
+def weighted_igraph(w: sp.spmatrix, loops: bool = False):
+    """An undirected igraph graph with a ``weight`` edge attribute from a symmetric matrix.
+
+    Weights are divided by their mean (modularity does not depend on the scale;
+    this keeps them near 1). Without ``loops`` it is the simple undirected graph,
+    so ``coreness()`` on it equals ``nx.core_number``.
+    """
     import igraph as ig
 
+    w = sp.csr_matrix(w, dtype=float)
+    if w.nnz:
+        w = w / w.data.mean()
     tri = sp.triu(w, k=0 if loops else 1).tocoo()
     g = ig.Graph(n=w.shape[0], directed=False)
     g.add_edges(np.column_stack([tri.row, tri.col]).astype(np.int64))
@@ -66,7 +75,7 @@ def _weighted_igraph(w: sp.spmatrix, loops: bool = False):
 
 
 def leiden(w: sp.spmatrix, resolution: float = DEFAULT_RESOLUTION, seed: int = 0,
-           n_iterations: int = 2, loops: bool = False) -> np.ndarray:
+           n_iterations: int = 2, loops: bool = False, graph=None) -> np.ndarray:
     """Leiden communities (modularity with resolution) of an undirected weighted graph.
 
     Parameters
@@ -81,6 +90,8 @@ def leiden(w: sp.spmatrix, resolution: float = DEFAULT_RESOLUTION, seed: int = 0
         Leiden iterations (2 is igraph's default; more gains little modularity).
     loops : bool
         Keep the diagonal as self-loops (used for the coarse level).
+    graph : igraph.Graph, optional
+        The prebuilt :func:`weighted_igraph` of ``w``.
 
     Returns
     -------
@@ -97,10 +108,7 @@ def leiden(w: sp.spmatrix, resolution: float = DEFAULT_RESOLUTION, seed: int = 0
     n = w.shape[0]
     if n == 0:
         return np.empty(0, dtype=np.int64)
-    w = sp.csr_matrix(w, dtype=float)
-    if w.nnz:
-        w = w / w.data.mean()  # modularity is scale-free; keep weights near 1
-    g = _weighted_igraph(w, loops=loops)
+    g = graph if graph is not None else weighted_igraph(w, loops=loops)
     if g.ecount() == 0:
         return np.arange(n, dtype=np.int64)
     with _seeded_igraph(seed):
@@ -130,7 +138,8 @@ def relabel_by_size(labels: np.ndarray) -> np.ndarray:
 
 
 def communities(adjacency: sp.spmatrix, resolution: float = DEFAULT_RESOLUTION, seed: int = 0,
-                coarse_factor: float = COARSE_FACTOR) -> tuple[np.ndarray, np.ndarray]:
+                coarse_factor: float = COARSE_FACTOR, *, w: sp.spmatrix | None = None,
+                graph=None) -> tuple[np.ndarray, np.ndarray]:
     """Fine and coarse communities of a directed engagement graph.
 
     Parameters
@@ -144,14 +153,16 @@ def communities(adjacency: sp.spmatrix, resolution: float = DEFAULT_RESOLUTION, 
     coarse_factor : float
         The coarse level runs Leiden on the community graph at
         ``resolution * coarse_factor``.
+    w, graph : optional
+        Precomputed :func:`symmetrize` of ``adjacency`` and its :func:`weighted_igraph`.
 
     Returns
     -------
     (fine, coarse) : tuple of numpy.ndarray
         Labels per node; ``coarse`` is a merge of ``fine`` communities.
     """
-    w = symmetrize(adjacency)
-    fine = leiden(w, resolution=resolution, seed=seed)
+    w = symmetrize(adjacency) if w is None else w
+    fine = leiden(w, resolution=resolution, seed=seed, graph=graph)
     if len(fine) == 0:
         return fine, fine.copy()
     k = int(fine.max()) + 1

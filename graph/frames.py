@@ -107,7 +107,7 @@ def normalize_accounts_frame(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def interactions_frame(rows: Sequence[tuple]) -> pd.DataFrame:
+def interactions_frame(rows: Sequence[tuple] | dict[str, list]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=list(INTERACTION_COLUMNS))
     df["at"] = pd.to_datetime(df["at"].astype("int64"), unit="ms", utc=True)
     df["topics"] = split_topics(df["topics"])

@@ -231,11 +231,12 @@ def project_events(events: pd.DataFrame, *, nodes: Sequence[str] | None = None,
     """
     ref = reference_time(events, until)
     m = len(events)
-    src_raw = events["source"].to_numpy(dtype=object) if m else np.empty(0, object)
-    dst_raw = events["target"].to_numpy(dtype=object) if m else np.empty(0, object)
-    both = np.concatenate([src_raw, dst_raw])
+    parts = [events["source"], events["target"]] if m else []
     if nodes is not None and len(nodes):
-        both = np.concatenate([both, np.asarray(list(nodes), dtype=object)])
+        parts.append(pd.Series(list(nodes), dtype=events["source"].dtype if m else object))
+    # Factorizing the pandas columns keeps their dtype: the stores return Arrow-backed
+    # strings, which factorize about twice as fast as Python objects.
+    both = pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype=object)
     codes, uniques = pd.factorize(both, sort=True)
     keys = np.asarray(uniques, dtype=object)
     n = len(keys)

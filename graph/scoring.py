@@ -1,8 +1,9 @@
 """The composite score: a weighted sum of percentile ranks, and its explanation.
 
 Each metric is turned into a percentile rank over the ranked accounts
-(``(rank - 1) / (n - 1)`` with ties averaged, so the lowest value gets 0, the
-highest 1 and a metric that is equal for everybody 0.5). The score is::
+(``(rank - 1) / (n - 1)`` with ties averaged, values compared at 6 significant
+digits, so the lowest value gets 0, the highest 1 and a metric that is equal
+for everybody 0.5). The score is::
 
     score = 100 * Σ_m (w_m / Σ|w|) * percentile_m
 
@@ -79,11 +80,10 @@ PRESETS: dict[str, dict[str, float]] = {
     },
     # Who connects otherwise separate groups (communities, inside and outside).
     "brokers": {
-        "betweenness": 0.35,
-        "bridging": 0.25,
+        "betweenness": 0.45,
+        "bridging": 0.30,
         "boundary_bridging": 0.15,
-        "engagers": 0.15,
-        "pagerank": 0.10,
+        "engagers": 0.10,
     },
 }
 DEFAULT_PRESET = "balanced"
@@ -204,17 +204,40 @@ def load_weights_file(path: str | Path) -> dict:
             "kind_weights": {k: float(v) for k, v in kinds.items()}}
 
 
+#: Values equal to this many significant digits tie (removes floating-point noise,
+#: e.g. the same sum accumulated in another order).
+SIGNIFICANT_DIGITS = 6
+
+
+def round_significant(values: np.ndarray, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray:
+    """Round to ``digits`` significant digits (0, NaN and ±inf unchanged).
+
+    Examples
+    --------
+    >>> round_significant(np.array([0.123456789, 1234567.0, 0.0]), 3).tolist()
+    [0.123, 1230000.0, 0.0]
+    """
+    v = np.asarray(values, dtype=float)
+    ok = np.isfinite(v) & (v != 0)
+    with np.errstate(all="ignore"):
+        mag = np.where(ok, np.floor(np.log10(np.abs(v))), 0.0)
+        unit = np.power(10.0, mag - (digits - 1))
+        out = np.round(v / unit) * unit
+    return np.where(ok & np.isfinite(out) & (unit > 0), out, v)
+
+
 def percentile_ranks(values: pd.Series | np.ndarray) -> np.ndarray:
     """Percentile rank in ``[0, 1]``: ``(rank - 1) / (n - 1)``, ties averaged.
 
-    NaN counts as the lowest value. A single value, or all-equal values, get 0.5.
+    Values are compared at :data:`SIGNIFICANT_DIGITS` significant digits. NaN
+    counts as the lowest value. A single value, or all-equal values, get 0.5.
 
     Examples
     --------
     >>> percentile_ranks(np.array([3.0, 1.0, 1.0, 7.0])).tolist()
     [0.6666666666666666, 0.16666666666666666, 0.16666666666666666, 1.0]
     """
-    v = pd.Series(np.asarray(values, dtype=float)).fillna(-np.inf)
+    v = pd.Series(round_significant(np.asarray(values, dtype=float))).fillna(-np.inf)
     n = len(v)
     if n == 0:
         return np.empty(0)
