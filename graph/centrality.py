@@ -65,7 +65,8 @@ def out_strength(adjacency: sp.spmatrix) -> np.ndarray:
 
 def pagerank(adjacency: sp.spmatrix, alpha: float = 0.85,
              personalization: np.ndarray | None = None, *, tol: float = DEFAULT_TOL,
-             max_iter: int = DEFAULT_MAX_ITER, dangling: np.ndarray | None = None) -> np.ndarray:
+             max_iter: int = DEFAULT_MAX_ITER, dangling: np.ndarray | None = None,
+             nstart: np.ndarray | None = None) -> np.ndarray:
     """Weighted PageRank by sparse power iteration, with networkx's semantics.
 
     Each node passes ``alpha`` of its score along its out-edges in proportion to
@@ -87,6 +88,9 @@ def pagerank(adjacency: sp.spmatrix, alpha: float = 0.85,
         Iteration limit.
     dangling : numpy.ndarray, optional
         Where dangling nodes' score goes; default ``personalization``.
+    nstart : numpy.ndarray, optional
+        Starting vector (normalised here), e.g. a related PageRank to warm-start
+        from; default uniform. The answer does not depend on it.
 
     Returns
     -------
@@ -116,7 +120,7 @@ def pagerank(adjacency: sp.spmatrix, alpha: float = 0.85,
     is_dangling = s == 0
     inv = np.divide(1.0, s, out=np.zeros_like(s), where=~is_dangling)
     mt = (sp.diags(inv) @ a).T.tocsr()  # column-stochastic transpose: x_new = mt @ x
-    x = np.full(n, 1.0 / n)
+    x = np.full(n, 1.0 / n) if nstart is None else _distribution(nstart, n)
     for _ in range(max_iter):
         xlast = x
         x = alpha * (mt @ xlast + xlast[is_dangling].sum() * d) + (1.0 - alpha) * p

@@ -423,6 +423,7 @@ class Neo4jStore(GraphStore):
         platforms: Sequence[str] | None = None,
         topics: Sequence[str] | None = None,
         account: str | None = None,
+        sources: Sequence[str] | None = None,
         with_text: bool = True,
         limit: int | None = None,
     ) -> pd.DataFrame:
@@ -444,6 +445,9 @@ class Neo4jStore(GraphStore):
         if topics:
             where.append("any(t IN e.topics WHERE t IN $topics)")
             params["topics"] = [normalize_topic(t) for t in topics]
+        if sources is not None:
+            where.append("s.key IN $sources")
+            params["sources"] = list(sources)
         if account is not None:
             match = (
                 "MATCH (:Account {key: $account})-[e:INTERACTED]-() WITH DISTINCT e "

@@ -535,7 +535,8 @@ def rank_events(events: pd.DataFrame, accounts: pd.DataFrame | None = None,
         topic_strength = np.bincount(proj.dst[tmask], weights=tw, minlength=n)
         person = (np.bincount(proj.src[tmask], weights=proj.event_weight[tmask], minlength=n)
                   + np.bincount(proj.dst[tmask], weights=proj.event_weight[tmask], minlength=n))
-        topic_pr = (centrality.pagerank(adj, alpha=config.alpha, personalization=person)
+        topic_pr = (centrality.pagerank(adj, alpha=config.alpha, personalization=person,
+                                        nstart=0.5 * pr + 0.5 * person / person.sum())
                     if person.sum() > 0 else np.zeros(n))
 
     _step(progress, timings, "hits", tick)
@@ -630,22 +631,18 @@ class RankOutcome:
 
 
 def read_texts(store, config: RankConfig, sources: Sequence[str]) -> pd.DataFrame:
-    """Texts authored by ``sources`` in the window, read one account at a time.
+    """Texts authored by ``sources`` in the window (one store read).
 
-    The store interface has no "texts of these authors" query; reading the
-    whole window with text would double the cost of a big read, so only the
-    most active accounts (where the duplicate-text signal matters) are read.
+    Only the most active accounts are read, where the duplicate-text signal
+    matters; reading the whole window with text would double a big read.
     """
-    parts = []
-    for key in sources:
-        df = store.interactions(since=config.since, until=config.until,
-                                kinds=list(config.kinds) or None,
-                                platforms=list(config.platforms) or None, account=key,
-                                with_text=True)
-        parts.append(df.loc[df["source"] == key, ["source", "post_id", "text"]])
-    if not parts:
+    if len(sources) == 0:
         return pd.DataFrame(columns=["source", "post_id", "text"])
-    return pd.concat(parts, ignore_index=True)
+    df = store.interactions(since=config.since, until=config.until,
+                            kinds=list(config.kinds) or None,
+                            platforms=list(config.platforms) or None, sources=list(sources),
+                            with_text=True)
+    return df[["source", "post_id", "text"]].reset_index(drop=True)
 
 
 def rank_store(store, config: RankConfig | None = None, *, progress: Progress | None = None,

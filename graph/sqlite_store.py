@@ -422,6 +422,7 @@ class SqliteStore(GraphStore):
         platforms: Sequence[str] | None = None,
         topics: Sequence[str] | None = None,
         account: str | None = None,
+        sources: Sequence[str] | None = None,
         with_text: bool = True,
         limit: int | None = None,
     ) -> pd.DataFrame:
@@ -447,6 +448,9 @@ class SqliteStore(GraphStore):
         if account is not None:
             where.append("(source = ? OR target = ?)")
             params += [account, account]
+        if sources is not None:
+            where.append("source IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(sources)))
         text_col = "text" if with_text else "NULL"
         sql = (
             f"SELECT platform, post_id, kind, source, target, at, {text_col}, topics, lang, weight "  # noqa: S608

@@ -282,6 +282,7 @@ class GraphStore(ABC):
         platforms: Sequence[str] | None = None,
         topics: Sequence[str] | None = None,
         account: str | None = None,
+        sources: Sequence[str] | None = None,
         with_text: bool = True,
         limit: int | None = None,
     ) -> pd.DataFrame:
@@ -295,6 +296,8 @@ class GraphStore(ABC):
             Keep events of these kinds / platforms / carrying any of these topics.
         account : str, optional
             Keep events where this account key is source or target.
+        sources : sequence of str, optional
+            Keep events acted by these account keys.
         with_text : bool
             ``False`` leaves ``text`` empty, which makes big reads cheaper.
         limit : int, optional

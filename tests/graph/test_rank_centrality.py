@@ -146,3 +146,23 @@ def test_empty_and_tiny_graphs():
     two = sp.csr_matrix(np.array([[0.0, 1.0], [0.0, 0.0]]))
     assert c.betweenness(two).tolist() == [0.0, 0.0]
     assert c.pagerank(two).sum() == pytest.approx(1.0)
+
+
+def test_parallel_betweenness_equals_in_process(monkeypatch):
+    g = weighted_digraph(200, 0.03, 11)
+    a = adj(g)
+    sequential = c.betweenness(a, k=64, seed=2, workers=1)
+    monkeypatch.setattr(c, "PARALLEL_MIN_WORK", 0)
+    parallel = c.betweenness(a, k=64, seed=2, workers=2)
+    assert np.array_equal(parallel, sequential)
+    ref = vec(nx.betweenness_centrality(g, k=64, seed=2), 200)
+    assert np.allclose(parallel, ref, atol=1e-12)
+
+
+def test_pagerank_warm_start_same_answer():
+    g = weighted_digraph(80, 0.05, 12)
+    a = adj(g)
+    person = np.arange(80, dtype=float)
+    cold = c.pagerank(a, personalization=person)
+    warm = c.pagerank(a, personalization=person, nstart=c.pagerank(a))
+    assert np.abs(cold - warm).sum() < 1e-9

@@ -60,6 +60,13 @@ def test_rank_window_topic_and_weights_file(filled, tmp_path):
     assert data["config"]["kind_weights"] == {"reply": 0.5}
 
 
+def test_rank_empty_window_saves_nothing(filled):
+    r = run(filled, "rank", "--since", "2030-01-01", ok=False)
+    assert r.exit_code == 1 and "nothing to rank" in r.stderr
+    r = run(filled, "leaders", ok=False)
+    assert r.exit_code == 1 and "scout rank" in r.stderr
+
+
 def test_rank_bad_input_exits_2(filled, tmp_path):
     r = run(filled, "rank", "--since", "last tuesday", ok=False)
     assert r.exit_code == 2 and "ISO 8601" in r.stderr

@@ -236,6 +236,20 @@ def test_config_validation_and_roundtrip():
         parse_duration("soon")
 
 
+def test_rising_stars_by_growth():
+    cur = pd.DataFrame({"account": list("abcd"), "rank": [1, 2, 3, 4],
+                        "in_strength": [100.0, 90.0, 50.0, 10.0]})
+    prev = pd.DataFrame({"account": list("abcd"), "rank": [1, 2, 4, 3],
+                         "in_strength": [90.0, 10.0, 49.0, 11.0]})
+    r = rising_stars(cur, prev, top=2)
+    assert r["account"].tolist()[:2] == ["b", "a"]  # b's attention grew 9x without moving
+    assert not r["newcomer"].any() and "d" not in r["account"].tolist()
+    by_rank = rising_stars(cur, prev, top=2, by="rank")
+    assert by_rank["account"].tolist() == ["c"]
+    with pytest.raises(ConfigError):
+        rising_stars(cur, prev, by="luck")
+
+
 def test_rising_stars():
     cur = pd.DataFrame({"account": list("abcdef"), "rank": [1, 2, 3, 4, 5, 6]})
     prev = pd.DataFrame({"account": list("bcadf"), "rank": [1, 2, 3, 4, 5]})

@@ -392,3 +392,10 @@ class TestStats:
         store.delete_everything()
         assert store.stats().accounts == 0
         assert store.shortlists() == []
+
+
+def test_filter_by_sources(store):
+    seed(store)
+    assert set(store.interactions(sources=["x:3"])["post_id"]) == {"p3", "p4"}
+    assert set(store.interactions(sources=["x:1", "x:2"], kinds=["reply"])["post_id"]) == {"p2"}
+    assert store.interactions(sources=[]).empty
