@@ -48,9 +48,7 @@ def snapshot_rows(snapshot_id: str, table: pd.DataFrame) -> list[tuple]:
     if missing:
         raise ValueError(f"snapshot table lacks columns: {', '.join(sorted(missing))}")
     metric_cols = [c for c in table.columns if c not in ("account", "rank", "score")]
-    metrics = table[metric_cols].astype(object).where(table[metric_cols].notna(), None)
-    encoded = [json.dumps(dict(zip(metric_cols, vals, strict=True)), default=_json_default)
-               for vals in metrics.itertuples(index=False, name=None)]
+    encoded = _metrics_json(table[metric_cols])
     return list(
         zip(
             [snapshot_id] * len(table),
@@ -61,6 +59,23 @@ def snapshot_rows(snapshot_id: str, table: pd.DataFrame) -> list[tuple]:
             strict=True,
         )
     )
+
+
+def _metrics_json(metrics: pd.DataFrame) -> list[str]:
+    """One JSON object per row, encoded by pandas' C writer (≈10x ``json.dumps`` per row)."""
+    if metrics.empty:
+        return ["{}"] * len(metrics)
+    plain = metrics.copy()
+    for col in plain.columns:
+        if plain[col].dtype == object:
+            # Tuples/lists/sets/timestamps inside object columns: make them JSON-native.
+            plain[col] = plain[col].map(
+                lambda v: v if v is None or isinstance(v, str | int | float | bool) else _json_default(v)
+            )
+    text = plain.reset_index(drop=True).to_json(
+        orient="records", lines=True, date_format="iso", double_precision=15, force_ascii=False
+    )
+    return text.rstrip("\n").split("\n")
 
 
 def _json_default(value):
@@ -80,11 +95,14 @@ def _json_default(value):
 def snapshot_frame(rows: Sequence[tuple]) -> pd.DataFrame:
     """Rebuild a ranking table from ``(account, rank, score, metrics_json)`` rows."""
     base = pd.DataFrame(rows, columns=["account", "rank", "score", "metrics"])
-    metrics = pd.DataFrame([json.loads(m) for m in base["metrics"]], index=base.index)
+    if base.empty:
+        return base[["account", "rank", "score"]]
+    # One parse of one array is far cheaper than a json.loads per row.
+    metrics = pd.DataFrame.from_records(json.loads("[" + ",".join(base["metrics"]) + "]"))
+    metrics.index = base.index
     out = pd.concat([base[["account", "rank", "score"]], metrics], axis=1)
-    if not out.empty:
-        out["rank"] = out["rank"].astype("int64")
-        out["score"] = out["score"].astype("float64")
+    out["rank"] = out["rank"].astype("int64")
+    out["score"] = out["score"].astype("float64")
     return out
 
 
