@@ -13,7 +13,7 @@ import sys
 import click
 
 from graph.scoring import PRESETS
-from ui.cli import pass_app
+from ui.context import pass_app
 
 SEGMENT_CHOICES = ("all", "internal", "external", "brokers", "boundary")
 SUMMARY_COLUMNS = ("rank", "account", "platform", "score", "community", "engagers", "pagerank",

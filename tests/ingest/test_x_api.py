@@ -276,3 +276,20 @@ def test_incremental_runs_start_after_the_cursor(fake_x, tmp_path, sqlite_store)
     fake_x.add(body=api_page("empty.json"))
     runner.invoke(cli, [*args, "--since", "1990"])
     assert fake_x.requests[-1].params["since_id"] == "1990"
+
+
+def test_api_failure_mid_run_keeps_what_was_fetched(fake_x, tmp_path, sqlite_store):
+    fake_x.add(body=api_page("search_page1.json"))
+    for _ in range(3):
+        fake_x.add(503, {"title": "Service Unavailable"})
+    client = client_for(fake_x, server_retries=2)
+    archive = RawArchive(tmp_path, "x:search:q")
+    with pytest.raises(XApiError):
+        run_ingest(sqlite_store, "x:search:q",
+                   archived_chunks(fetch_pages(client, "search", query="q"), archive, client))
+    archive.close()
+    assert sqlite_store.stats().interactions == 9  # page 1 was written
+    run = sqlite_store.runs(limit=1)[0]
+    assert run.status == "failed" and "server error 503" in run.errors[-1]
+    assert sqlite_store.last_cursor("x:search:q") is None  # a failed run does not move the cursor
+    assert len(next((tmp_path / "x").glob("*/*.jsonl")).read_text().splitlines()) == 1

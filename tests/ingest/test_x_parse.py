@@ -422,3 +422,59 @@ def test_real_v11_recorded_responses(name, posts):
         # 15 retweets of one tweet (itself a retweet of @TwitterEng by @Twitter)
         reposts = {e.target for e in interactions if e.kind == "repost" and e.source != "x:783214"}
         assert reposts == {"x:783214"}
+
+
+# -- fast paths ------------------------------------------------------------------------------------
+
+
+def test_fast_account_equals_a_validated_account():
+    from graph.model import Account
+
+    user = api_page("user_acme.json")["data"]
+    fast = account_from_v2_user(user)
+    slow = Account("x", "1001", handle="acme", name="Acme Corp", followers=120000, following=310,
+                   posts=8800, created_at=datetime(2015, 3, 1, 10, tzinfo=UTC), verified=True,
+                   bio="We make everything.", url="https://acme.example")
+    assert fast == slow
+    odd = account_from_v2_user({"id": " 7 ", "username": " @Odd ", "created_at": "2020-01-01T02:00:00+02:00"})
+    assert (odd.platform_id, odd.handle, odd.created_at) == ("7", "Odd", datetime(2020, 1, 1, tzinfo=UTC))
+
+
+def test_edges_are_valid_interactions(page1):
+    for edge in parse_v2_page(page1).interactions:
+        assert edge.to_interaction().identity == (edge.platform, edge.post_id, edge.kind, edge.target)
+
+
+def test_seen_users_skip_identical_repeats_only():
+    from ingest.x_parse import SeenUsers
+
+    page = api_page("search_page2.json")
+    seen = SeenUsers()
+    first = parse_v2_page(page, seen)
+    again = parse_v2_page(page, seen)
+    assert {a.key for a in first.accounts} == {"x:1001", "x:1005", "x:1006"}
+    assert again.accounts == [] and again.interactions == first.interactions
+    page = json.loads(json.dumps(page))  # a freshly decoded page, as in a real run
+    page["includes"]["users"][0]["public_metrics"]["followers_count"] += 1
+    changed = parse_v2_page(page, seen)
+    assert [a.key for a in changed.accounts] == [f"x:{page['includes']['users'][0]['id']}"]
+    tiny = SeenUsers(limit=1)
+    assert not tiny.is_repeat("1", {"a": 1}) and tiny.is_repeat("1", {"a": 1})
+    assert not tiny.is_repeat("2", {"a": 1})  # over the limit: forgets, never wrongly skips
+    assert not tiny.is_repeat("1", {"a": 1})
+
+
+def test_ingest_never_imports_ranking_or_streamlit():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ingest, ingest.x_api, ingest.jsonl, ingest.csv_edges, ingest.people, "
+        "ingest.pipeline, ingest.progress, ingest.synthetic, ui.cli_ingest\n"
+        "bad = [m for m in sys.modules if m.startswith(('streamlit', 'graph.rank', 'graph.scoring',"
+        " 'graph.centrality', 'graph.community', 'ui.cli_rank'))]\n"
+        "assert not bad, bad"
+    )
+    from tests.conftest import REPO
+
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)

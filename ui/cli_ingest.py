@@ -1,0 +1,439 @@
+"""``scout ingest …``: a thin layer over :mod:`ingest`.
+
+Each command reads its input, writes it to the store in batches, records a run
+and prints one summary line on stdout (``--json``: one JSON object per input).
+Bad records are reported on stderr as ``file:line: reason`` and skipped;
+``--strict`` stops at the first one with nothing from that input written.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+
+import click
+
+from graph.errors import InputError, ScoutError
+from graph.store import DEFAULT_BATCH_SIZE, GraphStore
+from ingest.pipeline import (
+    MAX_RUN_ERRORS,
+    Chunk,
+    finish_run,
+    new_run,
+    run_ingest,
+    run_summary,
+    summary_line,
+)
+from ingest.progress import RichProgress, stderr_console
+from ingest.sources import open_input
+
+
+def _common(fn: Callable) -> Callable:
+    """Options every ingest command shares."""
+    fn = click.option(
+        "--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout (one object per input)."
+    )(fn)
+    fn = click.option(
+        "--progress/--no-progress",
+        default=None,
+        help="Show a progress bar on stderr (default: when stderr is a terminal).",
+    )(fn)
+    return fn
+
+
+def _strict_option(fn: Callable) -> Callable:
+    return click.option(
+        "--strict", is_flag=True, help="Stop at the first bad record; nothing from that file is written."
+    )(fn)
+
+
+def _batch_option(fn: Callable) -> Callable:
+    return click.option(
+        "--batch-size",
+        type=click.IntRange(min=1),
+        default=DEFAULT_BATCH_SIZE,
+        show_default=True,
+        help="Interactions per write transaction.",
+    )(fn)
+
+
+def _show_progress(flag: bool | None) -> bool:
+    return sys.stderr.isatty() if flag is None else flag
+
+
+def _emit(run, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(run_summary(run), ensure_ascii=False, default=str))
+    else:
+        click.echo(summary_line(run))
+
+
+def _ingest_files(
+    store: GraphStore,
+    files: tuple[str, ...],
+    kind: str,
+    make_chunks: Callable[..., Iterator[Chunk]],
+    *,
+    strict: bool,
+    batch_size: int,
+    as_json: bool,
+    progress: bool | None,
+    unit: str,
+) -> None:
+    """Ingest each file as its own run; go on after a file that cannot be read."""
+    failures = 0
+    for path in files:
+        display = RichProgress(
+            f"{kind} {path}", enabled=_show_progress(progress), unit=unit, console=stderr_console()
+        )
+        run = new_run(f"{kind}:{path}")
+
+        def chunks(path: str = path, display: RichProgress = display) -> Iterator[Chunk]:
+            # Opened inside the run, so that an unreadable file is recorded as a failed run.
+            with open_input(path) as inp:
+                display.set_total(inp.size)
+                yield from make_chunks(inp, display.print)
+
+        try:
+            run_ingest(
+                store,
+                run.source,
+                chunks(),
+                batch_size=batch_size,
+                strict=strict,
+                report=display.print,
+                progress=display,
+                run=run,
+                keep_cursor=False,
+            )
+        except InputError as exc:
+            failures += 1
+            if strict or len(files) == 1:
+                if as_json:
+                    _emit(run, True)
+                raise
+            click.echo(f"scout: error: {exc}", err=True)
+            if as_json:
+                _emit(run, True)
+            continue
+        _emit(run, as_json)
+    if failures:
+        click.get_current_context().exit(InputError.exit_code)
+
+
+@click.group()
+def ingest() -> None:
+    """Load data: X (API or archives), edge lists, accounts, roster, CRM."""
+
+
+# -- files ----------------------------------------------------------------------------------------
+
+
+@ingest.command("jsonl")
+@click.argument("files", nargs=-1, required=True, metavar="FILE…")
+@_strict_option
+@_batch_option
+@_common
+@click.pass_obj
+def ingest_jsonl(app, files, strict, batch_size, as_json, progress) -> None:
+    """Import X archives (JSON Lines, plain or .gz; '-' for stdin).
+
+    Each line may be an API v2 page (as saved by twarc2 or Scout), a v2 tweet,
+    a twarc2 flattened tweet, a v1.1 tweet or a user object; a file starting
+    with a lone '[' or '{' is read as one JSON document.
+
+    \b
+    Example:
+      scout ingest jsonl data/raw/x/search-acme-*/2024-05-01.jsonl tweets.jsonl.gz
+    """
+    from ingest.jsonl import iter_x_chunks
+
+    _ingest_files(
+        app.store(),
+        files,
+        "jsonl",
+        lambda inp, _warn: iter_x_chunks(inp),
+        strict=strict,
+        batch_size=batch_size,
+        as_json=as_json,
+        progress=progress,
+        unit="posts",
+    )
+
+
+@ingest.command("edges")
+@click.argument("files", nargs=-1, required=True, metavar="FILE.csv…")
+@click.option("--platform", default=None, help="Platform of rows without one (default: generic).")
+@click.option("--delimiter", default=None, help="Field delimiter (default: sniffed).")
+@click.option(
+    "--default-time",
+    default=None,
+    metavar="TIME",
+    help="Time of rows without a timestamp (ISO 8601 or unix seconds); otherwise they are rejected.",
+)
+@_strict_option
+@_batch_option
+@_common
+@click.pass_obj
+def ingest_edges(
+    app, files, platform, delimiter, default_time, strict, batch_size, as_json, progress
+) -> None:
+    """Import edge lists (source,target CSV files).
+
+    Optional columns: kind (default mention), timestamp (ISO 8601 or unix
+    seconds; rows without one are rejected unless --default-time is given),
+    platform, post_id, text, topics (;-separated), weight.
+
+    \b
+    Example:
+      scout ingest edges slack-mentions.csv --platform slack
+    """
+    from ingest.csv_edges import iter_edge_chunks, parse_default_time
+
+    when = parse_default_time(default_time)
+    _ingest_files(
+        app.store(),
+        files,
+        "edges",
+        lambda inp, warn: iter_edge_chunks(inp, platform, when, delimiter, warn),
+        strict=strict,
+        batch_size=batch_size,
+        as_json=as_json,
+        progress=progress,
+        unit="rows",
+    )
+
+
+def _people_run(app, kind: str, path: str, read, write, strict: bool, as_json: bool) -> None:
+    """Read a whole people file, then write it in one call, recording a run."""
+    import time
+
+    store = app.store()
+    console = stderr_console()
+    run = new_run(f"{kind}:{path}")
+    store.save_run(run)
+    started = time.perf_counter()
+    try:
+        with open_input(path) as inp:
+            result = read(inp, lambda m: console.print(m, markup=False))
+        run.read = len(result.rows) + len(result.errors)
+        if result.errors and strict:
+            raise InputError(f"{result.errors[0]} (--strict: nothing from this input was written)")
+        for message in result.errors:
+            console.print(message, markup=False)
+        run.rejected = len(result.errors)
+        run.errors = result.errors[:MAX_RUN_ERRORS]
+        run.summary.update(write(store, result.items))
+        run.inserted = len(result.rows)
+    except BaseException as exc:
+        if isinstance(exc, ScoutError) and len(run.errors) < MAX_RUN_ERRORS:
+            run.errors.append(str(exc))
+        finish_run(run, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed", started)
+        store.save_run(run)
+        if as_json and isinstance(exc, ScoutError):
+            _emit(run, True)
+        raise
+    finish_run(run, "partial" if run.rejected else "ok", started)
+    store.save_run(run)
+    _emit(run, as_json)
+
+
+@ingest.command("accounts")
+@click.argument("file")
+@click.option("--platform", default=None, help="Platform of rows without one (default: generic).")
+@click.option("--delimiter", default=None, help="Field delimiter (default: sniffed).")
+@_strict_option
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.pass_obj
+def ingest_accounts(app, file, platform, delimiter, strict, as_json) -> None:
+    """Import account profiles (CSV).
+
+    Columns: platform, handle or id, name, followers, following, posts,
+    created_at, verified, bio, url.
+    """
+    from ingest.people import read_accounts
+
+    def write(store: GraphStore, accounts) -> dict:
+        return {"accounts": store.upsert_accounts(accounts)}
+
+    _people_run(
+        app,
+        "accounts",
+        file,
+        lambda inp, warn: read_accounts(inp, platform, delimiter, warn),
+        write,
+        strict,
+        as_json,
+    )
+
+
+@ingest.command("roster")
+@click.argument("file")
+@click.option("--replace", is_flag=True, help="Drop the previous roster first (people who left).")
+@click.option("--delimiter", default=None, help="Field delimiter (default: sniffed).")
+@_strict_option
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.pass_obj
+def ingest_roster(app, file, replace, delimiter, strict, as_json) -> None:
+    """Import the company roster (CSV): who works for the company.
+
+    Columns: handle (with optional platform) or email, name, department, manager.
+    """
+    from ingest.people import read_roster
+
+    def write(store: GraphStore, people) -> dict:
+        return {"internal_accounts": store.set_roster(people, replace=replace), "replace": replace}
+
+    _people_run(
+        app, "roster", file, lambda inp, warn: read_roster(inp, delimiter, warn), write, strict, as_json
+    )
+
+
+@ingest.command("crm")
+@click.argument("file")
+@click.option("--replace", is_flag=True, help="Drop the previous CRM list first.")
+@click.option("--delimiter", default=None, help="Field delimiter (default: sniffed).")
+@_strict_option
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.pass_obj
+def ingest_crm(app, file, replace, delimiter, strict, as_json) -> None:
+    """Import customers and prospects (CSV).
+
+    Columns: handle, status (customer or prospect), optional platform, company.
+    """
+    from ingest.people import read_crm
+
+    def write(store: GraphStore, entries) -> dict:
+        return {"crm_accounts": store.set_crm(entries, replace=replace), "replace": replace}
+
+    _people_run(
+        app, "crm", file, lambda inp, warn: read_crm(inp, delimiter, warn), write, strict, as_json
+    )
+
+
+# -- the X API -------------------------------------------------------------------------------------
+
+
+@ingest.group("x")
+def ingest_x() -> None:
+    """Fetch from the X API v2 (bearer token in X_BEARER_TOKEN).
+
+    Every page is archived under data/raw/x/ (or --raw-dir / SCOUT_RAW_DIR)
+    before it is parsed. Runs are incremental: the next run of the same
+    source starts after the newest post the last one saw.
+    """
+
+
+def _x_options(fn: Callable) -> Callable:
+    fn = click.option(
+        "--since",
+        default=None,
+        metavar="ID|DATE",
+        help="Only posts after this post id or ISO date (default: where the last run stopped).",
+    )(fn)
+    fn = click.option(
+        "--max", "max_posts", type=click.IntRange(min=1), default=None, help="Stop after at least N posts."
+    )(fn)
+    fn = click.option(
+        "--raw-dir",
+        envvar="SCOUT_RAW_DIR",
+        default=None,
+        type=click.Path(file_okay=False),
+        help="Where raw pages are archived (default: data/raw).",
+    )(fn)
+    return _batch_option(_common(fn))
+
+
+def _run_x(app, source: str, endpoint: str, *, query=None, handle=None, since, max_posts, raw_dir,
+           batch_size, as_json, progress) -> None:
+    from ingest.x_api import (
+        RawArchive,
+        RetryPolicy,
+        ScoutClient,
+        Since,
+        archived_chunks,
+        bearer_token,
+        fetch_pages,
+        lookup_user,
+        page_chunk,
+    )
+
+    token = bearer_token()
+    store = app.store()
+    previous = store.last_cursor(source)
+    since_obj = Since.parse(since) if since else Since(since_id=previous)
+    display = RichProgress(source, enabled=_show_progress(progress), unit="posts")
+    client = ScoutClient(token, retry=RetryPolicy(waiter=display.wait))
+    archive = RawArchive(raw_dir, source)
+    run = new_run(source)
+    run.summary.update({"endpoint": endpoint, "since": since_obj.since_id or since_obj.start_time,
+                        "raw_dir": str(archive.folder)})
+
+    def chunks() -> Iterator[Chunk]:
+        user_id = None
+        if handle is not None:
+            page = lookup_user(client, handle)
+            path, line = archive.append(page, client.last_url)
+            user_id = page["data"]["id"]
+            yield page_chunk(page, f"{path}:{line}")
+        pages = fetch_pages(client, endpoint, query=query, user_id=user_id, since=since_obj,
+                            max_posts=max_posts)
+        yield from archived_chunks(pages, archive, client)
+        run.summary["requests"] = client.requests_made
+
+    try:
+        run_ingest(store, source, chunks(), batch_size=batch_size, report=display.print,
+                   progress=display, cursor=previous, run=run)
+    except ScoutError:
+        if as_json:
+            _emit(run, True)
+        raise
+    finally:
+        archive.close()
+    _emit(run, as_json)
+
+
+@ingest_x.command("search")
+@click.argument("query")
+@click.option("--archive", "full_archive", is_flag=True,
+              help="Full-archive search (search_all_tweets) instead of the last 7 days.")
+@_x_options
+@click.pass_obj
+def x_search(app, query, full_archive, since, max_posts, raw_dir, batch_size, as_json, progress) -> None:
+    """Search posts: QUERY in X search syntax.
+
+    \b
+    Example:
+      scout ingest x search '"acme corp" OR @acme -is:retweet' --max 500
+    """
+    _run_x(app, f"x:search:{query}", "archive" if full_archive else "search", query=query,
+           since=since, max_posts=max_posts, raw_dir=raw_dir, batch_size=batch_size,
+           as_json=as_json, progress=progress)
+
+
+@ingest_x.command("mentions")
+@click.argument("handle")
+@_x_options
+@click.pass_obj
+def x_mentions(app, handle, since, max_posts, raw_dir, batch_size, as_json, progress) -> None:
+    """Posts mentioning HANDLE."""
+    name = handle.lstrip("@")
+    _run_x(app, f"x:mentions:{name.lower()}", "mentions", handle=name, since=since,
+           max_posts=max_posts, raw_dir=raw_dir, batch_size=batch_size, as_json=as_json,
+           progress=progress)
+
+
+@ingest_x.command("timeline")
+@click.argument("handle")
+@_x_options
+@click.pass_obj
+def x_timeline(app, handle, since, max_posts, raw_dir, batch_size, as_json, progress) -> None:
+    """Posts by HANDLE (its timeline)."""
+    name = handle.lstrip("@")
+    _run_x(app, f"x:timeline:{name.lower()}", "timeline", handle=name, since=since,
+           max_posts=max_posts, raw_dir=raw_dir, batch_size=batch_size, as_json=as_json,
+           progress=progress)
+
+
+COMMANDS = [ingest]
