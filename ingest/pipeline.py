@@ -13,6 +13,7 @@ and run again therefore ends with the same contents as one clean run.
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import time
 import uuid
@@ -140,9 +141,53 @@ class BatchWriter:
             time.sleep(self._sleep)
 
 
-def new_run(source: str) -> Run:
-    """A fresh ingest run record (status ``running``)."""
-    return Run(id=uuid.uuid4().hex, kind="ingest", source=source, started_at=utcnow())
+def new_run(source: str, kind: str = "ingest") -> Run:
+    """A fresh run record (status ``running``) that names the process running it."""
+    return Run(
+        id=uuid.uuid4().hex, kind=kind, source=source, started_at=utcnow(), summary=run_owner()
+    )
+
+
+def run_owner() -> dict[str, object]:
+    """Who runs a job: recorded in a run's summary to tell a crashed run from a live one."""
+    return {"pid": os.getpid(), "host": socket.gethostname()}
+
+
+def close_stale_runs(store: GraphStore, limit: int = 50) -> int:
+    """Mark as ``interrupted`` the runs left ``running`` by a process of this host that died.
+
+    A run killed by SIGKILL cannot record its own end; the next job notices it.
+    Runs from other hosts are left alone (their processes cannot be checked here).
+
+    Returns
+    -------
+    int
+        How many runs were closed.
+    """
+    host = socket.gethostname()
+    closed = 0
+    for run in store.runs(limit=limit):
+        if run.status != "running" or run.summary.get("host") != host:
+            continue
+        pid = run.summary.get("pid")
+        if isinstance(pid, int) and pid != os.getpid() and not _alive(pid):
+            run.status = "interrupted"
+            run.finished_at = utcnow()
+            if len(run.errors) < MAX_RUN_ERRORS:
+                run.errors.append(f"process {pid} ended without finishing the run")
+            store.save_run(run)
+            closed += 1
+    return closed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def finish_run(run: Run, status: str, started: float) -> None:

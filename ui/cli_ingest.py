@@ -10,23 +10,17 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import click
 
-from graph.errors import InputError, ScoutError
+from graph.errors import InputError
 from graph.store import DEFAULT_BATCH_SIZE, GraphStore
 from ingest.pipeline import (
-    MAX_RUN_ERRORS,
-    Chunk,
-    finish_run,
-    new_run,
-    run_ingest,
     run_summary,
     summary_line,
 )
 from ingest.progress import RichProgress, stderr_console
-from ingest.sources import open_input
 
 
 def _common(fn: Callable) -> Callable:
@@ -73,49 +67,32 @@ def _ingest_files(
     store: GraphStore,
     files: tuple[str, ...],
     kind: str,
-    make_chunks: Callable[..., Iterator[Chunk]],
     *,
     strict: bool,
     batch_size: int,
     as_json: bool,
     progress: bool | None,
     unit: str,
+    **options,
 ) -> None:
     """Ingest each file as its own run; go on after a file that cannot be read."""
+    from ingest.jobs import import_file
+
     failures = 0
     for path in files:
         display = RichProgress(
             f"{kind} {path}", enabled=_show_progress(progress), unit=unit, console=stderr_console()
         )
-        run = new_run(f"{kind}:{path}")
-
-        def chunks(path: str = path, display: RichProgress = display) -> Iterator[Chunk]:
-            # Opened inside the run, so that an unreadable file is recorded as a failed run.
-            with open_input(path) as inp:
-                display.set_total(inp.size)
-                yield from make_chunks(inp, display.print)
-
         try:
-            run_ingest(
-                store,
-                run.source,
-                chunks(),
-                batch_size=batch_size,
-                strict=strict,
-                report=display.print,
-                progress=display,
-                run=run,
-                keep_cursor=False,
+            run = import_file(
+                store, path, kind, strict=strict, batch_size=batch_size,
+                report=display.print, progress=display, **options,
             )
         except InputError as exc:
             failures += 1
             if strict or len(files) == 1:
-                if as_json:
-                    _emit(run, True)
                 raise
             click.echo(f"scout: error: {exc}", err=True)
-            if as_json:
-                _emit(run, True)
             continue
         _emit(run, as_json)
     if failures:
@@ -147,13 +124,10 @@ def ingest_jsonl(app, files, strict, batch_size, as_json, progress) -> None:
     Example:
       scout ingest jsonl data/raw/x/search-acme-*/2024-05-01.jsonl tweets.jsonl.gz
     """
-    from ingest.jsonl import iter_x_chunks
-
     _ingest_files(
         app.store(),
         files,
         "jsonl",
-        lambda inp, _warn: iter_x_chunks(inp),
         strict=strict,
         batch_size=batch_size,
         as_json=as_json,
@@ -189,14 +163,15 @@ def ingest_edges(
     Example:
       scout ingest edges slack-mentions.csv --platform slack
     """
-    from ingest.csv_edges import iter_edge_chunks, parse_default_time
+    from ingest.csv_edges import parse_default_time
 
-    when = parse_default_time(default_time)
     _ingest_files(
         app.store(),
         files,
         "edges",
-        lambda inp, warn: iter_edge_chunks(inp, platform, when, delimiter, warn),
+        platform=platform,
+        delimiter=delimiter,
+        default_time=parse_default_time(default_time),
         strict=strict,
         batch_size=batch_size,
         as_json=as_json,
@@ -205,37 +180,15 @@ def ingest_edges(
     )
 
 
-def _people_run(app, kind: str, path: str, read, write, strict: bool, as_json: bool) -> None:
-    """Read a whole people file, then write it in one call, recording a run."""
-    import time
+def _people_run(app, kind: str, path: str, strict: bool, as_json: bool, **options) -> None:
+    """Import one people file (accounts, roster or CRM list) as a run."""
+    from ingest.jobs import import_file
 
-    store = app.store()
     console = stderr_console()
-    run = new_run(f"{kind}:{path}")
-    store.save_run(run)
-    started = time.perf_counter()
-    try:
-        with open_input(path) as inp:
-            result = read(inp, lambda m: console.print(m, markup=False))
-        run.read = len(result.rows) + len(result.errors)
-        if result.errors and strict:
-            raise InputError(f"{result.errors[0]} (--strict: nothing from this input was written)")
-        for message in result.errors:
-            console.print(message, markup=False)
-        run.rejected = len(result.errors)
-        run.errors = result.errors[:MAX_RUN_ERRORS]
-        run.summary.update(write(store, result.items))
-        run.inserted = len(result.rows)
-    except BaseException as exc:
-        if isinstance(exc, ScoutError) and len(run.errors) < MAX_RUN_ERRORS:
-            run.errors.append(str(exc))
-        finish_run(run, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed", started)
-        store.save_run(run)
-        if as_json and isinstance(exc, ScoutError):
-            _emit(run, True)
-        raise
-    finish_run(run, "partial" if run.rejected else "ok", started)
-    store.save_run(run)
+    run = import_file(
+        app.store(), path, kind, strict=strict,
+        report=lambda m: console.print(m, markup=False), **options,
+    )
     _emit(run, as_json)
 
 
@@ -252,20 +205,7 @@ def ingest_accounts(app, file, platform, delimiter, strict, as_json) -> None:
     Columns: platform, handle or id, name, followers, following, posts,
     created_at, verified, bio, url.
     """
-    from ingest.people import read_accounts
-
-    def write(store: GraphStore, accounts) -> dict:
-        return {"accounts": store.upsert_accounts(accounts)}
-
-    _people_run(
-        app,
-        "accounts",
-        file,
-        lambda inp, warn: read_accounts(inp, platform, delimiter, warn),
-        write,
-        strict,
-        as_json,
-    )
+    _people_run(app, "accounts", file, strict, as_json, platform=platform, delimiter=delimiter)
 
 
 @ingest.command("roster")
@@ -280,14 +220,7 @@ def ingest_roster(app, file, replace, delimiter, strict, as_json) -> None:
 
     Columns: handle (with optional platform) or email, name, department, manager.
     """
-    from ingest.people import read_roster
-
-    def write(store: GraphStore, people) -> dict:
-        return {"internal_accounts": store.set_roster(people, replace=replace), "replace": replace}
-
-    _people_run(
-        app, "roster", file, lambda inp, warn: read_roster(inp, delimiter, warn), write, strict, as_json
-    )
+    _people_run(app, "roster", file, strict, as_json, replace=replace, delimiter=delimiter)
 
 
 @ingest.command("crm")
@@ -302,14 +235,7 @@ def ingest_crm(app, file, replace, delimiter, strict, as_json) -> None:
 
     Columns: handle, status (customer or prospect), optional platform, company.
     """
-    from ingest.people import read_crm
-
-    def write(store: GraphStore, entries) -> dict:
-        return {"crm_accounts": store.set_crm(entries, replace=replace), "replace": replace}
-
-    _people_run(
-        app, "crm", file, lambda inp, warn: read_crm(inp, delimiter, warn), write, strict, as_json
-    )
+    _people_run(app, "crm", file, strict, as_json, replace=replace, delimiter=delimiter)
 
 
 # -- the X API -------------------------------------------------------------------------------------
@@ -345,52 +271,17 @@ def _x_options(fn: Callable) -> Callable:
     return _batch_option(_common(fn))
 
 
-def _run_x(app, source: str, endpoint: str, *, query=None, handle=None, since, max_posts, raw_dir,
-           batch_size, as_json, progress) -> None:
-    from ingest.x_api import (
-        RawArchive,
-        RetryPolicy,
-        ScoutClient,
-        Since,
-        archived_chunks,
-        bearer_token,
-        fetch_pages,
-        lookup_user,
-        page_chunk,
+def _run_x(app, endpoint: str, value: str, *, since, max_posts, raw_dir, batch_size, as_json,
+           progress) -> None:
+    from ingest.jobs import fetch_x, x_source_name
+
+    display = RichProgress(
+        x_source_name(endpoint, value), enabled=_show_progress(progress), unit="posts"
     )
-
-    token = bearer_token()
-    store = app.store()
-    previous = store.last_cursor(source)
-    since_obj = Since.parse(since) if since else Since(since_id=previous)
-    display = RichProgress(source, enabled=_show_progress(progress), unit="posts")
-    client = ScoutClient(token, retry=RetryPolicy(waiter=display.wait))
-    archive = RawArchive(raw_dir, source)
-    run = new_run(source)
-    run.summary.update({"endpoint": endpoint, "since": since_obj.since_id or since_obj.start_time,
-                        "raw_dir": str(archive.folder)})
-
-    def chunks() -> Iterator[Chunk]:
-        user_id = None
-        if handle is not None:
-            page = lookup_user(client, handle)
-            path, line = archive.append(page, client.last_url)
-            user_id = page["data"]["id"]
-            yield page_chunk(page, f"{path}:{line}")
-        pages = fetch_pages(client, endpoint, query=query, user_id=user_id, since=since_obj,
-                            max_posts=max_posts)
-        yield from archived_chunks(pages, archive, client)
-        run.summary["requests"] = client.requests_made
-
-    try:
-        run_ingest(store, source, chunks(), batch_size=batch_size, report=display.print,
-                   progress=display, cursor=previous, run=run)
-    except ScoutError:
-        if as_json:
-            _emit(run, True)
-        raise
-    finally:
-        archive.close()
+    run = fetch_x(
+        app.store(), endpoint, value, since=since, max_posts=max_posts, raw_dir=raw_dir,
+        batch_size=batch_size, report=display.print, progress=display, waiter=display.wait,
+    )
     _emit(run, as_json)
 
 
@@ -407,8 +298,7 @@ def x_search(app, query, full_archive, since, max_posts, raw_dir, batch_size, as
     Example:
       scout ingest x search '"acme corp" OR @acme -is:retweet' --max 500
     """
-    _run_x(app, f"x:search:{query}", "archive" if full_archive else "search", query=query,
-           since=since, max_posts=max_posts, raw_dir=raw_dir, batch_size=batch_size,
+    _run_x(app, "archive" if full_archive else "search", query, since=since, max_posts=max_posts, raw_dir=raw_dir, batch_size=batch_size,
            as_json=as_json, progress=progress)
 
 
@@ -418,8 +308,7 @@ def x_search(app, query, full_archive, since, max_posts, raw_dir, batch_size, as
 @click.pass_obj
 def x_mentions(app, handle, since, max_posts, raw_dir, batch_size, as_json, progress) -> None:
     """Posts mentioning HANDLE."""
-    name = handle.lstrip("@")
-    _run_x(app, f"x:mentions:{name.lower()}", "mentions", handle=name, since=since,
+    _run_x(app, "mentions", handle, since=since,
            max_posts=max_posts, raw_dir=raw_dir, batch_size=batch_size, as_json=as_json,
            progress=progress)
 
@@ -430,8 +319,7 @@ def x_mentions(app, handle, since, max_posts, raw_dir, batch_size, as_json, prog
 @click.pass_obj
 def x_timeline(app, handle, since, max_posts, raw_dir, batch_size, as_json, progress) -> None:
     """Posts by HANDLE (its timeline)."""
-    name = handle.lstrip("@")
-    _run_x(app, f"x:timeline:{name.lower()}", "timeline", handle=name, since=since,
+    _run_x(app, "timeline", handle, since=since,
            max_posts=max_posts, raw_dir=raw_dir, batch_size=batch_size, as_json=as_json,
            progress=progress)
 

@@ -1,0 +1,309 @@
+"""Ingest jobs: one call per file or X query, recorded as a run.
+
+These are what the CLI (``scout ingest …``), the app's Data page and
+``scout refresh`` call; they differ only in how they show progress.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+from graph.errors import InputError, ScoutError
+from graph.model import Run
+from graph.store import DEFAULT_BATCH_SIZE, GraphStore
+from ingest.pipeline import (
+    MAX_RUN_ERRORS,
+    Chunk,
+    Progress,
+    _save_quietly,
+    close_stale_runs,
+    finish_run,
+    new_run,
+    run_ingest,
+)
+from ingest.sources import open_input
+
+#: Kinds of file :func:`import_file` reads.
+FILE_KINDS = ("jsonl", "edges", "accounts", "roster", "crm")
+#: Endpoints :func:`fetch_x` knows.
+X_ENDPOINTS = ("search", "archive", "mentions", "timeline")
+
+
+def import_file(
+    store: GraphStore,
+    path: str | Path,
+    kind: str,
+    *,
+    name: str | None = None,
+    platform: str | None = None,
+    delimiter: str | None = None,
+    default_time: datetime | None = None,
+    replace: bool = False,
+    strict: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    report: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+) -> Run:
+    """Ingest one file and record the run.
+
+    Parameters
+    ----------
+    store : GraphStore
+    path : str or Path
+        The file (plain or ``.gz``; ``-`` is standard input).
+    kind : {"jsonl", "edges", "accounts", "roster", "crm"}
+        X archive, CSV edge list, account profiles, company roster, CRM list.
+    name : str, optional
+        How the file is named in the run and in ``file:line`` messages
+        (e.g. an uploaded file's own name instead of its temporary path).
+    platform, delimiter, default_time
+        Edge lists and account files: the platform of rows without one, the
+        CSV delimiter (default: sniffed), the time of rows without a timestamp.
+    replace : bool
+        Roster / CRM: drop the previous list first.
+    strict : bool
+        Stop at the first bad line with nothing from this file written.
+    batch_size : int
+        Interactions per write transaction.
+    report : callable, optional
+        Called with each ``file:line: reason`` as it is found.
+    progress : Progress, optional
+        Running totals; ``set_total(bytes)`` is called first when it has it.
+
+    Returns
+    -------
+    Run
+        Saved with status ``ok``, or ``partial`` when lines were rejected.
+
+    Raises
+    ------
+    InputError
+        Unreadable, binary or empty file, or a bad line in strict mode; the run
+        is saved as ``failed`` first.
+    ValueError
+        An unknown ``kind``.
+    """
+    if kind not in FILE_KINDS:
+        raise ValueError(f"unknown file kind {kind!r}; one of {', '.join(FILE_KINDS)}")
+    label = name or str(path)
+    run = new_run(f"{kind}:{label}")
+    close_stale_runs(store)
+
+    def note(message: str) -> None:
+        if name is not None:
+            message = message.replace(str(path), name)
+        if report is not None:
+            report(message)
+
+    if kind in ("jsonl", "edges"):
+        def chunks() -> Iterator[Chunk]:
+            # Opened inside the run, so that an unreadable file is a failed run.
+            with open_input(path) as inp:
+                if name is not None:
+                    inp.name = name
+                set_total = getattr(progress, "set_total", None)
+                if set_total is not None:
+                    set_total(inp.size)
+                if kind == "jsonl":
+                    from ingest.jsonl import iter_x_chunks
+
+                    yield from iter_x_chunks(inp)
+                else:
+                    from ingest.csv_edges import iter_edge_chunks
+
+                    yield from iter_edge_chunks(inp, platform, default_time, delimiter, note)
+
+        return run_ingest(
+            store,
+            run.source,
+            chunks(),
+            batch_size=batch_size,
+            strict=strict,
+            report=note,
+            progress=progress,
+            run=run,
+            keep_cursor=False,
+        )
+    return _import_people(store, path, kind, run, name, platform, delimiter, replace, strict, note)
+
+
+def _import_people(
+    store: GraphStore,
+    path: str | Path,
+    kind: str,
+    run: Run,
+    name: str | None,
+    platform: str | None,
+    delimiter: str | None,
+    replace: bool,
+    strict: bool,
+    note: Callable[[str], None],
+) -> Run:
+    """People files are small: read whole, then written in one call."""
+    from ingest import people
+
+    store.save_run(run)
+    started = time.perf_counter()
+    try:
+        with open_input(path) as inp:
+            if name is not None:
+                inp.name = name
+            if kind == "accounts":
+                result = people.read_accounts(inp, platform, delimiter, None)
+            elif kind == "roster":
+                result = people.read_roster(inp, delimiter, None)
+            else:
+                result = people.read_crm(inp, delimiter, None)
+        run.read = len(result.rows) + len(result.errors)
+        if result.errors and strict:
+            raise InputError(f"{result.errors[0]} (--strict: nothing from this input was written)")
+        for message in result.errors:
+            note(message)
+        run.rejected = len(result.errors)
+        run.errors = result.errors[:MAX_RUN_ERRORS]
+        if kind == "accounts":
+            run.summary["accounts"] = store.upsert_accounts(result.items)
+        elif kind == "roster":
+            run.summary["internal_accounts"] = store.set_roster(result.items, replace=replace)
+            run.summary["replace"] = replace
+        else:
+            run.summary["crm_accounts"] = store.set_crm(result.items, replace=replace)
+            run.summary["replace"] = replace
+        run.inserted = len(result.rows)
+    except BaseException as exc:
+        if isinstance(exc, ScoutError) and len(run.errors) < MAX_RUN_ERRORS:
+            run.errors.append(str(exc))
+        finish_run(run, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed", started)
+        _save_quietly(store, run)
+        raise
+    finish_run(run, "partial" if run.rejected else "ok", started)
+    store.save_run(run)
+    return run
+
+
+def x_source_name(endpoint: str, value: str) -> str:
+    """The source name of an X query, which keys its cursor.
+
+    ``--archive`` shares its query's source (and cursor) with recent search;
+    handles are case-insensitive.
+
+    Examples
+    --------
+    >>> x_source_name("archive", "acme lang:en")
+    'x:search:acme lang:en'
+    >>> x_source_name("mentions", "@AcmeHQ")
+    'x:mentions:acmehq'
+    """
+    if endpoint in ("mentions", "timeline"):
+        return f"x:{endpoint}:{value.lstrip('@').lower()}"
+    return f"x:search:{value}"
+
+
+def fetch_x(
+    store: GraphStore,
+    endpoint: str,
+    value: str,
+    *,
+    since: str | None = None,
+    max_posts: int | None = None,
+    raw_dir: str | Path | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    report: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+    waiter: Callable[[float, str], None] | None = None,
+    token: str | None = None,
+) -> Run:
+    """Fetch posts from the X API v2 incrementally, archive every raw page, ingest them.
+
+    Parameters
+    ----------
+    endpoint : {"search", "archive", "mentions", "timeline"}
+        Recent search, full-archive search, a handle's mentions or its timeline.
+    value : str
+        The query (search/archive) or the handle (mentions/timeline).
+    since : str, optional
+        A post id or ISO date; default: after the newest post of the last
+        successful run of the same source (its cursor).
+    max_posts : int, optional
+        Stop after at least this many posts.
+    raw_dir : str or Path, optional
+        Where raw pages are appended before parsing (default ``data/raw``).
+    waiter : callable, optional
+        ``waiter(seconds, reason)`` sleeps through a rate limit (a countdown).
+    token : str, optional
+        Bearer token; default from ``X_BEARER_TOKEN`` / ``BEARER_TOKEN``.
+
+    Returns
+    -------
+    Run
+        The run, whose cursor is the newest post id seen.
+
+    Raises
+    ------
+    InputError
+        No token, or the API refused it (401/403): the message names the variable.
+    ScoutError
+        The API failed after retries.
+    """
+    from ingest.x_api import (
+        RawArchive,
+        RetryPolicy,
+        ScoutClient,
+        Since,
+        archived_chunks,
+        bearer_token,
+        fetch_pages,
+        lookup_user,
+        page_chunk,
+    )
+
+    if endpoint not in X_ENDPOINTS:
+        raise ValueError(f"unknown X endpoint {endpoint!r}; one of {', '.join(X_ENDPOINTS)}")
+    handle = value.lstrip("@") if endpoint in ("mentions", "timeline") else None
+    query = value if handle is None else None
+    source = x_source_name(endpoint, value)
+    token = token or bearer_token()
+    close_stale_runs(store)
+    previous = store.last_cursor(source)
+    since_obj = Since.parse(since) if since else Since(since_id=previous)
+    retry = RetryPolicy(waiter=waiter) if waiter is not None else RetryPolicy()
+    client = ScoutClient(token, retry=retry)
+    archive = RawArchive(raw_dir, source)
+    run = new_run(source)
+    run.summary.update(
+        {
+            "endpoint": endpoint,
+            "since": since_obj.since_id or since_obj.start_time,
+            "raw_dir": str(archive.folder),
+        }
+    )
+
+    def chunks() -> Iterator[Chunk]:
+        user_id = None
+        if handle is not None:
+            page = lookup_user(client, handle)
+            path, line = archive.append(page, client.last_url)
+            user_id = page["data"]["id"]
+            yield page_chunk(page, f"{path}:{line}")
+        pages = fetch_pages(
+            client, endpoint, query=query, user_id=user_id, since=since_obj, max_posts=max_posts
+        )
+        yield from archived_chunks(pages, archive, client)
+        run.summary["requests"] = client.requests_made
+
+    try:
+        return run_ingest(
+            store,
+            source,
+            chunks(),
+            batch_size=batch_size,
+            report=report,
+            progress=progress,
+            cursor=previous,
+            run=run,
+        )
+    finally:
+        archive.close()
