@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
@@ -324,4 +325,38 @@ def x_timeline(app, handle, since, max_posts, raw_dir, batch_size, as_json, prog
            progress=progress)
 
 
-COMMANDS = [ingest]
+@click.command("load-sample")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the store already holds interactions.")
+@click.option(
+    "--folder", type=click.Path(file_okay=False, exists=True), default=None,
+    help="Where the sample files are (default: the checkout's data/).",
+)
+@click.option("--progress/--no-progress", default=None, help="Show progress bars on stderr.")
+@click.pass_obj
+def load_sample_command(app, if_empty: bool, folder: str | None, progress: bool | None) -> None:
+    """Load the sample data (a fictional company's conversation) into the store.
+
+    \b
+    Example:
+      scout load-sample --if-empty && scout rank
+    """
+    from ingest.sample import SAMPLE_DIR, load_sample
+
+    store = app.store()
+    if if_empty and store.stats().interactions > 0:
+        click.echo(f"{store.display} already holds data; sample not loaded.")
+        return
+    console = stderr_console()
+    runs = load_sample(
+        store,
+        Path(folder) if folder else SAMPLE_DIR,
+        make_progress=lambda name, kind: RichProgress(
+            f"{kind} data/{name}", enabled=_show_progress(progress), unit="rows", console=console
+        ),
+        report=lambda m: console.print(m, markup=False),
+    )
+    for run in runs:
+        _emit(run, False)
+
+
+COMMANDS = [ingest, load_sample_command]

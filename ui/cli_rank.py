@@ -127,6 +127,19 @@ def _window_options(f):
     return f
 
 
+def ranking_is_stale(store) -> bool:
+    """Whether there is no snapshot, or an ingest finished after the newest snapshot."""
+    snaps = store.snapshots()
+    if snaps.empty:
+        return True
+    newest = snaps["created_at"].iloc[0].to_pydatetime()
+    return any(
+        r.kind == "ingest" and r.status in ("ok", "partial") and r.finished_at is not None
+        and r.finished_at > newest
+        for r in store.runs(limit=100, kind="ingest")
+    )
+
+
 @click.command()
 @_window_options
 @click.option("--betweenness-k", type=click.IntRange(min=2), default=None,
@@ -136,8 +149,10 @@ def _window_options(f):
               help="Rows of each summary table.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_app
+@click.option("--if-stale", is_flag=True,
+              help="Rank only when no snapshot exists or data was ingested after the newest one.")
 def rank(app, since, until, topics, platforms, kinds, preset, weights_file, half_life,
-         resolution, seed, betweenness_k, top, as_json) -> None:
+         resolution, seed, betweenness_k, top, as_json, if_stale) -> None:
     """Rank accounts and store a snapshot (with a `rank` run).
 
     \b
@@ -151,6 +166,9 @@ def rank(app, since, until, topics, platforms, kinds, preset, weights_file, half
     config = _config(since, until, topics, platforms, kinds, preset, weights_file, half_life,
                      resolution, seed, betweenness_k)
     store = app.store()
+    if if_stale and not ranking_is_stale(store):
+        click.echo("the newest snapshot is up to date with the data; not ranking again")
+        return
     status, update = _progress_status(True)
     with status:
         outcome = rank_store(store, config, progress=update)
