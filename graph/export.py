@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import re
 import sys
+import tempfile
 from pathlib import Path
 from typing import IO
 
@@ -87,9 +90,64 @@ def to_records(df: pd.DataFrame) -> list[dict]:
             for row in df.itertuples(index=False, name=None)]
 
 
+FORMATS = ("csv", "json", "xlsx")
+
+
+def table_bytes(df: pd.DataFrame, fmt: str, sheet_name: str = "leaders", bom: bool = False) -> bytes:
+    """Encode a table as CSV, JSON or XLSX, with every text cell spreadsheet-safe.
+
+    JSON is neutralised too: exported JSON is often opened in a spreadsheet.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    fmt : {"csv", "json", "xlsx"}
+    sheet_name : str
+        XLSX sheet name (characters Excel forbids are replaced; 31 at most).
+    bom : bool
+        Start CSV with a UTF-8 byte-order mark, so that Excel reads accents right.
+
+    Raises
+    ------
+    InputError
+        Unknown format.
+
+    Examples
+    --------
+    >>> table_bytes(pd.DataFrame({"h": ["=cmd", "ok"], "n": [-1, 2]}), "csv").decode().splitlines()
+    ['h,n', "'=cmd,-1", 'ok,2']
+    """
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise InputError(f"unknown export format {fmt!r}; choose csv, json or xlsx")
+    safe = spreadsheet_safe(df)
+    if fmt == "json":
+        return (json.dumps(to_records(safe), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if fmt == "csv":
+        buf = io.StringIO()
+        safe.to_csv(buf, index=False, lineterminator="\n")
+        return buf.getvalue().encode("utf-8-sig" if bom else "utf-8")
+    for col in safe.columns:  # openpyxl refuses time-zone-aware datetimes
+        if isinstance(safe[col].dtype, pd.DatetimeTZDtype):
+            safe[col] = safe[col].dt.tz_convert(None)
+    out = io.BytesIO()
+    with pd.ExcelWriter(out, engine="openpyxl") as writer:
+        safe.to_excel(writer, index=False, sheet_name=excel_sheet_name(sheet_name))
+    return out.getvalue()
+
+
+def excel_sheet_name(name: str) -> str:
+    """A valid Excel sheet name: no ``[]:*?/\\``, 1 to 31 characters."""
+    clean = re.sub(r"[\[\]:*?/\\]", " ", name).strip() or "sheet"
+    return clean[:31]
+
+
 def write_table(df: pd.DataFrame, fmt: str, path: str | Path | None = None,
                 stream: IO[str] | None = None, sheet_name: str = "leaders") -> None:
     """Write a table as CSV, JSON or XLSX (spreadsheet-safe), to a file or a stream.
+
+    A file is written atomically (a temporary file in the same folder, then
+    renamed), so a reader never sees half an export.
 
     Parameters
     ----------
@@ -116,26 +174,25 @@ def write_table(df: pd.DataFrame, fmt: str, path: str | Path | None = None,
     >>> buf.getvalue().splitlines()
     ['a,b', "'=1,-2"]
     """
-    fmt = fmt.lower()
-    if fmt not in ("csv", "json", "xlsx"):
-        raise InputError(f"unknown export format {fmt!r}; choose csv, json or xlsx")
-    if fmt == "json":
-        text = json.dumps(to_records(df), ensure_ascii=False, indent=2) + "\n"
-        _emit(text, path, stream)
-        return
-    safe = spreadsheet_safe(df)
-    if fmt == "csv":
-        buf = io.StringIO()
-        safe.to_csv(buf, index=False, lineterminator="\n")
-        _emit(buf.getvalue(), path, stream)
-        return
-    if path is None:
+    if path is None and fmt.lower() == "xlsx":
         raise InputError("xlsx needs an output file (--out FILE.xlsx)")
-    safe.to_excel(Path(path), index=False, sheet_name=sheet_name[:31], engine="openpyxl")
+    data = table_bytes(df, fmt, sheet_name=sheet_name)
+    if path is None:
+        (stream or sys.stdout).write(data.decode("utf-8"))
+        return
+    write_atomically(Path(path), data)
 
 
-def _emit(text: str, path: str | Path | None, stream: IO[str] | None) -> None:
-    if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
-    else:
-        (stream or sys.stdout).write(text)
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

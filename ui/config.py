@@ -18,6 +18,8 @@ DEFAULT_CONFIG = "scout.toml"
 
 # The schema: key -> type, or a nested dict, or [dict] for an array of tables.
 _NUMBER = (int, float)
+# A community is a number, but a quoted one ("3") is accepted too.
+_COMMUNITY = (int, str)
 _SCHEMA: dict[str, Any] = {
     "store": {"uri": str},
     "sources": {
@@ -61,7 +63,7 @@ _SCHEMA: dict[str, Any] = {
             "top": int,
             "format": str,
             "path": str,
-            "community": str,
+            "community": _COMMUNITY,
             "topic": str,
         }
     ],
@@ -138,6 +140,8 @@ class RefreshConfig:
 def _type_name(t) -> str:
     if t is _NUMBER:
         return "a number"
+    if t is _COMMUNITY:
+        return "a community number"
     return {str: "a string", int: "an integer", bool: "true or false", dict: "a table"}[t]
 
 
@@ -237,6 +241,7 @@ def parse_config(raw: dict, base: Path = Path("."), path: Path | None = None) ->
     for key in ("window_days", "half_life_days", "resolution"):
         if key in cfg.ranking and cfg.ranking[key] <= 0:
             problems.append(f"ranking.{key}: must be positive")
+    _check_weights(cfg.ranking, problems)
     for i, e in enumerate(raw.get("exports", [])):
         where = f"exports[{i}]"
         segment = e.get("segment", "all")
@@ -251,8 +256,13 @@ def parse_config(raw: dict, base: Path = Path("."), path: Path | None = None) ->
         top = e.get("top", 25)
         if top <= 0:
             problems.append(f"{where}.top: must be positive")
+        community = e.get("community")
+        if community is not None:
+            community = str(community).strip()
+            if not community.lstrip("-").isdigit():
+                problems.append(f"{where}.community: expected a community number, got {e['community']!r}")
         cfg.exports.append(
-            ExportRule(segment, top, fmt, rel(e["path"]), e.get("community"), e.get("topic"))
+            ExportRule(segment, top, fmt, rel(e["path"]), community, e.get("topic"))
         )
     schedule = raw.get("schedule", {})
     cfg.cron = schedule.get("cron")
@@ -268,6 +278,30 @@ def parse_config(raw: dict, base: Path = Path("."), path: Path | None = None) ->
     if problems:
         raise ConfigError(_format(path, problems))
     return cfg
+
+
+def _check_weights(ranking: dict, problems: list[str]) -> None:
+    """Check ``ranking.preset`` and ``ranking.weights`` the way a ranking would use them."""
+    from graph.scoring import METRICS, PRESETS, resolve_weights
+
+    preset = ranking.get("preset")
+    if preset is not None and preset not in PRESETS:
+        problems.append(f"ranking.preset: one of {', '.join(PRESETS)}, got {preset!r}")
+        return
+    weights = ranking.get("weights", {})
+    bad = False
+    for key, value in weights.items():
+        if key not in METRICS:
+            problems.append(f"ranking.weights.{key}: unknown metric (known: {', '.join(METRICS)})")
+            bad = True
+        elif isinstance(value, bool) or not isinstance(value, _NUMBER):
+            problems.append(f"ranking.weights.{key}: expected a number, got {value!r}")
+            bad = True
+    if not bad:
+        try:
+            resolve_weights(preset or "balanced", weights)
+        except ValueError as exc:  # e.g. every weight zero
+            problems.append(f"ranking.weights: {exc}")
 
 
 def cron_trigger(expression: str, timezone: str = "UTC"):

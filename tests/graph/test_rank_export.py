@@ -50,13 +50,13 @@ def test_csv_to_stream_is_safe():
     assert all(not str(v).startswith(("=", "+", "-", "@")) for v in back["account"])
 
 
-def test_json_keeps_values(tmp_path):
+def test_json_keeps_values_and_neutralises_formulas(tmp_path):
     out = tmp_path / "x.json"
     df = frame()
     df.loc[0, "score"] = np.nan
     write_table(df, "json", out)
     rows = json.loads(out.read_text())
-    assert rows[0]["score"] is None and rows[1]["account"] == "+cmd"
+    assert rows[0]["score"] is None and rows[1]["account"] == "'+cmd"  # JSON is often opened in a spreadsheet too
     assert rows[2]["rank"] == 3 and rows[0]["automated"] is True
 
 

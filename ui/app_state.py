@@ -1,0 +1,364 @@
+"""What every page shares: the store, cached queries, login, empty states.
+
+* The store is opened once per URI and process (``st.cache_resource``).
+* Query results are cached with ``st.cache_data`` keyed by the store URI and a
+  *data version* (newest run + newest snapshot), so an ingest or a ranking —
+  from the app or from the CLI — invalidates them; the app also calls
+  ``st.cache_data.clear()`` after its own writes.
+* Shortlists are read uncached (small, and edited in the app).
+"""
+
+from __future__ import annotations
+
+import hmac
+import importlib.util
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from graph.errors import ScoutError
+from graph.model import Run, Snapshot, Stats
+from graph.store import GraphStore, open_store, parse_store_uri
+from ui import app_data as data
+
+PASSWORD_ENV = "SCOUT_APP_PASSWORD"
+STORE_ENV = "SCOUT_STORE"
+#: Seconds a data version is trusted before the store is asked again.
+VERSION_TTL = 3
+
+PAGES = {
+    "overview": "views/overview.py",
+    "leaders": "views/leaders.py",
+    "account": "views/account.py",
+    "communities": "views/communities.py",
+    "shortlists": "views/shortlists.py",
+    "data": "views/data.py",
+}
+
+
+# ----------------------------------------------------------------------------- store
+def store_uri() -> str | None:
+    """The store URI the app was started with (``SCOUT_STORE``; default store otherwise)."""
+    return os.environ.get(STORE_ENV) or None
+
+
+def store_display(uri: str | None) -> str:
+    """A printable form of the URI (never a password)."""
+    try:
+        return parse_store_uri(uri).display
+    except ScoutError:
+        return "(invalid store URI)"
+
+
+def _close_store(store: GraphStore) -> None:
+    """Called when the resource cache lets a store go (``st.cache_resource.clear()``)."""
+    try:
+        store.close()
+    except Exception:  # noqa: BLE001, S110 - closing is best effort
+        pass
+
+
+def short_display(display: str, width: int = 34) -> str:
+    """A store display that fits the sidebar: ``sqlite:///…/folder/scout.db``.
+
+    Examples
+    --------
+    >>> short_display("sqlite:////very/long/path/to/the/data/scout.db", 30)
+    'sqlite:///…/data/scout.db'
+    """
+    if len(display) <= width or not display.startswith("sqlite:///"):
+        return display
+    parts = display[len("sqlite:///"):].rstrip("/").split("/")
+    return "sqlite:///…/" + "/".join(parts[-2:])
+
+
+@st.cache_resource(show_spinner=False, on_release=_close_store)
+def _open_store(uri: str | None) -> GraphStore:
+    return open_store(uri)
+
+
+def get_store() -> GraphStore:
+    """The shared store of this process (raises :class:`ScoutError` if it cannot be opened)."""
+    return _open_store(store_uri())
+
+
+@st.cache_data(ttl=VERSION_TTL, show_spinner=False)
+def data_version(uri: str | None) -> str:
+    """A string that changes whenever data is ingested or ranked (newest run and snapshot)."""
+    store = _open_store(uri)
+    runs = store.runs(limit=1)
+    head = ""
+    if runs:
+        r = runs[0]
+        head = f"{r.id}:{r.status}:{r.finished_at}"
+    snaps = store.snapshots()
+    snap = str(snaps["id"].iloc[0]) if len(snaps) else ""
+    return f"{head}|{snap}"
+
+
+def version() -> str:
+    """The current data version of the app's store."""
+    return data_version(store_uri())
+
+
+def invalidate() -> None:
+    """Forget every cached query result (after the app wrote to the store)."""
+    st.cache_data.clear()
+
+
+# ----------------------------------------------------------------------------- cached queries
+@st.cache_data(show_spinner=False, max_entries=4)
+def stats(uri: str | None, version_: str) -> Stats:
+    """``store.stats()``."""
+    return _open_store(uri).stats()
+
+
+@dataclass(slots=True)
+class Ranking:
+    """The newest snapshot, enriched for display, and the one before it.
+
+    ``names`` tells whether ``table`` holds display names; big rankings skip the
+    full profile read when no roster/CRM/accounts file came in since the
+    snapshot (see :func:`ui.app_data.profiles_changed_since`), and pages fetch
+    the names of the rows they show (:func:`names`).
+    """
+
+    id: str
+    created_at: object
+    config: dict
+    table: pd.DataFrame
+    previous: pd.DataFrame | None
+    previous_id: str | None
+    names: bool = True
+
+
+@st.cache_data(show_spinner="Loading the ranking…", max_entries=4)
+def ranking(uri: str | None, version_: str) -> Ranking | None:
+    """The newest snapshot with current profile data, or ``None`` before the first ranking."""
+    store = _open_store(uri)
+    snap: Snapshot | None = store.load_snapshot()
+    if snap is None:
+        return None
+    full = (len(snap.table) <= data.FULL_PROFILES_UP_TO
+            or data.profiles_changed_since(store.runs(limit=200, kind="ingest"), snap.created_at))
+    table = data.enrich_table(snap.table, store.accounts() if full else None)
+    previous = previous_id = None
+    snaps = store.snapshots()
+    if len(snaps) > 1:
+        previous_id = str(snaps["id"].iloc[1])
+        prev = store.load_snapshot(previous_id)
+        if prev is not None:
+            previous = prev.table[["account", "rank"]].copy()
+    return Ranking(id=snap.id, created_at=snap.created_at, config=dict(snap.config),
+                   table=table, previous=previous, previous_id=previous_id, names=full)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def names(uri: str | None, version_: str, keys: tuple[str, ...]) -> dict[str, str]:
+    """Display names of some accounts (for rankings loaded without names)."""
+    if not keys:
+        return {}
+    df = _open_store(uri).accounts(list(keys))
+    return {k: n for k, n in zip(df["key"], df["name"], strict=True) if isinstance(n, str)}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def search_keys(uri: str | None, version_: str, text: str, limit: int = 2000) -> tuple[str, ...]:
+    """Keys of accounts whose handle or name contains ``text`` (the store's own search)."""
+    if not text.strip():
+        return ()
+    return tuple(_open_store(uri).search_accounts(text.strip().lstrip("@"), limit=limit)["key"])
+
+
+def with_names(r: Ranking, view: pd.DataFrame) -> pd.DataFrame:
+    """``view`` with display names filled in when the ranking was loaded without them."""
+    if r.names or view.empty or "account" not in view:
+        return view
+    return data.fill_names(view, names(store_uri(), version(), tuple(view["account"])))
+
+
+@st.cache_data(show_spinner="Reading interactions…", max_entries=2)
+def slim_events(uri: str | None, version_: str) -> pd.DataFrame:
+    """Every interaction without text (``source, target, kind, platform, at``)."""
+    ev = _open_store(uri).interactions(with_text=False)
+    return ev[["source", "target", "kind", "platform", "at"]]
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def brokers(uri: str | None, version_: str) -> pd.DataFrame:
+    """The broker leaderboard of the newest ranking."""
+    r = ranking(uri, version_)
+    return data.broker_board(r.table) if r is not None else data.broker_board(pd.DataFrame())
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def communities(uri: str | None, version_: str) -> pd.DataFrame:
+    """One row per community of the newest ranking."""
+    r = ranking(uri, version_)
+    if r is None:
+        return data.community_summary(pd.DataFrame())
+    return data.community_summary(r.table, board=brokers(uri, version_))
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def community_graph(uri: str | None, version_: str) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Nodes and edges of the community map."""
+    r = ranking(uri, version_)
+    return data.community_graph(r.table, slim_events(uri, version_), communities(uri, version_))
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def activity(uri: str | None, version_: str) -> pd.DataFrame:
+    """Events per day and kind."""
+    return data.activity_by_day(slim_events(uri, version_))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def account_events(uri: str | None, version_: str, key: str, limit: int = 500) -> pd.DataFrame:
+    """An account's newest interactions, with text."""
+    return _open_store(uri).interactions(account=key, with_text=True, limit=limit)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def account_profile(uri: str | None, version_: str, key: str) -> dict | None:
+    """One account's stored profile."""
+    df = _open_store(uri).accounts([key])
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def account_history(uri: str | None, version_: str, key: str) -> pd.DataFrame:
+    """An account's rank across snapshots."""
+    return _open_store(uri).account_history(key)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def runs(uri: str | None, version_: str, limit: int = 50) -> list[Run]:
+    """The newest runs."""
+    return _open_store(uri).runs(limit=limit)
+
+
+# ----------------------------------------------------------------------------- login
+def auth_configured() -> bool:
+    """Whether ``[auth]`` is configured in Streamlit secrets (OIDC via ``st.login``)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file at all is the normal case
+        return False
+
+
+def require_login() -> bool:
+    """Gate the app: OIDC when configured, else a shared password when ``SCOUT_APP_PASSWORD`` is set.
+
+    Returns ``True`` when the visitor may see the app; otherwise draws the
+    login form and returns ``False`` (the caller stops).
+    """
+    if auth_configured():
+        if getattr(st.user, "is_logged_in", False):
+            return True
+        _login_card("Sign in with your organisation's account to continue.")
+        if importlib.util.find_spec("authlib") is None:
+            st.error("Single sign-on is configured ([auth] in secrets) but Authlib is not "
+                     "installed: `pip install authlib`, then restart the app.")
+            return False
+        st.button("Log in", type="primary", icon=":material/login:", on_click=st.login)
+        return False
+    expected = os.environ.get(PASSWORD_ENV, "")
+    if not expected:
+        return True
+    if st.session_state.get("_scout_authenticated"):
+        return True
+    _login_card("This Scout app is protected by a shared password.")
+    with st.form("login", clear_on_submit=True):
+        given = st.text_input("Password", type="password", key="_scout_password")
+        ok = st.form_submit_button("Log in", type="primary", icon=":material/login:")
+    if ok:
+        if hmac.compare_digest((given or "").encode("utf-8"), expected.encode("utf-8")):
+            st.session_state["_scout_authenticated"] = True
+            st.session_state.pop("_scout_password", None)
+            st.rerun()
+        st.error("Wrong password.")
+    return False
+
+
+def logout_button() -> None:
+    """A log-out button in the sidebar when a login is in force."""
+    if auth_configured() and getattr(st.user, "is_logged_in", False):
+        name = getattr(st.user, "name", None) or getattr(st.user, "email", None) or ""
+        st.sidebar.caption(f"Signed in as {name}")
+        st.sidebar.button("Log out", on_click=st.logout, icon=":material/logout:")
+    elif os.environ.get(PASSWORD_ENV) and st.session_state.get("_scout_authenticated"):
+        if st.sidebar.button("Log out", icon=":material/logout:"):
+            st.session_state.pop("_scout_authenticated", None)
+            st.rerun()
+
+
+def _login_card(text: str) -> None:
+    st.title("Scout")
+    st.caption(text)
+
+
+# ----------------------------------------------------------------------------- empty states
+def empty_store_help() -> None:
+    """How to load data, for an empty store."""
+    st.info("**No data yet.** Load some conversation data to find its opinion leaders.",
+            icon=":material/inbox:")
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown(
+            "**From the command line**\n\n"
+            "```sh\n"
+            "scout load-sample              # the bundled sample data\n"
+            "scout ingest jsonl tweets.jsonl.gz\n"
+            "scout ingest edges slack.csv --platform slack\n"
+            "scout rank\n"
+            "```"
+        )
+    with c2:
+        st.markdown("**From the app**\n\nUpload a file or load the sample data on the "
+                    "**Data & runs** page, then run the ranking there.")
+        st.page_link(PAGES["data"], label="Go to Data & runs", icon=":material/upload_file:")
+
+
+def no_ranking_help() -> None:
+    """For a store with data but no ranking yet."""
+    st.info("**No ranking yet.** The data is in; run the ranking to see the leaders.",
+            icon=":material/leaderboard:")
+    st.markdown("Run `scout rank` in a terminal, or use the **Data & runs** page.")
+    st.page_link(PAGES["data"], label="Rank now on Data & runs", icon=":material/play_arrow:")
+
+
+def require_ranking() -> tuple[GraphStore, Ranking] | None:
+    """The store and its ranking, or ``None`` after drawing the right empty state."""
+    store = get_store()
+    v = version()
+    s = stats(store_uri(), v)
+    if s.interactions == 0 and s.accounts == 0:
+        empty_store_help()
+        return None
+    r = ranking(store_uri(), v)
+    if r is None or r.table.empty:
+        no_ranking_help()
+        return None
+    return store, r
+
+
+def snapshot_caption(r: Ranking) -> str:
+    """``Ranking of 2026-11-23 00:09 UTC (preset balanced, all data) · 5,133 accounts``."""
+    cfg = r.config or {}
+    window = "all data"
+    if cfg.get("since") or cfg.get("until"):
+        window = f"{(cfg.get('since') or '…')[:10]} → {(cfg.get('until') or 'now')[:10]}"
+    topics = cfg.get("topics") or []
+    extra = f", topics {', '.join(topics)}" if topics else ""
+    return (f"Ranking of {data.human_time(r.created_at)} · preset {cfg.get('preset', '?')}, "
+            f"{window}{extra} · {len(r.table):,} accounts")
+
+
+def open_account(key: str) -> None:
+    """Go to the Account page for ``key``."""
+    st.session_state["account_key"] = key
+    st.session_state["_clear_acct_search"] = True
+    st.switch_page(PAGES["account"], query_params={"account": key})
