@@ -402,16 +402,18 @@ def rising_table(current: pd.DataFrame, previous: pd.DataFrame | None, n: int = 
                  top: int = 20) -> pd.DataFrame:
     """Rising stars between two snapshots (``graph.ranking.rising_stars``), with labels.
 
-    ``newcomer`` marks accounts new to the top ``top``; they come first.
+    Ordered by the growth of the attention received when both snapshots have
+    ``in_strength`` (the ranking's default), else by relative rank gain;
+    ``newcomer`` marks accounts new to the top ``top``.
     """
     from graph.ranking import rising_stars
 
     cols = ["label", "rank", "previous_rank", "gain", "newcomer", "account"]
     if previous is None or current.empty:
         return pd.DataFrame(columns=cols)
-    rs = rising_stars(current[["account", "rank", "handle"]] if "handle" in current
-                      else current[["account", "rank"]],
-                      previous[["account", "rank"]], top=max(n, top))
+    keep = [c for c in ("account", "rank", "handle", "in_strength") if c in current]
+    before = [c for c in ("account", "rank", "in_strength") if c in previous]
+    rs = rising_stars(current[keep], previous[before], top=max(n, top))
     if rs.empty:
         return pd.DataFrame(columns=cols)
     labels = current.set_index("account")["label"] if "label" in current else None
