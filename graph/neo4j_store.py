@@ -91,9 +91,11 @@ MERGE (a:Account {key: r.key})
 """
 
 # Which of these interaction keys are stored already (uniqueness-constraint index).
+# The hints matter: a plan cached while the database was nearly empty may
+# otherwise scan every relationship for each key, which turns a load quadratic.
 _EXISTING_INTERACTIONS = """
 UNWIND $keys AS k
-MATCH ()-[x:INTERACTED {key: k}]->()
+MATCH ()-[x:INTERACTED {key: k}]->() USING INDEX x:INTERACTED(key)
 RETURN k
 """
 
@@ -101,8 +103,8 @@ RETURN k
 # plain CREATE; the uniqueness constraint still guards against a concurrent writer.
 _CREATE_INTERACTIONS = """
 UNWIND $rows AS r
-MATCH (s:Account {key: r.source})
-MATCH (t:Account {key: r.target})
+MATCH (s:Account {key: r.source}) USING INDEX s:Account(key)
+MATCH (t:Account {key: r.target}) USING INDEX t:Account(key)
 CREATE (s)-[e:INTERACTED {key: r.key, platform: r.platform, post_id: r.post_id, kind: r.kind,
                           at: datetime({epochMillis: r.at}), text: r.text, topics: r.topics,
                           lang: r.lang, weight: r.weight}]->(t)
