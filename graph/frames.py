@@ -335,5 +335,7 @@ def bare_accounts(events: pd.DataFrame, named: set[str]) -> list[tuple[str, str,
     """``(key, platform, platform_id)`` of the accounts events name that are not in ``named``."""
     from graph.model import split_key
 
-    keys = pd.unique(pd.concat([events["source"], events["target"]], ignore_index=True))
-    return [(k, *split_key(k)) for k in keys if k not in named]
+    keys = pd.unique(
+        np.concatenate([events["source"].to_numpy(dtype=object), events["target"].to_numpy(dtype=object)])
+    )
+    return [(k, *split_key(k)) for k in keys.tolist() if k not in named]

@@ -89,7 +89,6 @@ CREATE TABLE IF NOT EXISTS interactions (
 );
 CREATE INDEX IF NOT EXISTS interactions_source ON interactions(source);
 CREATE INDEX IF NOT EXISTS interactions_target ON interactions(target);
-CREATE INDEX IF NOT EXISTS interactions_at ON interactions(at);
 CREATE TABLE IF NOT EXISTS roster (
     id INTEGER PRIMARY KEY,
     handle_lc TEXT,
@@ -160,7 +159,9 @@ CREATE INDEX IF NOT EXISTS shortlist_members_account ON shortlist_members(accoun
 
 # An account matches a roster row by handle (on the row's platform when given)
 # or, for e-mail accounts, by address.
-_BULK_INDEXES = ("interactions_source", "interactions_target", "interactions_at")
+#: Account keys remembered as stored (per connection) before the set is reset.
+_KNOWN_ACCOUNTS_MAX = 2_000_000
+_BULK_INDEXES = ("interactions_source", "interactions_target")
 
 _ROSTER_MATCH = """
     (r.handle_lc IS NOT NULL AND r.handle_lc = a.handle_lc
@@ -223,6 +224,7 @@ class SqliteStore(GraphStore):
         except sqlite3.Error as exc:
             raise StoreUnavailableError(f"cannot open {self.display}: {exc}") from None
         self._lock = threading.RLock()
+        self._known_accounts: set[str] = set()
 
     def close(self) -> None:
         with self._lock:
@@ -261,7 +263,21 @@ class SqliteStore(GraphStore):
             for a in accounts
         ]
         events = event_table(interactions)
-        stubs = bare_accounts(events, {r[0] for r in account_rows})
+        try:
+            return self._write_rows(account_rows, events, len(interactions))
+        except sqlite3.IntegrityError as exc:
+            if "FOREIGN KEY" not in str(exc):
+                raise
+            # Another process removed an account we believed to exist: forget
+            # what we believed and write the batch again (it is idempotent).
+            self._known_accounts.clear()
+            return self._write_rows(account_rows, events, len(interactions))
+
+    def _write_rows(self, account_rows: list[tuple], events: pd.DataFrame, given: int) -> WriteResult:
+        named = {r[0] for r in account_rows}
+        # Accounts this connection already saw stored need no INSERT OR IGNORE:
+        # a big load names the same accounts in every batch.
+        stubs = bare_accounts(events, named | self._known_accounts) if len(events) else []
         event_rows = zip(*(events[c].tolist() for c in EVENT_TABLE_COLUMNS[:-1]), strict=True)
         with self._tx() as cur:
             if stubs:
@@ -306,7 +322,11 @@ class SqliteStore(GraphStore):
                     event_rows,
                 )
                 inserted = cur.rowcount
-        return WriteResult(inserted=inserted, duplicates=len(interactions) - inserted)
+        if len(self._known_accounts) > _KNOWN_ACCOUNTS_MAX:
+            self._known_accounts.clear()
+        self._known_accounts.update(named)
+        self._known_accounts.update(k for k, _, _ in stubs)
+        return WriteResult(inserted=inserted, duplicates=given - inserted)
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
@@ -323,8 +343,9 @@ class SqliteStore(GraphStore):
             yield
         finally:
             with self._lock:
+                # Let SQLite's sorter use a helper thread while it rebuilds the indexes.
+                self._conn.execute("PRAGMA threads=2")
                 self._conn.executescript(SCHEMA)
-                self._conn.execute("ANALYZE interactions")
 
     @staticmethod
     def _has_annotations(cur: sqlite3.Cursor) -> bool:
@@ -687,6 +708,7 @@ class SqliteStore(GraphStore):
 
     # -- housekeeping --------------------------------------------------------------------
     def forget(self, key: str) -> dict[str, int]:
+        self._known_accounts.discard(key)
         with self._tx() as cur:
             row = cur.execute(
                 "SELECT handle_lc, platform, platform_id FROM accounts WHERE key = ?", (key,)
@@ -743,6 +765,7 @@ class SqliteStore(GraphStore):
         )
 
     def delete_everything(self) -> None:
+        self._known_accounts.clear()
         with self._tx() as cur:
             for table in (
                 "shortlist_members", "shortlists", "snapshot_rows", "snapshots", "runs",

@@ -267,7 +267,8 @@ def parse_config(raw: dict, base: Path = Path("."), path: Path | None = None) ->
     schedule = raw.get("schedule", {})
     cfg.cron = schedule.get("cron")
     cfg.timezone = schedule.get("timezone", "UTC")
-    if cfg.cron is not None:
+    timezone_ok = _check_timezone(cfg.timezone, problems)
+    if cfg.cron is not None and timezone_ok:
         try:
             cron_trigger(cfg.cron, cfg.timezone)
         except ValueError as exc:
@@ -278,6 +279,18 @@ def parse_config(raw: dict, base: Path = Path("."), path: Path | None = None) ->
     if problems:
         raise ConfigError(_format(path, problems))
     return cfg
+
+
+def _check_timezone(name: str, problems: list[str]) -> bool:
+    """Whether ``schedule.timezone`` names a time zone (a problem is added if not)."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name)
+    except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        problems.append(f"schedule.timezone: unknown time zone {name!r} (e.g. UTC, Europe/Paris)")
+        return False
+    return True
 
 
 def _check_weights(ranking: dict, problems: list[str]) -> None:
@@ -305,21 +318,79 @@ def _check_weights(ranking: dict, problems: list[str]) -> None:
 
 
 def cron_trigger(expression: str, timezone: str = "UTC"):
-    """An APScheduler ``CronTrigger`` from a 5-field cron expression.
+    """An APScheduler ``CronTrigger`` from a 5-field cron expression, with cron's meaning.
+
+    APScheduler 3 numbers weekdays from Monday = 0, while cron has Sunday = 0
+    (and 7); the weekday field is translated, so that ``0 6 * * 1`` is Mondays
+    at 06:00 as in crontab(5).
 
     Raises
     ------
     ValueError
         The expression is not 5 fields or a field is invalid.
+
+    Examples
+    --------
+    >>> str(cron_trigger("0 6 * * 1").fields[4])
+    'mon'
     """
     from apscheduler.triggers.cron import CronTrigger
 
-    if len(expression.split()) != 5:
+    fields = expression.split()
+    if len(fields) != 5:
         raise ValueError(f"expected 5 fields (minute hour day month weekday), got {expression!r}")
+    minute, hour, day, month, weekday = fields
+    if day != "*" and weekday != "*":
+        # cron runs when EITHER matches, APScheduler when both do: refuse rather than differ.
+        raise ValueError(
+            f"{expression!r} restricts both the day of month and the weekday; use one of them"
+        )
     try:
-        return CronTrigger.from_crontab(expression, timezone=timezone)
+        return CronTrigger(minute=minute, hour=hour, day=day, month=month,
+                           day_of_week=_cron_weekdays(weekday), timezone=timezone)
     except Exception as exc:  # APScheduler raises ValueError or pytz/zoneinfo errors
         raise ValueError(f"invalid cron expression {expression!r}: {exc}") from None
+
+
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def _cron_weekdays(field: str) -> str:
+    """cron's weekday field (0 or 7 = Sunday, names, ranges, steps) as APScheduler day names.
+
+    Examples
+    --------
+    >>> _cron_weekdays("1-5"), _cron_weekdays("0,6"), _cron_weekdays("*/2"), _cron_weekdays("7")
+    ('mon,tue,wed,thu,fri', 'sun,sat', 'sun,tue,thu,sat', 'sun')
+    """
+    if field == "*":
+        return field
+
+    def day(token: str) -> int:
+        t = token.strip().lower()
+        if t in _WEEKDAYS:
+            return _WEEKDAYS.index(t)
+        if t.isdigit() and 0 <= int(t) <= 7:
+            return int(t)
+        raise ValueError(f"invalid weekday {token!r} (0-7 or sun-sat)")
+
+    days: set[int] = set()
+    for item in field.split(","):
+        span, _, step_text = item.partition("/")
+        step = int(step_text) if step_text.isdigit() and int(step_text) > 0 else None
+        if step_text and step is None:
+            raise ValueError(f"invalid step in weekday {item!r}")
+        if span == "*":
+            first, last = 0, 6
+        elif "-" in span:
+            first, last = (day(t) for t in span.split("-", 1))
+            if first > last:
+                raise ValueError(f"invalid weekday range {span!r}")
+        else:
+            first = day(span)
+            last = 6 if step else first
+        days.update(d % 7 for d in range(first, last + 1, step or 1))
+    return ",".join(_WEEKDAYS[d] for d in sorted(days))
 
 
 def _format(path: Path | None, problems: list[str]) -> str:

@@ -76,3 +76,50 @@ def test_unreadable_files(tmp_path):
     bad.write_text("[ranking\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(bad)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"ranking": {"preset": "loud"}}, "ranking.preset: one of balanced"),
+        ({"ranking": {"weights": {"fame": 1}}}, "ranking.weights.fame: unknown metric"),
+        ({"ranking": {"weights": {"reach": "high"}}}, "ranking.weights.reach: expected a number"),
+        ({"ranking": {"preset": "reach", "weights": {"engagers": 0, "in_strength": 0,
+                                                     "pagerank": 0, "reach": 0}}},
+         "ranking.weights: every weight is zero"),
+        ({"exports": [{"path": "a", "community": "big"}]}, "exports[0].community: expected a community number"),
+        ({"schedule": {"cron": "0 6 * * 1", "timezone": "Mars/Base"}}, "schedule.timezone: unknown time zone"),
+        ({"schedule": {"cron": "0 6 1 * 1"}}, "schedule.cron: .* restricts both"),
+        ({"schedule": {"cron": "0 6 * * 8"}}, "schedule.cron: .*invalid weekday"),
+    ],
+)
+def test_ranking_export_and_schedule_values(raw, expected):
+    with pytest.raises(ConfigError, match=expected.replace("[", r"\[").replace("]", r"\]")):
+        parse_config(raw)
+
+
+def test_community_may_be_a_number_or_a_quoted_number():
+    cfg = parse_config({"exports": [{"path": "a", "community": 3}, {"path": "b", "community": "4"}]})
+    assert [e.community for e in cfg.exports] == ["3", "4"]
+
+
+@pytest.mark.parametrize(
+    ("expression", "first_fire"),
+    [
+        ("0 6 * * 1", "2026-11-30 06:00"),  # cron's 1 is Monday (APScheduler 3's 1 is Tuesday)
+        ("0 6 * * 0", "2026-11-29 06:00"),
+        ("0 6 * * 7", "2026-11-29 06:00"),
+        ("0 6 * * 1-5", "2026-11-24 06:00"),
+        ("0 6 * * sat,sun", "2026-11-28 06:00"),
+        ("15 */6 * * *", "2026-11-23 12:15"),
+        ("0 3 1 * *", "2026-12-01 03:00"),
+    ],
+)
+def test_cron_expressions_keep_crons_meaning(expression, first_fire):
+    from datetime import UTC, datetime
+
+    from ui.config import cron_trigger
+
+    # 2026-11-23 is a Monday.
+    fire = cron_trigger(expression).get_next_fire_time(None, datetime(2026, 11, 23, 12, 1, tzinfo=UTC))
+    assert fire.strftime("%Y-%m-%d %H:%M") == first_fire
