@@ -215,7 +215,15 @@ class Neo4jStore(GraphStore):
             )
             try:
                 driver = neo4j.GraphDatabase.driver(
-                    uri, auth=auth, connection_timeout=10, notifications_min_severity="OFF"
+                    uri,
+                    auth=auth,
+                    connection_timeout=10,
+                    notifications_min_severity="OFF",
+                    # The driver retries transient failures; a server that is gone
+                    # should fail a job within seconds, not the default 30 s per call.
+                    max_transaction_retry_time=float(
+                        os.environ.get("SCOUT_NEO4J_RETRY_SECONDS", "10")
+                    ),
                 )
             except (ValueError, neo4j.exceptions.ConfigurationError) as exc:
                 raise StoreUnavailableError(f"cannot use Neo4j at {self.display}: {exc}") from None
@@ -301,6 +309,14 @@ class Neo4jStore(GraphStore):
         rows = [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
         def work(tx) -> int:
+            # Probe every key before this transaction creates anything: an index
+            # seek must also search the transaction's own uncommitted changes,
+            # so probing after creating makes a batch quadratic.
+            existing: set[str] = set()
+            for i in range(0, len(rows), _WRITE_BATCH):
+                keys = [r["key"] for r in rows[i : i + _WRITE_BATCH]]
+                existing.update(rec["k"] for rec in tx.run(_EXISTING_INTERACTIONS, keys=keys))
+            new = [r for r in rows if r["key"] not in existing]
             for i in range(0, len(stubs), _WRITE_BATCH):
                 tx.run(_MERGE_BARE_ACCOUNTS, rows=stubs[i : i + _WRITE_BATCH]).consume()
             for i in range(0, len(account_rows), _WRITE_BATCH):
@@ -308,15 +324,9 @@ class Neo4jStore(GraphStore):
             if account_rows and _has_annotations(tx):
                 tx.run(_RECONCILE_KEYS, keys=[r["key"] for r in account_rows]).consume()
             inserted = 0
-            for i in range(0, len(rows), _WRITE_BATCH):
-                chunk = rows[i : i + _WRITE_BATCH]
-                existing = {
-                    rec["k"]
-                    for rec in tx.run(_EXISTING_INTERACTIONS, keys=[r["key"] for r in chunk])
-                }
-                new = [r for r in chunk if r["key"] not in existing]
-                if new:
-                    inserted += tx.run(_CREATE_INTERACTIONS, rows=new).single()["inserted"]
+            for i in range(0, len(new), _WRITE_BATCH):
+                chunk = new[i : i + _WRITE_BATCH]
+                inserted += tx.run(_CREATE_INTERACTIONS, rows=chunk).single()["inserted"]
             return inserted
 
         inserted = self._write(work) if (account_rows or rows) else 0

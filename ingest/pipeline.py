@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from graph.errors import InputError, ScoutError
+from graph.errors import InputError, ScoutError, StoreUnavailableError
 from graph.model import Account, Interaction, Run, WriteResult, utcnow
 from graph.store import DEFAULT_BATCH_SIZE, GraphStore
 from ingest.records import Edge, edges_frame
@@ -296,14 +296,16 @@ def run_ingest(
             else:
                 for chunk in chunks:
                     consume(chunk)
-        except ScoutError:
+        except ScoutError as exc:
             # A reader gave up half-way (truncated file, API down): keep what was
-            # read, then fail. A store that fails again must not hide the cause.
-            if not strict:
+            # read, then fail. A store that is gone gets no further attempt, and a
+            # store that fails again must not hide the cause.
+            if not strict and not isinstance(exc, StoreUnavailableError):
                 try:
                     writer.flush()
-                except Exception:  # noqa: BLE001
-                    pass
+                except Exception as flush_error:  # noqa: BLE001 - reported, cause re-raised
+                    print(f"scout: warning: could not write the last batch: {flush_error}",
+                          file=sys.stderr)
             raise
         writer.flush()
         if progress is not None:
@@ -316,7 +318,9 @@ def run_ingest(
         elif not isinstance(exc, KeyboardInterrupt | ScoutError):
             run.errors.append(f"{type(exc).__name__}: {exc}")
         finish_run(run, status, started)
-        _save_quietly(store, run)
+        if not isinstance(exc, StoreUnavailableError):
+            # (When the store is gone, the next job marks this run interrupted.)
+            _save_quietly(store, run)
         raise
     finally:
         if progress is not None:

@@ -194,6 +194,32 @@ STATUS_ICONS: dict[str, str] = {
 }
 
 
+def refresh_line(status: Mapping, now: datetime | None = None) -> str:
+    """One Markdown line on scheduled refreshes (from :func:`ui.refresh.refresh_status`).
+
+    Examples
+    --------
+    >>> refresh_line({"last_refresh": None, "cron": "0 6 * * 1", "timezone": "UTC",
+    ...               "next_run": "2026-11-23T06:00:00+00:00", "config_error": None})
+    '**Scheduled refresh** &nbsp; never ran yet · next 2026-11-23 06:00 UTC (`0 6 * * 1`)'
+    """
+    parts = []
+    last = status.get("last_refresh")
+    if last:
+        when = datetime.fromisoformat(last["finished_at"] or last["started_at"])
+        icon = {"ok": "✅", "partial": "⚠️", "failed": "❌"}.get(last["status"], "⏳")
+        msg = last.get("message") or f"{last.get('new_events', 0):,} new events"
+        parts.append(f"{icon} {last['status']} · {ago(when, now)} · {msg}")
+    else:
+        parts.append("never ran yet")
+    if status.get("next_run"):
+        nxt = datetime.fromisoformat(status["next_run"]).astimezone(UTC)
+        parts.append(f"next {nxt:%Y-%m-%d %H:%M} UTC (`{status['cron']}`)")
+    elif status.get("config_error"):
+        parts.append(f"configuration problem: {status['config_error'].splitlines()[0]}")
+    return "**Scheduled refresh** &nbsp; " + " · ".join(parts)
+
+
 def run_line(run: Run | None, now: datetime | None = None) -> str:
     """One line about a run for the Overview page.
 

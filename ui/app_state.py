@@ -109,6 +109,22 @@ def invalidate() -> None:
 
 
 # ----------------------------------------------------------------------------- cached queries
+def refresh_config_path() -> str | None:
+    """The ``scout.toml`` whose schedule the app shows: ``SCOUT_CONFIG``, else ``./scout.toml``."""
+    env = os.environ.get("SCOUT_CONFIG")
+    if env:
+        return env
+    return "scout.toml" if os.path.isfile("scout.toml") else None
+
+
+@st.cache_data(show_spinner=False, max_entries=4, ttl=60)
+def refresh_status(uri: str | None, version_: str, config_path: str | None) -> dict:
+    """The last refresh, its summary and the next scheduled time (:func:`ui.refresh.refresh_status`)."""
+    from ui.refresh import refresh_status as status
+
+    return status(_open_store(uri), config_path)
+
+
 @st.cache_data(show_spinner=False, max_entries=4)
 def stats(uri: str | None, version_: str) -> Stats:
     """``store.stats()``."""

@@ -64,8 +64,12 @@ def app_environment(store_uri: str | None, base: dict[str, str] | None = None) -
               "SCOUT_APP_PASSWORD too).")
 @click.option("--store", "store_override", default=None, metavar="URI",
               help="Store URI (overrides the global --store / SCOUT_STORE).")
+@click.option("--config", "config_path", default=None, envvar="SCOUT_CONFIG",
+              type=click.Path(dir_okay=False), metavar="FILE",
+              help="scout.toml whose schedule the Overview shows (default: ./scout.toml if any).")
 @pass_app
-def app(app_ctx: AppContext, port: int, address: str, store_override: str | None) -> None:
+def app(app_ctx: AppContext, port: int, address: str, store_override: str | None,
+        config_path: str | None) -> None:
     """Serve the web app: overview, leaders, accounts, communities, shortlists, data.
 
     \b
@@ -84,6 +88,8 @@ def app(app_ctx: AppContext, port: int, address: str, store_override: str | None
                err=True)
     cmd = streamlit_command(port, address)
     env = app_environment(uri)
+    if config_path:
+        env["SCOUT_CONFIG"] = os.path.abspath(config_path)
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(cmd[0], cmd, env)

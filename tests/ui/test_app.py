@@ -525,3 +525,24 @@ def test_oidc_without_authlib_says_what_to_install(make_app, app_sample_uri, mon
     assert not at.exception
     assert "pip install authlib" in at.error[0].value
     assert not at.button and not at.metric
+
+
+def test_overview_shows_the_last_refresh_and_the_next_scheduled_time(
+    make_app, app_sample_uri, tmp_path, monkeypatch
+):
+    from graph.model import Run, utcnow
+
+    config = tmp_path / "scout.toml"
+    config.write_text('[schedule]\ncron = "0 6 * * 1"\ntimezone = "UTC"\n')
+    monkeypatch.setenv("SCOUT_CONFIG", str(config))
+    with open_store(app_sample_uri) as store:
+        store.save_run(
+            Run("r1", "refresh", "refresh", utcnow(), finished_at=utcnow(), status="ok",
+                inserted=0, summary={"message": "no new events; ranking unchanged"})
+        )
+    at = make_app(app_sample_uri)
+    assert_clean(at)
+    text = shown_text(at)
+    assert "Scheduled refresh" in text
+    assert "no new events; ranking unchanged" in text
+    assert "`0 6 * * 1`" in text and "06:00 UTC" in text

@@ -46,6 +46,9 @@ with st.container(border=True):
             and last_ingest.status in ("ok", "partial")):
         st.caption("New data came in after the last ranking — re-rank on **Data & runs** "
                    "to include it.")
+    rs = state.refresh_status(uri, v, state.refresh_config_path())
+    if rs["last_refresh"] or rs["cron"] or rs["config_error"]:
+        st.markdown(data.refresh_line(rs))
 
 # -- leaders ------------------------------------------------------------------------------
 r = state.ranking(uri, v)

@@ -1,0 +1,1157 @@
+"""Unattended refreshes: every source of ``scout.toml``, incrementally, then a ranking and exports.
+
+:func:`run_refresh` is what ``scout refresh`` and ``scout schedule`` call (and
+what the app may call): it validates the configuration, takes the refresh lock,
+runs each source (X queries, file globs, roster, CRM) — a source that fails is
+recorded and the others still run —, ranks when anything changed, writes the
+exports atomically and records a ``refresh`` run whose summary says what
+happened. :func:`run_schedule` runs it on a cron schedule; :func:`refresh_status`
+is what a UI shows about it.
+
+Why each step is safe to interrupt: ingest batches are idempotent transactions
+(see :mod:`ingest.pipeline`), a snapshot is saved in one transaction, exports
+are renamed into place, and the lock is an ``flock`` the kernel drops when its
+holder dies. A refresh killed at any moment loses nothing already committed,
+and the next one completes the work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import hashlib
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from graph.errors import ConfigError, ConflictError, InputError, ScoutError, StoreUnavailableError
+from graph.model import Run, Snapshot, utcnow
+from graph.store import DEFAULT_STORE_URI, GraphStore, open_store, parse_store_uri
+from ingest.pipeline import MAX_RUN_ERRORS, close_stale_runs, new_run, run_owner
+from ui.config import FileSource, RefreshConfig, XSource, cron_trigger, load_config
+from ui.lock import RefreshLock
+
+log = logging.getLogger(__name__)
+
+#: Test hook: ``phase=seconds[,phase=seconds]`` pauses a refresh before a phase
+#: (``sources``, ``rank``, ``exports``), announced on stderr, so that a test can
+#: stop the store or kill the process at a known point. Not meant for users.
+PAUSE_ENV = "SCOUT_REFRESH_PAUSE"
+#: Files up to this size are hashed whole; bigger ones by their first and last MiB.
+FULL_HASH_LIMIT = 2 * 1024 * 1024
+_EDGE = 1024 * 1024
+#: Risers and fallers listed in a summary.
+MOVERS = 10
+#: Files listed per source in a summary (the counts cover all of them).
+MAX_FILES_LISTED = 20
+#: Ingest runs looked at to tell whether events arrived since the newest snapshot.
+RUN_LOOKBACK = 200
+#: Run sources that write interactions (accounts, roster and CRM files do not).
+EVENT_SOURCE_PREFIXES = ("jsonl:", "edges:", "x:")
+#: Exit codes of ``scout refresh``.
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_BUSY = 0, 1, 2, 3
+#: Message of a refresh that found nothing new.
+NOTHING_NEW = "no new events; ranking unchanged"
+
+
+class RefreshBusyError(ConflictError):
+    """Another refresh holds the lock; this one did nothing."""
+
+    exit_code = EXIT_BUSY
+
+
+# ----------------------------------------------------------------------------- reporting
+class RefreshReporter:
+    """What a refresh tells its caller as it goes; this base class shows nothing.
+
+    The CLI shows progress bars on stderr; the scheduler logs nothing until the
+    run's one summary line.
+    """
+
+    def step(self, message: str) -> None:  # noqa: B027 - optional hook
+        """A phase starts or ends (one short line)."""
+
+    def notice(self, message: str) -> None:
+        """Something the user should know that is not an error (e.g. a stale lock cleared)."""
+        self.step(message)
+
+    def ingest_display(self, description: str, unit: str):
+        """A progress display for one ingest (an :class:`ingest.progress.RichProgress`), or ``None``."""
+        return None
+
+    @contextlib.contextmanager
+    def ranking(self) -> Iterator[Callable[[str], None] | None]:
+        """A context around the ranking; yields a ``progress(step)`` callback or ``None``."""
+        yield None
+
+
+@dataclass
+class SourceReport:
+    """What one configured source did during a refresh.
+
+    ``status`` is ``ok``, ``partial`` (lines rejected), ``unchanged`` (every
+    file already imported as it is) or ``failed`` (``error`` says why).
+    """
+
+    name: str
+    kind: str
+    status: str = "ok"
+    new_events: int = 0
+    read: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    imported: int = 0
+    unchanged: int = 0
+    files: list[dict] = field(default_factory=list)
+    detail: dict = field(default_factory=dict)
+    error: str | None = None
+
+    def add_run(self, run: Run, events: bool) -> None:
+        """Count an ingest run of this source (``events``: its inserts are interactions)."""
+        self.read += run.read
+        self.rejected += run.rejected
+        self.duplicates += run.duplicates
+        if events:
+            self.new_events += run.inserted
+        for key in ("accounts", "internal_accounts", "crm_accounts"):
+            if isinstance(run.summary.get(key), int) and not (events and key == "accounts"):
+                self.detail[key] = self.detail.get(key, 0) + run.summary[key]
+
+    def finish(self) -> None:
+        """Settle the status from what was counted."""
+        if self.error is not None:
+            self.status = "failed"
+        elif self.imported == 0 and self.unchanged > 0:
+            self.status = "unchanged"
+        else:
+            self.status = "partial" if self.rejected else "ok"
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["files"] = d["files"][:MAX_FILES_LISTED]
+        return d
+
+
+@dataclass
+class RefreshResult:
+    """A finished refresh: its recorded run and summary."""
+
+    run: Run
+    summary: dict
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything worked, 1 when a source, the ranking or an export failed."""
+        return EXIT_FAILED if self.summary.get("errors") else EXIT_OK
+
+
+# ----------------------------------------------------------------------------- configuration
+def config_folder(cfg: RefreshConfig) -> Path:
+    """The folder relative paths of ``cfg`` are relative to (the file's, else the cwd)."""
+    return cfg.path.parent if cfg.path is not None else Path(".")
+
+
+def store_uri_for(cfg: RefreshConfig, override: str | None = None) -> str:
+    """The store a refresh uses: ``override`` (``--store`` / ``SCOUT_STORE``), else ``store.uri``.
+
+    A relative SQLite path in the configuration is relative to the
+    configuration's folder, like every other path in it (an override is
+    relative to the working directory, like on every command).
+
+    Raises
+    ------
+    StoreUriError
+        Malformed URI.
+    """
+    if override:
+        parse_store_uri(override)
+        return override
+    uri = cfg.store or DEFAULT_STORE_URI
+    loc = parse_store_uri(uri)
+    if loc.kind == "sqlite" and not loc.path.is_absolute():
+        return f"sqlite:///{(config_folder(cfg) / loc.path).absolute()}"
+    return uri
+
+
+def lock_path_for(cfg: RefreshConfig, uri: str) -> Path:
+    """``refresh.lock``: ``refresh.lock`` configured, else beside the SQLite file, else
+    ``.scout/refresh.lock`` in the configuration's folder (Neo4j)."""
+    if cfg.lock is not None:
+        return cfg.lock
+    loc = parse_store_uri(uri)
+    if loc.kind == "sqlite":
+        return loc.path.parent / "refresh.lock"
+    return config_folder(cfg) / ".scout" / "refresh.lock"
+
+
+def rank_config(cfg: RefreshConfig, newest: datetime | None = None):
+    """The :class:`graph.ranking.RankConfig` of ``[ranking]``.
+
+    ``window_days`` counts back from the newest event (or from now, whichever is
+    earlier), so that a refresh that brought nothing ranks exactly as before.
+
+    Raises
+    ------
+    ConfigError
+        A value the ranking refuses (prefixed with ``ranking:``).
+    """
+    from graph.community import DEFAULT_RESOLUTION
+    from graph.projection import DEFAULT_HALF_LIFE_DAYS
+    from graph.ranking import RankConfig
+    from graph.scoring import DEFAULT_PRESET
+
+    r = cfg.ranking
+    since = None
+    if "window_days" in r:
+        now = utcnow()
+        anchor = min(newest, now) if newest is not None else now
+        since = anchor - timedelta(days=float(r["window_days"]))
+    try:
+        return RankConfig(
+            since=since,
+            topics=tuple(r.get("topics", ())),
+            platforms=tuple(r.get("platforms", ())),
+            kinds=tuple(r.get("kinds", ())),
+            preset=r.get("preset", DEFAULT_PRESET),
+            weights={k: float(v) for k, v in r.get("weights", {}).items()},
+            half_life_days=float(r.get("half_life_days", DEFAULT_HALF_LIFE_DAYS)),
+            resolution=float(r.get("resolution", DEFAULT_RESOLUTION)),
+            seed=int(r.get("seed", 0)),
+        )
+    except ConfigError as exc:
+        where = f"{cfg.path}: " if cfg.path else ""
+        raise ConfigError(f"{where}ranking: {exc}") from None
+
+
+def check_config(cfg: RefreshConfig, store_override: str | None = None) -> str:
+    """Every check that needs no store, before anything runs; returns the store URI.
+
+    Raises
+    ------
+    ConfigError, StoreUriError
+    """
+    uri = store_uri_for(cfg, store_override)
+    rank_config(cfg)
+    return uri
+
+
+# ----------------------------------------------------------------------------- the refresh
+def run_refresh(
+    cfg: RefreshConfig,
+    *,
+    store_uri: str | None = None,
+    reporter: RefreshReporter | None = None,
+) -> RefreshResult:
+    """Refresh once: take the lock, run every source, rank if needed, export, record.
+
+    Parameters
+    ----------
+    cfg : RefreshConfig
+        A validated configuration (:func:`ui.config.load_config`).
+    store_uri : str, optional
+        Overrides ``store.uri`` (``--store`` / ``SCOUT_STORE``).
+    reporter : RefreshReporter, optional
+        Progress display (default: none).
+
+    Returns
+    -------
+    RefreshResult
+        ``exit_code`` 0, or 1 when a source, the ranking or an export failed
+        (what did arrive is ranked anyway).
+
+    Raises
+    ------
+    ConfigError, StoreUriError
+        Before anything runs.
+    RefreshBusyError
+        Another refresh holds the lock (nothing ran).
+    StoreUnavailableError
+        The store cannot be reached, or was lost during the refresh: what was
+        committed stays, the previous snapshot stays the newest.
+    """
+    reporter = reporter or RefreshReporter()
+    uri = check_config(cfg, store_uri)
+    lock = RefreshLock(lock_path_for(cfg, uri))
+    try:
+        lock.__enter__()
+    except ConflictError as exc:
+        raise RefreshBusyError(str(exc)) from None
+    try:
+        notices = []
+        if lock.stale_pid is not None:
+            notices.append(
+                f"cleared the lock left by process {lock.stale_pid}, which ended without "
+                "releasing it (killed?)"
+            )
+            reporter.notice(notices[-1])
+        with open_store(uri) as store:
+            job = _Refresh(store, cfg, reporter, lock.path, notices)
+            return job.run()
+    finally:
+        lock.__exit__(None, None, None)
+
+
+class _Refresh:
+    """One refresh against an open store, under the lock (see :func:`run_refresh`)."""
+
+    def __init__(self, store: GraphStore, cfg: RefreshConfig, reporter: RefreshReporter,
+                 lock: Path, notices: list[str]) -> None:
+        self.store = store
+        self.cfg = cfg
+        self.reporter = reporter
+        self.run_record = new_run(f"refresh:{cfg.path or '-'}", kind="refresh")
+        self.started = time.perf_counter()
+        self.sources: list[SourceReport] = []
+        self.errors: list[str] = []
+        self.summary: dict[str, Any] = {
+            "run": self.run_record.id,
+            "status": "running",
+            "exit_code": None,
+            "message": "",
+            "started_at": self.run_record.started_at.isoformat(),
+            "finished_at": None,
+            "seconds": None,
+            "config": str(cfg.path) if cfg.path else None,
+            "store": store.display,
+            "lock": str(lock),
+            "notices": notices,
+            "sources": [],
+            "new_events": 0,
+            "rejected": 0,
+            "ranking": {},
+            "top": cfg.top,
+            "new_in_top": [],
+            "left_top": [],
+            "risers": [],
+            "fallers": [],
+            "exports": [],
+            "errors": self.errors,
+        }
+
+    # -- driver -------------------------------------------------------------------------
+    def run(self) -> RefreshResult:
+        run = self.run_record
+        try:
+            close_stale_runs(self.store)
+            _close_own_stale_runs(self.store, self.cfg)
+            self._save()
+            _pause("sources", self.reporter)
+            self._sources()
+            _pause("rank", self.reporter)
+            snapshot = self._rank()
+            _pause("exports", self.reporter)
+            if snapshot is not None:
+                self._exports(snapshot)
+        except BaseException as exc:
+            # The store is gone or the user stopped us: record what we can, then stop.
+            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            message = str(exc) if isinstance(exc, ScoutError) else f"{type(exc).__name__}: {exc}"
+            self.errors.append(message)
+            self._finish(status)
+            if not isinstance(exc, StoreUnavailableError):  # a lost store would only time out
+                with contextlib.suppress(Exception):
+                    self._save()
+            raise
+        self._finish("failed" if self.errors else ("partial" if run.rejected else "ok"))
+        self._save()
+        return RefreshResult(run, run.summary)
+
+    def _save(self) -> None:
+        run = self.run_record
+        self.summary["sources"] = [s.as_dict() for s in self.sources]
+        self.summary["new_events"] = sum(s.new_events for s in self.sources)
+        self.summary["rejected"] = sum(s.rejected for s in self.sources)
+        run.read = sum(s.read for s in self.sources)
+        run.inserted = self.summary["new_events"]
+        run.duplicates = sum(s.duplicates for s in self.sources)
+        run.rejected = self.summary["rejected"]
+        run.errors = self.errors[:MAX_RUN_ERRORS]
+        # The owner (pid, host) lets the next job tell a killed refresh from a live one.
+        run.summary = {**self.summary, **run_owner()}
+        self.store.save_run(run)
+
+    def _finish(self, status: str) -> None:
+        run = self.run_record
+        run.status = status
+        run.finished_at = utcnow()
+        self.summary["status"] = status
+        self.summary["exit_code"] = EXIT_FAILED if self.errors else EXIT_OK
+        self.summary["finished_at"] = run.finished_at.isoformat()
+        self.summary["seconds"] = round(time.perf_counter() - self.started, 3)
+        if not self.summary["message"]:
+            self.summary["message"] = f"refresh {status}"
+
+    # -- sources ------------------------------------------------------------------------
+    def _sources(self) -> None:
+        cfg = self.cfg
+        jobs: list[tuple[SourceReport, Callable[[SourceReport], None]]] = []
+        for x in cfg.x:
+            jobs.append((SourceReport(_x_name(x), "x"), lambda rep, x=x: self._x(rep, x)))
+        for f in cfg.files:
+            jobs.append((SourceReport(f.name, "files"), lambda rep, f=f: self._files(rep, f)))
+        if cfg.roster is not None:
+            jobs.append((SourceReport(f"roster:{cfg.roster}", "roster"),
+                         lambda rep: self._people(rep, cfg.roster, "roster", cfg.roster_replace)))
+        if cfg.crm is not None:
+            jobs.append((SourceReport(f"crm:{cfg.crm}", "crm"),
+                         lambda rep: self._people(rep, cfg.crm, "crm", cfg.crm_replace)))
+        for rep, job in jobs:
+            self.sources.append(rep)
+            try:
+                job(rep)
+            except StoreUnavailableError:
+                rep.error = "the store was lost"
+                rep.finish()
+                raise
+            except (ScoutError, OSError) as exc:
+                rep.error = str(exc)
+            except Exception as exc:  # noqa: BLE001 - one broken source must not stop the others
+                log.debug("source %s failed", rep.name, exc_info=True)
+                rep.error = f"{type(exc).__name__}: {exc}"
+            rep.finish()
+            if rep.error is not None:
+                self.errors.append(f"{rep.name}: {rep.error}")
+                self.reporter.step(f"{rep.name}: FAILED: {rep.error}")
+            else:
+                self.reporter.step(f"{rep.name}: {describe_source(rep)}")
+            self._save()
+
+    def _x(self, rep: SourceReport, x: XSource) -> None:
+        from ingest.jobs import fetch_x
+        from ingest.x_api import DEFAULT_RAW_DIR, RAW_DIR_ENV
+
+        endpoint = "archive" if x.kind == "search" and x.archive else x.kind
+        raw_dir = (self.cfg.raw_dir or os.environ.get(RAW_DIR_ENV)
+                   or config_folder(self.cfg) / DEFAULT_RAW_DIR)
+        self.reporter.step(f"{rep.name}: fetching")
+        display = self.reporter.ingest_display(rep.name, "posts")
+        try:
+            run = fetch_x(
+                self.store, endpoint, x.value, max_posts=x.max, raw_dir=raw_dir,
+                report=display.print if display else None, progress=display,
+                waiter=display.wait if display else None,
+            )
+        finally:
+            if display is not None:
+                display.close()
+        rep.imported = 1
+        rep.add_run(run, events=True)
+        rep.detail["cursor"] = run.cursor
+
+    def _files(self, rep: SourceReport, source: FileSource) -> None:
+        paths = matching_files(source.glob)
+        if not paths:
+            raise InputError(f"no file matches {source.glob}")
+        known = _load_fingerprints(self.store.last_cursor(source.name))
+        kept: dict[str, dict] = {}
+        failures: list[str] = []
+        cursor_run = new_run(source.name)
+        for path in paths:
+            fp = fingerprint(path)
+            if same_file(known.get(path), fp):
+                rep.unchanged += 1
+                kept[path] = known[path]
+                continue
+            self.reporter.step(f"{rep.name}: importing {path}")
+            try:
+                run = self._import(path, source.type, source.platform, source.delimiter)
+            except StoreUnavailableError:
+                raise
+            except (ScoutError, OSError) as exc:
+                failures.append(f"{path}: {exc}" if str(path) not in str(exc) else str(exc))
+                rep.files.append({"path": path, "status": "failed", "error": failures[-1]})
+                continue
+            kept[path] = fp
+            rep.imported += 1
+            events = source.type in ("jsonl", "edges")
+            rep.add_run(run, events=events)
+            cursor_run.read += run.read
+            cursor_run.rejected += run.rejected
+            cursor_run.duplicates += run.duplicates
+            cursor_run.inserted += run.inserted if events else 0
+            rep.files.append({"path": path, "status": run.status, "run": run.id,
+                              "new_events": run.inserted if events else 0,
+                              "rejected": run.rejected})
+        if kept != known or failures:
+            # The fingerprints are the cursor of a per-glob run, so that the next
+            # refresh skips files already imported as they are.
+            cursor_run.cursor = json.dumps(kept, sort_keys=True)
+            cursor_run.errors = failures[:MAX_RUN_ERRORS]
+            cursor_run.status = "partial" if failures or cursor_run.rejected else "ok"
+            cursor_run.finished_at = utcnow()
+            cursor_run.summary.update(imported=rep.imported, unchanged=rep.unchanged,
+                                      failed=len(failures))
+            self.store.save_run(cursor_run)
+        if failures:
+            more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+            rep.error = failures[0] + more
+
+    def _people(self, rep: SourceReport, path: Path, kind: str, replace: bool) -> None:
+        run = self._import(path, kind, None, None, replace=replace)
+        rep.imported = 1
+        rep.add_run(run, events=False)
+
+    def _import(self, path, kind: str, platform: str | None, delimiter: str | None,
+                replace: bool = False) -> Run:
+        from ingest.jobs import import_file
+
+        unit = "posts" if kind == "jsonl" else "rows"
+        display = self.reporter.ingest_display(f"{kind} {path}", unit)
+        try:
+            return import_file(
+                self.store, path, kind, platform=platform, delimiter=delimiter, replace=replace,
+                report=display.print if display else None, progress=display,
+            )
+        finally:
+            if display is not None:
+                display.close()
+
+    # -- ranking --------------------------------------------------------------------------
+    def _rank(self) -> Snapshot | None:
+        """Rank when something changed; returns the snapshot exports are cut from."""
+        from graph.ranking import rank_store
+
+        store = self.store
+        previous = store.load_snapshot()
+        config = rank_config(self.cfg, newest_event(store, self.cfg))
+        reason = ranking_reason(store, config, previous, self.summary["new_events"])
+        info: dict[str, Any] = {"previous_snapshot": previous.id if previous else None,
+                                "since": config.since.isoformat() if config.since else None}
+        self.summary["ranking"] = info
+        if reason is None:
+            info.update(status="unchanged", snapshot=previous.id)
+            self.summary["message"] = NOTHING_NEW
+            self.reporter.step(f"{NOTHING_NEW} (snapshot {previous.id})")
+            return previous
+        info["reason"] = reason
+        self.reporter.step(f"ranking ({reason})…")
+        try:
+            with self.reporter.ranking() as progress:
+                outcome = rank_store(store, config, progress=progress)
+        except StoreUnavailableError:
+            raise
+        except ScoutError as exc:
+            info["status"] = "failed"
+            self.errors.append(f"ranking: {exc}")
+            self.summary["message"] = f"ranking failed: {exc}"
+            return None
+        snapshot = outcome.snapshot
+        stats = outcome.result.stats
+        info.update(status="ranked", snapshot=snapshot.id, accounts=int(stats.get("accounts", 0)),
+                    events=int(stats.get("events", 0)))
+        self.summary.update(top_changes(snapshot.table, previous.table if previous else None,
+                                        self.cfg.top))
+        new = self.summary["new_events"]
+        self.summary["message"] = (
+            f"{new:,} new event{'s' if new != 1 else ''}; ranked (snapshot {snapshot.id})" if new
+            else f"no new events from the sources; ranked again: {reason} (snapshot {snapshot.id})"
+        )
+        self._save()
+        return snapshot
+
+    # -- exports --------------------------------------------------------------------------
+    def _exports(self, snapshot: Snapshot) -> None:
+        for i, rule in enumerate(self.cfg.exports):
+            entry = {"path": str(rule.path), "format": rule.format, "segment": rule.segment,
+                     "top": rule.top, "community": rule.community, "topic": rule.topic}
+            try:
+                board = export_board(self.store, snapshot.table, rule.segment, rule.top,
+                                     community=int(rule.community) if rule.community else None,
+                                     topic=rule.topic)
+                write_atomic(board, rule.format, rule.path)
+            except StoreUnavailableError:
+                raise
+            except (ScoutError, OSError, ValueError) as exc:
+                entry["error"] = str(exc)
+                self.errors.append(f"exports[{i}] {rule.path}: {exc}")
+                self.reporter.step(f"export {rule.path}: FAILED: {exc}")
+            else:
+                entry["rows"] = int(len(board))
+                entry["snapshot"] = snapshot.id
+                self.reporter.step(f"wrote {rule.path} ({len(board)} rows)")
+            self.summary["exports"].append(entry)
+
+
+# ----------------------------------------------------------------------------- sources
+def _x_name(x: XSource) -> str:
+    from ingest.jobs import x_source_name
+
+    return x_source_name("archive" if x.kind == "search" and x.archive else x.kind, x.value)
+
+
+def matching_files(pattern: str) -> list[str]:
+    """Files (not folders) matching a glob (``**`` recurses), sorted."""
+    return sorted(p for p in set(glob.glob(pattern, recursive=True)) if os.path.isfile(p))
+
+
+def fingerprint(path: str | Path) -> dict:
+    """What identifies a file's content cheaply: size, mtime and a SHA-256.
+
+    Small files are hashed whole; bigger ones by their first and last MiB
+    (with the size), which changes whenever a file is replaced or appended to.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = tempfile.NamedTemporaryFile(delete=False); _ = p.write(b"abc"); p.close()
+    >>> fp = fingerprint(p.name); (fp["size"], fp["full"])
+    (3, True)
+    """
+    st = os.stat(path)
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        if st.st_size <= FULL_HASH_LIMIT:
+            for block in iter(lambda: f.read(_EDGE), b""):
+                h.update(block)
+            full = True
+        else:
+            h.update(f.read(_EDGE))
+            f.seek(-_EDGE, os.SEEK_END)
+            h.update(f.read(_EDGE))
+            full = False
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": h.hexdigest(), "full": full}
+
+
+def same_file(old: dict | None, new: dict) -> bool:
+    """Whether a file is unchanged since ``old`` was taken.
+
+    A whole-file hash decides alone (a copied or touched file is unchanged); a
+    partial hash also needs the same modification time.
+    """
+    if not isinstance(old, dict):
+        return False
+    if old.get("size") != new["size"] or old.get("sha256") != new["sha256"]:
+        return False
+    return bool(new["full"] and old.get("full")) or old.get("mtime_ns") == new["mtime_ns"]
+
+
+def _load_fingerprints(cursor: str | None) -> dict[str, dict]:
+    try:
+        data = json.loads(cursor) if cursor else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def describe_source(rep: SourceReport) -> str:
+    """One phrase: what a source brought.
+
+    Examples
+    --------
+    >>> describe_source(SourceReport("files:edges:*.csv", "files", imported=1, unchanged=2,
+    ...                              new_events=10))
+    '1 file imported, 2 unchanged: 10 new events, 0 rejected'
+    """
+    if rep.error is not None:
+        return f"failed: {rep.error}"
+    parts = []
+    if rep.kind == "files":
+        if rep.imported == 0:
+            return f"unchanged ({rep.unchanged} file{'s' if rep.unchanged != 1 else ''})"
+        parts.append(f"{rep.imported} file{'s' if rep.imported != 1 else ''} imported, "
+                     f"{rep.unchanged} unchanged")
+    counts = f"{rep.new_events:,} new events, {rep.rejected:,} rejected"
+    if rep.kind in ("roster", "crm"):
+        key = "internal_accounts" if rep.kind == "roster" else "crm_accounts"
+        label = "internal accounts" if rep.kind == "roster" else "accounts with a CRM status"
+        counts = f"{rep.read - rep.rejected:,} rows, {rep.detail.get(key, 0):,} {label}, " \
+                 f"{rep.rejected:,} rejected"
+    elif rep.detail.get("accounts") and not rep.new_events:
+        counts = f"{rep.detail['accounts']:,} accounts, {rep.rejected:,} rejected"
+    return ": ".join(parts + [counts])
+
+
+def _close_own_stale_runs(store: GraphStore, cfg: RefreshConfig) -> int:
+    """Close runs this very process left ``running`` (a store lost mid-run in ``scout schedule``).
+
+    :func:`ingest.pipeline.close_stale_runs` only closes runs of dead processes;
+    a long-running scheduler outlives its failed runs. Under the refresh lock no
+    other refresh of ours runs, so our own ``running`` refresh runs and runs of
+    our sources are leftovers.
+    """
+    owner = run_owner()
+    closed = 0
+    for run in store.runs(limit=50):
+        if run.status != "running" or run.summary.get("pid") != owner["pid"] \
+                or run.summary.get("host") != owner["host"]:
+            continue
+        if run.kind == "refresh" or _is_our_source(run.source, cfg):
+            run.status = "interrupted"
+            run.finished_at = utcnow()
+            run.errors.append("the run was cut short (the store was lost?)")
+            store.save_run(run)
+            closed += 1
+    return closed
+
+
+def _is_our_source(source: str, cfg: RefreshConfig) -> bool:
+    kind, _, rest = source.partition(":")
+    if source in {f.name for f in cfg.files} or source in {_x_name(x) for x in cfg.x}:
+        return True
+    if kind in ("roster", "crm"):
+        return rest in (str(cfg.roster), str(cfg.crm))
+    return any(kind == f.type and fnmatch(rest, f.glob) for f in cfg.files)
+
+
+# ----------------------------------------------------------------------------- ranking
+def newest_event(store: GraphStore, cfg: RefreshConfig) -> datetime | None:
+    """The time of the newest event the ranking's platform/kind filters keep."""
+    from graph.model import normalize_kind, normalize_platform
+
+    r = cfg.ranking
+    df = store.interactions(
+        platforms=[normalize_platform(p) for p in r.get("platforms", [])] or None,
+        kinds=[normalize_kind(k) for k in r.get("kinds", [])] or None,
+        with_text=False, limit=1,
+    )
+    if df.empty:
+        return None
+    return pd.Timestamp(df["at"].max()).to_pydatetime()
+
+
+def ranking_reason(store: GraphStore, config, previous: Snapshot | None,
+                   new_events: int = 0) -> str | None:
+    """Why a refresh must rank again, or ``None`` when the newest snapshot is current.
+
+    It is current when no event arrived since it was made (no ingest inserted
+    events or ended without finishing — a killed ingest may have committed
+    batches), its configuration is the one asked for, and the roster and CRM
+    still give every ranked account the segment and CRM status it has there.
+    """
+    if previous is None:
+        return "no ranking yet"
+    if new_events:
+        return "new events"
+    wanted = config.to_dict()
+    if any(previous.config.get(k) != v for k, v in wanted.items()):
+        return "the ranking configuration changed"
+    made = previous.created_at
+    for run in store.runs(limit=RUN_LOOKBACK, kind="ingest"):
+        if not run.source.startswith(EVENT_SOURCE_PREFIXES):
+            continue
+        if (run.finished_at or run.started_at) <= made:
+            continue
+        if run.inserted > 0 or run.status in ("running", "interrupted"):
+            return "data was ingested since the last ranking"
+    if segments_changed(store, previous.table):
+        return "the roster or CRM changed"
+    return None
+
+
+def segments_changed(store: GraphStore, table: pd.DataFrame) -> int:
+    """How many ranked accounts have another segment or CRM status in the store now."""
+    if table is None or table.empty:
+        return 0
+    keys = table["account"].astype(str).tolist()
+    now = store.accounts(keys).drop_duplicates("key").set_index("key").reindex(keys)
+    changed = pd.Series(False, index=range(len(keys)))
+    if "segment" in table and "internal" in now:
+        seg = now["internal"].astype("boolean").fillna(False).map(
+            {True: "internal", False: "external"})
+        changed |= (seg.to_numpy() != table["segment"].to_numpy())
+    if "crm_status" in table and "crm_status" in now:
+        crm = now["crm_status"].where(now["crm_status"].notna(), "none")
+        changed |= (crm.to_numpy() != table["crm_status"].fillna("none").to_numpy())
+    return int(changed.sum())
+
+
+def top_changes(current: pd.DataFrame, previous: pd.DataFrame | None, top: int,
+                movers: int = MOVERS) -> dict[str, list[dict]]:
+    """What changed at the top between two ranking tables.
+
+    Returns
+    -------
+    dict
+        ``new_in_top`` (in the top ``top`` now, not before), ``left_top`` (the
+        reverse), ``risers`` (accounts of the top ``top`` now that gained most
+        places, ranked before) and ``fallers`` (accounts of the previous top that
+        lost most), each a list of ``{account, handle, rank, previous_rank,
+        change}``; all empty without a previous table.
+
+    Examples
+    --------
+    >>> cur = pd.DataFrame({"account": ["a", "b", "c"], "rank": [1, 2, 3]})
+    >>> prev = pd.DataFrame({"account": ["c", "b", "a"], "rank": [1, 2, 3]})
+    >>> ch = top_changes(cur, prev, top=1)
+    >>> [r["account"] for r in ch["new_in_top"]], [r["account"] for r in ch["fallers"]]
+    (['a'], ['c'])
+    """
+    empty = {"new_in_top": [], "left_top": [], "risers": [], "fallers": []}
+    if previous is None or current is None or current.empty:
+        return empty
+
+    def frame(t: pd.DataFrame) -> pd.DataFrame:
+        handle = t["handle"] if "handle" in t else t["account"]
+        return pd.DataFrame({"handle": handle.to_numpy(dtype=object),
+                             "rank": t["rank"].to_numpy(dtype=float)},
+                            index=t["account"].astype(str).to_numpy()).groupby(level=0).first()
+
+    cur, prev = frame(current), frame(previous)
+    both = cur.join(prev.add_suffix("_prev"), how="outer")
+    both["handle"] = both["handle"].fillna(both["handle_prev"])
+    both["change"] = both["rank_prev"] - both["rank"]
+
+    def rows(df: pd.DataFrame) -> list[dict]:
+        out = []
+        for key, r in df.iterrows():
+            out.append({
+                "account": key,
+                "handle": r["handle"],
+                "rank": None if pd.isna(r["rank"]) else int(r["rank"]),
+                "previous_rank": None if pd.isna(r["rank_prev"]) else int(r["rank_prev"]),
+                "change": None if pd.isna(r["change"]) else int(r["change"]),
+            })
+        return out
+
+    in_now = both["rank"] <= top
+    in_before = both["rank_prev"] <= top
+    new_in = both[in_now & ~in_before].sort_values("rank")
+    left = both[in_before & ~in_now].sort_values("rank_prev")
+    risers = both[in_now & (both["change"] > 0)].sort_values(["change", "rank"],
+                                                             ascending=[False, True])
+    fallers = both[in_before & (both["change"] < 0)].sort_values(["change", "rank_prev"])
+    return {"new_in_top": rows(new_in), "left_top": rows(left),
+            "risers": rows(risers.head(movers)), "fallers": rows(fallers.head(movers))}
+
+
+# ----------------------------------------------------------------------------- exports
+def export_board(store: GraphStore, table: pd.DataFrame, segment: str, top: int,
+                 community: int | None = None, topic: str | None = None) -> pd.DataFrame:
+    """A leaderboard with current handles and CRM status: the rows ``scout leaders`` exports.
+
+    (``ui.cli_rank.leaders`` does the same inline; it could call this.)
+    """
+    from graph.ranking import leaderboard, refresh_profiles
+
+    board = leaderboard(table, segment, community_id=community, topic=topic, top=top)
+    if len(board):
+        fresh = refresh_profiles(board.rename(columns={"account": "handle", "key": "account"}),
+                                 store.accounts(board["key"].tolist()))
+        board["account"] = fresh["handle"].to_numpy()
+        board["crm_status"] = fresh["crm_status"].to_numpy()
+    return board
+
+
+def write_atomic(df: pd.DataFrame, fmt: str, path: str | Path) -> Path:
+    """Write a table (spreadsheet-safe) atomically: :func:`graph.export.write_table`
+    writes a temporary file in the target's folder and renames it over the target, so
+    a reader sees the old file or the new one, never half of one."""
+    from graph.export import write_table
+
+    write_table(df, fmt, path)
+    return Path(path)
+
+
+# ----------------------------------------------------------------------------- output
+def _who(row: dict) -> str:
+    return str(row.get("handle") or row.get("account"))
+
+
+def format_summary(summary: dict) -> str:
+    """The summary for humans (stdout of ``scout refresh``)."""
+    lines = [f"refresh {summary.get('run', '?')}: {summary.get('status')} in "
+             f"{summary.get('seconds', 0):.1f}s — {summary.get('message', '')}"]
+    for notice in summary.get("notices", []):
+        lines.append(f"notice: {notice}")
+    if summary.get("sources"):
+        lines.append("sources:")
+        for s in summary["sources"]:
+            lines.append(f"  {s['name']}: {describe_source(SourceReport(**s))}")
+    ranking = summary.get("ranking") or {}
+    if ranking.get("status") == "ranked":
+        prev = ranking.get("previous_snapshot")
+        lines.append(f"ranking: snapshot {ranking['snapshot']}"
+                     + (f" (previous {prev})" if prev else " (first ranking)")
+                     + f": {ranking.get('accounts', 0):,} accounts, "
+                       f"{ranking.get('events', 0):,} events")
+        top = summary.get("top")
+        if prev:
+            new = summary.get("new_in_top", [])
+            lines.append(f"new in the top {top}: "
+                         + (", ".join(f"{_who(r)} (#{r['rank']})" for r in new) or "none"))
+            for label in ("risers", "fallers"):
+                movers = summary.get(label, [])
+                lines.append(f"{label}: " + (", ".join(
+                    f"{_who(r)} {r['previous_rank']}→{r['rank']} ({r['change']:+d})"
+                    for r in movers[:5]) or "none"))
+    elif ranking.get("status") == "unchanged":
+        lines.append(f"ranking: unchanged (snapshot {ranking.get('snapshot')})")
+    for e in summary.get("exports", []):
+        if "error" in e:
+            lines.append(f"export {e['path']}: FAILED: {e['error']}")
+        else:
+            lines.append(f"export {e['path']}: {e['rows']} rows ({e['segment']}, {e['format']})")
+    for err in summary.get("errors", []):
+        lines.append(f"error: {err}")
+    return "\n".join(lines)
+
+
+def summary_line(summary: dict) -> str:
+    """One line per run for the scheduler's log.
+
+    Examples
+    --------
+    >>> summary_line({"status": "ok", "new_events": 3, "message": "3 new events; ranked",
+    ...               "new_in_top": [{"handle": "ann"}], "top": 50, "errors": []})
+    'refresh ok: 3 new events; ranked; 1 new in the top 50 (ann)'
+    """
+    parts = [f"refresh {summary.get('status')}: {summary.get('message', '')}"]
+    new = summary.get("new_in_top") or []
+    if new:
+        names = ", ".join(_who(r) for r in new[:5]) + ("…" if len(new) > 5 else "")
+        parts.append(f"{len(new)} new in the top {summary.get('top')} ({names})")
+    errors = summary.get("errors") or []
+    if errors:
+        parts.append(f"{len(errors)} error{'s' if len(errors) > 1 else ''}: {errors[0]}")
+    return "; ".join(parts)
+
+
+def _pause(phase: str, reporter: RefreshReporter) -> None:
+    """The :data:`PAUSE_ENV` test hook."""
+    spec = os.environ.get(PAUSE_ENV, "")
+    for item in filter(None, (s.strip() for s in spec.split(","))):
+        name, _, seconds = item.partition("=")
+        if name == phase:
+            print(f"refresh: test hook: pausing {seconds}s before {phase}", file=sys.stderr,
+                  flush=True)
+            time.sleep(float(seconds or 0))
+
+
+# ----------------------------------------------------------------------------- status
+def next_fire_time(cfg: RefreshConfig, now: datetime | None = None) -> datetime | None:
+    """When ``[schedule]`` next fires after ``now`` (in its timezone), or ``None`` without a cron."""
+    if not cfg.cron:
+        return None
+    trigger = cron_trigger(cfg.cron, cfg.timezone)
+    return trigger.get_next_fire_time(None, now or datetime.now(trigger.timezone))
+
+
+def refresh_status(store: GraphStore, config_path: str | Path | None = None,
+                   now: datetime | None = None) -> dict:
+    """What a UI shows about refreshes: the last one, its summary, the next scheduled time.
+
+    Parameters
+    ----------
+    store : GraphStore
+    config_path : str or Path, optional
+        A ``scout.toml``; its ``[schedule]`` gives the next fire time.
+    now : datetime, optional
+        Reference time (tests).
+
+    Returns
+    -------
+    dict
+        ``last_refresh`` (``id, status, started_at, finished_at, new_events,
+        message, errors`` or ``None``), ``summary`` (the last refresh's full
+        summary or ``None``), ``last_success`` (time of the newest refresh that
+        did not fail, or ``None``), ``cron``, ``timezone``, ``next_run``
+        (ISO time or ``None``) and ``config_error`` (why the configuration could
+        not be read, or ``None``).
+    """
+    runs = store.runs(limit=50, kind="refresh")
+    last = runs[0] if runs else None
+    success = next((r for r in runs if r.status in ("ok", "partial")), None)
+    out: dict[str, Any] = {
+        "last_refresh": None,
+        "summary": None,
+        "last_success": success.finished_at.isoformat() if success and success.finished_at
+        else None,
+        "cron": None,
+        "timezone": None,
+        "next_run": None,
+        "config_error": None,
+    }
+    if last is not None:
+        out["last_refresh"] = {
+            "id": last.id,
+            "status": last.status,
+            "started_at": last.started_at.isoformat(),
+            "finished_at": last.finished_at.isoformat() if last.finished_at else None,
+            "new_events": last.inserted,
+            "message": last.summary.get("message", ""),
+            "errors": list(last.errors),
+        }
+        out["summary"] = dict(last.summary)
+    if config_path is not None:
+        try:
+            cfg = load_config(config_path)
+            out["cron"], out["timezone"] = cfg.cron, cfg.timezone
+            fire = next_fire_time(cfg, now)
+            out["next_run"] = fire.isoformat() if fire else None
+        except ConfigError as exc:
+            out["config_error"] = str(exc)
+    return out
+
+
+# ----------------------------------------------------------------------------- schedule
+JOB_ID = "scout-refresh"
+
+
+def run_schedule(
+    config_path: str | Path,
+    *,
+    store_uri: str | None = None,
+    trigger=None,
+    run_now: bool = False,
+    logger: logging.Logger | None = None,
+    handle_signals: bool = True,
+) -> int:
+    """Run refreshes on the ``[schedule]`` cron until SIGTERM / Ctrl-C; returns the exit code.
+
+    Each run re-reads the configuration (edits take effect at the next run;
+    the schedule itself is read once, at start), opens its own store
+    connection and logs one line. A failed run is logged and the scheduler goes
+    on. Runs never overlap (one instance, and the refresh lock); runs missed
+    while the process could not run them are coalesced into one, run late.
+
+    Parameters
+    ----------
+    config_path : str or Path
+    store_uri : str, optional
+        Overrides ``store.uri``.
+    trigger : apscheduler trigger, optional
+        Instead of the cron (tests use an ``IntervalTrigger``).
+    run_now : bool
+        Also run once immediately.
+    logger : logging.Logger, optional
+        Where lines go (default: ``scout.schedule`` on stdout).
+    handle_signals : bool
+        Stop cleanly on SIGTERM/SIGINT (main thread only).
+
+    Raises
+    ------
+    ConfigError
+        Invalid configuration, or no ``schedule.cron`` and no ``trigger``.
+    """
+    from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    logger = logger or schedule_logger()
+    cfg = load_config(config_path)
+    check_config(cfg, store_uri)
+    if trigger is None:
+        if not cfg.cron:
+            raise ConfigError(f"{config_path}: schedule.cron: required by scout schedule")
+        trigger = cron_trigger(cfg.cron, cfg.timezone)
+    scheduler = BlockingScheduler(
+        timezone=cfg.timezone,
+        executors={"default": ThreadPoolExecutor(1)},
+        # A run missed while the process was suspended or busy runs once, late.
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+    job_box: list = []
+
+    def job() -> None:
+        _scheduled_refresh(config_path, store_uri, logger, scheduler, job_box[0])
+
+    kwargs = {"next_run_time": datetime.now(scheduler.timezone)} if run_now else {}
+    job_box.append(scheduler.add_job(job, trigger, id=JOB_ID, name="scout refresh", **kwargs))
+    scheduler.add_listener(
+        lambda ev: logger.info("refresh skipped: the previous one is still running"),
+        EVENT_JOB_MAX_INSTANCES)
+    scheduler.add_listener(lambda ev: logger.info("refresh missed at %s", ev.scheduled_run_time),
+                           EVENT_JOB_MISSED)
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # we log runs ourselves
+
+    # Handlers first: a SIGTERM that arrives as soon as we announce ourselves must stop us.
+    stop_requested: list[bool] = []
+    restore = _install_stop(scheduler, logger, stop_requested) if handle_signals else None
+    first = trigger.get_next_fire_time(None, datetime.now(scheduler.timezone))
+    what = f"cron {cfg.cron!r} ({cfg.timezone})" if trigger_is_cron(trigger) else str(trigger)
+    logger.info("scout schedule: %s, config %s; %snext run %s", what, Path(config_path).absolute(),
+                "running once now, then " if run_now else "", _when(first))
+    try:
+        if not stop_requested:
+            scheduler.start()
+    finally:
+        if restore is not None:
+            restore()
+    logger.info("scout schedule: stopped")
+    return 0
+
+
+def trigger_is_cron(trigger) -> bool:
+    from apscheduler.triggers.cron import CronTrigger
+
+    return isinstance(trigger, CronTrigger)
+
+
+def schedule_logger() -> logging.Logger:
+    """``scout.schedule``: timestamped lines on stdout (what systemd/cron capture)."""
+    logger = logging.getLogger("scout.schedule")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(logging.INFO)
+    return logger
+
+
+def _when(t: datetime | None) -> str:
+    return t.isoformat(timespec="seconds") if t is not None else "never"
+
+
+def _scheduled_refresh(config_path, store_uri, logger: logging.Logger, scheduler, job) -> None:
+    """One scheduled run: never raises, logs one line."""
+    try:
+        cfg = load_config(config_path)
+        result = run_refresh(cfg, store_uri=store_uri)
+        line = summary_line(result.summary)
+    except ScoutError as exc:
+        line = f"refresh {'skipped' if isinstance(exc, RefreshBusyError) else 'failed'}: {exc}"
+    except Exception as exc:  # noqa: BLE001 - a bug must not stop the schedule
+        logger.exception("refresh crashed: %s: %s", type(exc).__name__, exc)
+        line = "refresh crashed (see the traceback above)"
+    from apscheduler.schedulers.base import STATE_STOPPED
+
+    if scheduler.state == STATE_STOPPED:
+        logger.info("%s; stopping", line)
+        return
+    # Read without the scheduler's lock: shutdown(wait=True) holds it while waiting for us.
+    nxt = job.next_run_time
+    now = datetime.now(scheduler.timezone)
+    if nxt is None or nxt <= now:
+        nxt = job.trigger.get_next_fire_time(None, now)
+    logger.info("%s; next run %s", line, _when(nxt))
+
+
+def _install_stop(scheduler, logger: logging.Logger,
+                  stop_requested: list[bool]) -> Callable[[], None] | None:
+    """SIGTERM/SIGINT → let the running refresh finish, then stop; returns the undo.
+
+    A signal before the scheduler started is remembered in ``stop_requested``.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum, frame) -> None:
+        from apscheduler.schedulers.base import STATE_STOPPED
+
+        if scheduler.state == STATE_STOPPED:
+            stop_requested.append(True)
+            return
+        logger.info("%s received: stopping (after the running refresh, if any)",
+                    signal.Signals(signum).name)
+        scheduler.shutdown(wait=True)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+    return restore
