@@ -817,6 +817,23 @@ def leaderboard(table: pd.DataFrame, segment: str = "all", community_id: int | N
     return format_leaderboard(out, overall_rank=table.set_index("account")["rank"])
 
 
+def current_leaderboard(store, table: pd.DataFrame, segment: str = "all", top: int | None = None,
+                        community_id: int | None = None,
+                        topic: str | None = None) -> pd.DataFrame:
+    """:func:`leaderboard` with each account's current handle and CRM status from ``store``.
+
+    A snapshot keeps the handles and CRM statuses of its time; exports and the CLI
+    show today's (a renamed account, a prospect who became a customer).
+    """
+    board = leaderboard(table, segment, community_id=community_id, topic=topic, top=top)
+    if len(board):
+        fresh = refresh_profiles(board.rename(columns={"account": "handle", "key": "account"}),
+                                 store.accounts(board["key"].tolist()))
+        board["account"] = fresh["handle"].to_numpy()
+        board["crm_status"] = fresh["crm_status"].to_numpy()
+    return board
+
+
 def format_leaderboard(t: pd.DataFrame, overall_rank: pd.Series | None = None) -> pd.DataFrame:
     """Order and name a leaderboard's columns for display and export."""
     metric_cols = [c for c in METRIC_COLUMNS if c in t.columns]

@@ -246,7 +246,7 @@ def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, prese
     """
     from graph.errors import InputError
     from graph.export import write_table
-    from graph.ranking import leaderboard, refresh_profiles, rescore
+    from graph.ranking import current_leaderboard, rescore
     from graph.scoring import resolve_weights
 
     if fmt is None:
@@ -259,12 +259,8 @@ def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, prese
     table = snap.table
     if preset:
         table = rescore(table, {k: v for k, v in resolve_weights(preset).items() if k in table})
-    board = leaderboard(table, segment, community_id=community_id, topic=topic, top=top)
-    if len(board):
-        fresh = refresh_profiles(board.rename(columns={"account": "handle", "key": "account"}),
-                                 store.accounts(board["key"].tolist()))
-        board["account"] = fresh["handle"].to_numpy()
-        board["crm_status"] = fresh["crm_status"].to_numpy()
+    board = current_leaderboard(store, table, segment, top=top, community_id=community_id,
+                                topic=topic)
     if fmt == "table":
         if out:
             raise InputError("--out needs --format csv, json or xlsx")

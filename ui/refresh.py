@@ -829,19 +829,11 @@ def top_changes(current: pd.DataFrame, previous: pd.DataFrame | None, top: int,
 # ----------------------------------------------------------------------------- exports
 def export_board(store: GraphStore, table: pd.DataFrame, segment: str, top: int,
                  community: int | None = None, topic: str | None = None) -> pd.DataFrame:
-    """A leaderboard with current handles and CRM status: the rows ``scout leaders`` exports.
+    """The rows ``scout leaders`` exports (:func:`graph.ranking.current_leaderboard`)."""
+    from graph.ranking import current_leaderboard
 
-    (``ui.cli_rank.leaders`` does the same inline; it could call this.)
-    """
-    from graph.ranking import leaderboard, refresh_profiles
-
-    board = leaderboard(table, segment, community_id=community, topic=topic, top=top)
-    if len(board):
-        fresh = refresh_profiles(board.rename(columns={"account": "handle", "key": "account"}),
-                                 store.accounts(board["key"].tolist()))
-        board["account"] = fresh["handle"].to_numpy()
-        board["crm_status"] = fresh["crm_status"].to_numpy()
-    return board
+    return current_leaderboard(store, table, segment, top=top, community_id=community,
+                               topic=topic)
 
 
 def write_atomic(df: pd.DataFrame, fmt: str, path: str | Path) -> Path:
