@@ -292,37 +292,32 @@ def _run_x(app, endpoint: str, value: str, *, since, max_posts, raw_dir, batch_s
               help="Full-archive search (search_all_tweets) instead of the last 7 days.")
 @_x_options
 @click.pass_obj
-def x_search(app, query, full_archive, since, max_posts, raw_dir, batch_size, as_json, progress) -> None:
+def x_search(app, query, full_archive, **options) -> None:
     """Search posts: QUERY in X search syntax.
 
     \b
     Example:
       scout ingest x search '"acme corp" OR @acme -is:retweet' --max 500
     """
-    _run_x(app, "archive" if full_archive else "search", query, since=since, max_posts=max_posts, raw_dir=raw_dir, batch_size=batch_size,
-           as_json=as_json, progress=progress)
+    _run_x(app, "archive" if full_archive else "search", query, **options)
 
 
 @ingest_x.command("mentions")
 @click.argument("handle")
 @_x_options
 @click.pass_obj
-def x_mentions(app, handle, since, max_posts, raw_dir, batch_size, as_json, progress) -> None:
+def x_mentions(app, handle, **options) -> None:
     """Posts mentioning HANDLE."""
-    _run_x(app, "mentions", handle, since=since,
-           max_posts=max_posts, raw_dir=raw_dir, batch_size=batch_size, as_json=as_json,
-           progress=progress)
+    _run_x(app, "mentions", handle, **options)
 
 
 @ingest_x.command("timeline")
 @click.argument("handle")
 @_x_options
 @click.pass_obj
-def x_timeline(app, handle, since, max_posts, raw_dir, batch_size, as_json, progress) -> None:
+def x_timeline(app, handle, **options) -> None:
     """Posts by HANDLE (its timeline)."""
-    _run_x(app, "timeline", handle, since=since,
-           max_posts=max_posts, raw_dir=raw_dir, batch_size=batch_size, as_json=as_json,
-           progress=progress)
+    _run_x(app, "timeline", handle, **options)
 
 
 @click.command("load-sample")
