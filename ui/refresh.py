@@ -999,6 +999,7 @@ def run_schedule(
     run_now: bool = False,
     logger: logging.Logger | None = None,
     handle_signals: bool = True,
+    stop: threading.Event | None = None,
 ) -> int:
     """Run refreshes on the ``[schedule]`` cron until SIGTERM / Ctrl-C; returns the exit code.
 
@@ -1019,6 +1020,8 @@ def run_schedule(
         Also run once immediately.
     logger : logging.Logger, optional
         Where lines go (default: ``scout.schedule`` on stdout).
+    stop : threading.Event, optional
+        Set it to stop the schedule (callers that do not use signals).
     handle_signals : bool
         Stop cleanly on SIGTERM/SIGINT (main thread only).
 
@@ -1029,7 +1032,7 @@ def run_schedule(
     """
     from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
     from apscheduler.executors.pool import ThreadPoolExecutor
-    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.schedulers.background import BackgroundScheduler
 
     logger = logger or schedule_logger()
     cfg = load_config(config_path)
@@ -1038,7 +1041,9 @@ def run_schedule(
         if not cfg.cron:
             raise ConfigError(f"{config_path}: schedule.cron: required by scout schedule")
         trigger = cron_trigger(cfg.cron, cfg.timezone)
-    scheduler = BlockingScheduler(
+    # The jobs run on the scheduler's own threads; the main thread only watches for a
+    # stop request (see below), which is the one signal-safe way to react to SIGTERM.
+    scheduler = BackgroundScheduler(
         timezone=cfg.timezone,
         executors={"default": ThreadPoolExecutor(1)},
         # A run missed while the process was suspended or busy runs once, late.
@@ -1059,15 +1064,22 @@ def run_schedule(
     logging.getLogger("apscheduler").setLevel(logging.ERROR)  # we log runs ourselves
 
     # Handlers first: a SIGTERM that arrives as soon as we announce ourselves must stop us.
-    stop_requested: list[bool] = []
-    restore = _install_stop(scheduler, logger, stop_requested) if handle_signals else None
+    # The handler only records the signal: it may interrupt the main thread anywhere,
+    # even inside a lock the scheduler needs, so it must not call into anything.
+    received: list[int] = []
+    restore = _install_stop(received) if handle_signals else None
     first = trigger.get_next_fire_time(None, datetime.now(scheduler.timezone))
     what = f"cron {cfg.cron!r} ({cfg.timezone})" if trigger_is_cron(trigger) else str(trigger)
     logger.info("scout schedule: %s, config %s; %snext run %s", what, Path(config_path).absolute(),
                 "running once now, then " if run_now else "", _when(first))
     try:
-        if not stop_requested:
-            scheduler.start()
+        scheduler.start()
+        while not received and not (stop is not None and stop.is_set()):
+            time.sleep(STOP_POLL_SECONDS)
+        if received:
+            logger.info("%s received: stopping (after the running refresh, if any)",
+                        signal.Signals(received[0]).name)
+        scheduler.shutdown(wait=True)
     finally:
         if restore is not None:
             restore()
@@ -1121,24 +1133,17 @@ def _scheduled_refresh(config_path, store_uri, logger: logging.Logger, scheduler
     logger.info("%s; next run %s", line, _when(nxt))
 
 
-def _install_stop(scheduler, logger: logging.Logger,
-                  stop_requested: list[bool]) -> Callable[[], None] | None:
-    """SIGTERM/SIGINT → let the running refresh finish, then stop; returns the undo.
+#: How often the main thread of ``scout schedule`` checks for a stop request.
+STOP_POLL_SECONDS = 0.2
 
-    A signal before the scheduler started is remembered in ``stop_requested``.
-    """
+
+def _install_stop(received: list[int]) -> Callable[[], None] | None:
+    """SIGTERM/SIGINT are recorded in ``received``; returns the undo (``None`` off the main thread)."""
     if threading.current_thread() is not threading.main_thread():
         return None
 
     def stop(signum, frame) -> None:
-        from apscheduler.schedulers.base import STATE_STOPPED
-
-        if scheduler.state == STATE_STOPPED:
-            stop_requested.append(True)
-            return
-        logger.info("%s received: stopping (after the running refresh, if any)",
-                    signal.Signals(signum).name)
-        scheduler.shutdown(wait=True)
+        received.append(signum)
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
 
