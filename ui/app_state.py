@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import importlib.util
+import logging
 import os
 from dataclasses import dataclass
 
@@ -56,8 +57,8 @@ def _close_store(store: GraphStore) -> None:
     """Called when the resource cache lets a store go (``st.cache_resource.clear()``)."""
     try:
         store.close()
-    except Exception:  # noqa: BLE001, S110 - closing is best effort
-        pass
+    except Exception as exc:  # noqa: BLE001 - closing is best effort, but say so
+        logging.getLogger(__name__).warning("could not close %s: %s", store.display, exc)
 
 
 def short_display(display: str, width: int = 34) -> str:

@@ -85,7 +85,7 @@ def add_to_shortlist(store: GraphStore, name: str, keys: Sequence[str]) -> tuple
     try:
         store.create_shortlist(name)
     except ConflictError:
-        pass
+        pass  # it exists already: add to it
     added = store.add_to_shortlist(name, list(keys))
     return added, len(keys) - added
 
