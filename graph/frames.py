@@ -198,7 +198,7 @@ EVENT_TABLE_COLUMNS = (
 )
 
 
-def event_table(interactions) -> pd.DataFrame:
+def event_table(interactions, with_key: bool = True) -> pd.DataFrame:
     """Interactions in storage form, validated and without repeated identities.
 
     Parameters
@@ -209,12 +209,18 @@ def event_table(interactions) -> pd.DataFrame:
         topics, lang, weight``. A frame is validated here, column by column, which
         is much cheaper than building one ``Interaction`` per row.
 
+    with_key : bool
+        Add the ``key`` column and drop repeated identities. A store whose
+        insert ignores a repeated identity itself (SQLite's ``INSERT OR IGNORE``,
+        which keeps the first row too) can skip that work.
+
     Returns
     -------
     pandas.DataFrame
         :data:`EVENT_TABLE_COLUMNS`: ``at`` in epoch milliseconds, ``topics`` as
         ``;a;b;`` text, ``key`` the identity ``platform|post_id|kind|target``.
-        The first of several rows with one identity is kept.
+        The first of several rows with one identity is kept. Without
+        ``with_key``, the columns but ``key`` and every row.
 
     Raises
     ------
@@ -244,8 +250,33 @@ def event_table(interactions) -> pd.DataFrame:
         df["weight"] = df["weight"].astype("float64")
     if df.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in EVENT_TABLE_COLUMNS})
+    if not with_key:
+        return df
     df["key"] = df["platform"] + "|" + df["post_id"] + "|" + df["kind"] + "|" + df["target"]
     return df.drop_duplicates("key", keep="first").reset_index(drop=True)
+
+
+def _times(col: pd.Series) -> pd.Series:
+    """UTC times from datetimes or text; text in mixed ISO 8601 forms is fine."""
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return pd.to_datetime(col, utc=True)
+    at = pd.to_datetime(col, utc=True, errors="coerce", format="ISO8601")
+    rest = at.isna() & col.notna()
+    if rest.any():  # other spellings, one by one (slow, so only for those rows)
+        at[rest] = pd.to_datetime(col[rest], utc=True, errors="coerce", format="mixed")
+    return at
+
+
+def _account_keys(col: pd.Series, what: str) -> pd.Series:
+    """``col`` as text after checking every distinct value looks like ``platform:id``."""
+    codes, uniques = pd.factorize(col, sort=False)
+    if (codes < 0).any():
+        raise InputError(f"missing {what}")
+    text = pd.Index(uniques, dtype=object).astype(str)
+    bad = ~text.str.contains(":", regex=False)
+    if bad.any():
+        raise InputError(f"invalid {what} {uniques[bad.argmax()]!r} (expected platform:id)")
+    return col if pd.api.types.is_string_dtype(col) else col.astype(str)
 
 
 def _map_unique(col: pd.Series, fn, what: str) -> pd.Series:
@@ -285,13 +316,8 @@ def _validated_event_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out["post_id"] = post
     out["kind"] = _map_unique(frame["kind"].reset_index(drop=True), normalize_kind, "kind")
     for col in ("source", "target"):
-        keys = frame[col].reset_index(drop=True)
-        ok = keys.notna() & keys.astype(str).str.contains(":", regex=False)
-        if not ok.all():
-            bad = keys[~ok].iloc[0]
-            raise InputError(f"invalid {col} account key {bad!r} (expected platform:id)")
-        out[col] = keys.astype(str)
-    at = pd.to_datetime(frame["at"].reset_index(drop=True), utc=True, errors="coerce")
+        out[col] = _account_keys(frame[col].reset_index(drop=True), f"{col} account key")
+    at = _times(frame["at"].reset_index(drop=True))
     if at.isna().any():
         raise InputError("missing or invalid time in column 'at'")
     out["at"] = at.dt.as_unit("ms").astype("int64")
@@ -310,7 +336,8 @@ def _validated_event_frame(frame: pd.DataFrame) -> pd.DataFrame:
             return ";" + ";".join(clean) + ";" if clean else ""
 
         topics = frame["topics"].reset_index(drop=True)
-        if topics.map(type).eq(list).any():  # lists cannot be factorized
+        # Lists cannot be factorized; only an object column can hold them.
+        if topics.dtype == object and any(isinstance(v, list) for v in topics):
             topics = topics.map(lambda v: tuple(v) if isinstance(v, list) else v)
         out["topics"] = _map_unique(topics.fillna(""), topics_text, "topics")
     else:

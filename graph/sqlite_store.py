@@ -73,6 +73,13 @@ CREATE TABLE IF NOT EXISTS accounts (
     tags TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS accounts_handle ON accounts(handle_lc);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('account_deletions', '0');
+-- Any removal of accounts, by any process, bumps the counter: writers that
+-- remember which accounts exist know then that their memory is stale.
+CREATE TRIGGER IF NOT EXISTS accounts_deleted AFTER DELETE ON accounts
+BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'account_deletions';
+END;
 CREATE TABLE IF NOT EXISTS interactions (
     id INTEGER PRIMARY KEY,
     platform TEXT NOT NULL,
@@ -211,6 +218,9 @@ class SqliteStore(GraphStore):
             self._conn = sqlite3.connect(
                 self.path, timeout=timeout, check_same_thread=False, isolation_level=None
             )
+            # 16 KiB pages (new files only: WAL fixes the size) make bulk loads
+            # ~10% faster than 4 KiB; the page size of an existing file stays.
+            self._conn.execute("PRAGMA page_size=16384")
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
@@ -225,6 +235,8 @@ class SqliteStore(GraphStore):
             raise StoreUnavailableError(f"cannot open {self.display}: {exc}") from None
         self._lock = threading.RLock()
         self._known_accounts: set[str] = set()
+        self._known_deletions: str | None = None
+        self._bulk = False
 
     def close(self) -> None:
         with self._lock:
@@ -262,7 +274,8 @@ class SqliteStore(GraphStore):
             )
             for a in accounts
         ]
-        events = event_table(interactions)
+        # INSERT OR IGNORE keeps the first of repeated identities, as event_table would.
+        events = event_table(interactions, with_key=False)
         try:
             return self._write_rows(account_rows, events, len(interactions))
         except sqlite3.IntegrityError as exc:
@@ -275,11 +288,21 @@ class SqliteStore(GraphStore):
 
     def _write_rows(self, account_rows: list[tuple], events: pd.DataFrame, given: int) -> WriteResult:
         named = {r[0] for r in account_rows}
-        # Accounts this connection already saw stored need no INSERT OR IGNORE:
-        # a big load names the same accounts in every batch.
-        stubs = bare_accounts(events, named | self._known_accounts) if len(events) else []
         event_rows = zip(*(events[c].tolist() for c in EVENT_TABLE_COLUMNS[:-1]), strict=True)
         with self._tx() as cur:
+            # Accounts this connection already saw stored need no INSERT OR
+            # IGNORE: a big load names the same accounts in every batch. That
+            # memory is only as good as "no account was deleted since": the
+            # deletion counter (kept by a trigger, read under this transaction's
+            # write lock) tells. It matters in a bulk load, where no foreign-key
+            # check would catch an event pointing at a removed account.
+            deletions = cur.execute(
+                "SELECT value FROM meta WHERE key = 'account_deletions'"
+            ).fetchone()[0]
+            if deletions != self._known_deletions:
+                self._known_accounts.clear()
+                self._known_deletions = deletions
+            stubs = bare_accounts(events, named | self._known_accounts) if len(events) else []
             if stubs:
                 cur.executemany(
                     "INSERT OR IGNORE INTO accounts(key, platform, platform_id) VALUES (?, ?, ?)",
@@ -330,19 +353,31 @@ class SqliteStore(GraphStore):
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
-        """Drop the secondary interaction indexes while loading, rebuild them after.
+        """Load many batches with less index and constraint upkeep.
 
-        Rebuilding an index by sorting once is far cheaper than keeping it up to date
-        row by row. A crash in between leaves no harm: opening the store recreates
-        missing indexes.
+        Drops the secondary interaction indexes while loading and rebuilds them
+        after: sorting once is far cheaper than keeping an index up to date row by
+        row. Turns this connection's per-row foreign-key lookups off: every batch
+        writes the accounts it names in its own transaction unless it knows them
+        stored, and that knowledge is dropped as soon as any account is deleted,
+        by any process (see ``_write_rows``), so references hold by construction.
+        A crash in between leaves no harm:
+        opening the store recreates missing indexes, and the foreign-key setting
+        belongs to the connection only.
         """
         with self._lock:
+            if self._bulk:
+                raise RuntimeError("bulk_load is not reentrant")
+            self._conn.execute("PRAGMA foreign_keys=OFF")
             for name in _BULK_INDEXES:
                 self._conn.execute(f"DROP INDEX IF EXISTS {name}")
+            self._bulk = True
         try:
             yield
         finally:
             with self._lock:
+                self._bulk = False
+                self._conn.execute("PRAGMA foreign_keys=ON")
                 # Let SQLite's sorter use a helper thread while it rebuilds the indexes.
                 self._conn.execute("PRAGMA threads=2")
                 self._conn.executescript(SCHEMA)

@@ -1,0 +1,54 @@
+"""Column-wise validation of interaction frames (graph.frames.event_table)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from graph.errors import InputError
+from graph.frames import EVENT_TABLE_COLUMNS, event_table
+
+
+def frame(**overrides) -> pd.DataFrame:
+    base = {
+        "platform": ["X", "x", "x"],
+        "post_id": [" 1 ", "2", "1"],
+        "kind": ["Mention", "reply", "mention"],
+        "source": ["x:1", "x:2", "x:1"],
+        "target": ["x:2", "x:1", "x:2"],
+        "at": ["2026-09-01T10:00:00Z", "2026-09-01T11:00:00+02:00", "2026-09-02"],
+        "topics": [["Data", "ML"], "ml;;Ops", None],
+    }
+    base.update(overrides)
+    return pd.DataFrame(base)
+
+
+def test_normalises_and_keys_each_identity_once():
+    t = event_table(frame())
+    assert list(t.columns) == list(EVENT_TABLE_COLUMNS)
+    assert t["key"].tolist() == ["x|1|mention|x:2", "x|2|reply|x:1"]
+    assert t["at"].tolist() == [1788256800000, 1788253200000]
+    assert t["topics"].tolist() == [";data;ml;", ";ml;ops;"]
+    assert t["weight"].tolist() == [1.0, 1.0]
+
+
+def test_without_key_keeps_every_row_in_order():
+    t = event_table(frame(), with_key=False)
+    assert "key" not in t.columns
+    assert t["post_id"].tolist() == ["1", "2", "1"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("source", "alice", "invalid source account key 'alice' (expected platform:id)"),
+        ("target", None, "missing target account key"),
+        ("at", "not a time", "missing or invalid time"),
+        ("kind", "", "invalid kind"),
+    ],
+)
+def test_names_the_bad_value(column, value, message):
+    df = frame()
+    df.loc[1, column] = value
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        event_table(df)

@@ -1,0 +1,95 @@
+"""Bulk loads (``GraphStore.bulk_load``) keep the store's guarantees, on both stores."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from graph.model import Interaction
+
+T0 = datetime(2026, 9, 1, tzinfo=UTC)
+
+
+def frame(posts: range, source: str = "x:1", target: str = "x:2") -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "platform": "x",
+            "post_id": [f"p{i}" for i in posts],
+            "kind": "mention",
+            "source": source,
+            "target": target,
+            "at": [T0 + timedelta(minutes=i) for i in posts],
+            "text": [f"post {i}" for i in posts],
+        }
+    )
+
+
+def second_handle(store):
+    """Another connection to the same store, as another process would hold."""
+    from graph.neo4j_store import Neo4jStore
+    from graph.sqlite_store import SqliteStore
+
+    if isinstance(store, SqliteStore):
+        return SqliteStore(store.path)
+    from tests.conftest import neo4j_test_auth, neo4j_test_uri
+
+    user, password = neo4j_test_auth()
+    return Neo4jStore(neo4j_test_uri(), user=user, password=password)
+
+
+def test_bulk_load_is_idempotent_and_creates_bare_accounts(store):
+    with store.bulk_load():
+        first = store.write_batch([], frame(range(0, 50)))
+        again = store.write_batch([], frame(range(25, 75)))
+    assert (first.inserted, first.duplicates) == (50, 0)
+    assert (again.inserted, again.duplicates) == (25, 25)
+    assert store.stats().interactions == 75
+    assert set(store.accounts()["key"]) == {"x:1", "x:2"}
+
+
+def test_the_first_of_repeated_identities_wins(store):
+    rows = [
+        Interaction("x", "p1", "mention", "x:1", "x:2", T0, text="first"),
+        Interaction("x", "p1", "mention", "x:1", "x:2", T0, text="second"),
+    ]
+    r = store.write_batch([], rows)
+    assert (r.inserted, r.duplicates) == (1, 1)
+    assert store.interactions()["text"].tolist() == ["first"]
+
+
+def test_an_account_deleted_by_another_process_mid_load_comes_back(store):
+    """No event may point at a removed account, even with checks relaxed in a bulk load."""
+    other = second_handle(store)
+    try:
+        with store.bulk_load():
+            store.write_batch([], frame(range(0, 10), target="x:2"))
+            other.forget("x:2")
+            store.write_batch([], frame(range(10, 20), target="x:2"))
+        assert "x:2" in set(store.accounts()["key"])
+        df = store.interactions()
+        assert len(df) == 10
+        assert set(df["target"]) == {"x:2"}
+    finally:
+        other.close()
+
+
+def test_sqlite_bulk_load_restores_indexes_and_foreign_keys(sqlite_store):
+    with sqlite_store.bulk_load():
+        sqlite_store.write_batch([], frame(range(0, 10)))
+        with pytest.raises(RuntimeError, match="not reentrant"):
+            with sqlite_store.bulk_load():
+                pass
+    with sqlite3.connect(sqlite_store.path) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"interactions_source", "interactions_target"} <= names
+        # The store's own connection checks references again after the load.
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert sqlite_store._conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
+    with pytest.raises(sqlite3.IntegrityError):
+        sqlite_store._conn.execute(
+            "INSERT INTO interactions(platform, post_id, kind, source, target, at) "
+            "VALUES ('x', 'p99', 'mention', 'x:nobody', 'x:2', 0)"
+        )
