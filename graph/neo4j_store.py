@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from graph.errors import ConflictError, NotFoundError, StoreUnavailableError
@@ -101,15 +104,22 @@ RETURN k
 
 # Only new interactions reach this statement (see write_batch), so it is a
 # plain CREATE; the uniqueness constraint still guards against a concurrent writer.
+# Parameters are columns (one list per property) rather than one map per row:
+# cheaper to build in Python and to decode on the server. A row whose account
+# is missing creates nothing, which the returned count reveals.
 _CREATE_INTERACTIONS = """
-UNWIND $rows AS r
-MATCH (s:Account {key: r.source}) USING INDEX s:Account(key)
-MATCH (t:Account {key: r.target}) USING INDEX t:Account(key)
-CREATE (s)-[e:INTERACTED {key: r.key, platform: r.platform, post_id: r.post_id, kind: r.kind,
-                          at: datetime({epochMillis: r.at}), text: r.text, topics: r.topics,
-                          lang: r.lang, weight: r.weight}]->(t)
+UNWIND range(0, size($key) - 1) AS i
+MATCH (s:Account {key: $source[i]}) USING INDEX s:Account(key)
+MATCH (t:Account {key: $target[i]}) USING INDEX t:Account(key)
+CREATE (s)-[e:INTERACTED {key: $key[i], platform: $platform[i], post_id: $post_id[i],
+                          kind: $kind[i], at: datetime({epochMillis: $at[i]}), text: $text[i],
+                          topics: $topics[i], lang: $lang[i], weight: $weight[i]}]->(t)
 RETURN count(e) AS inserted
 """
+
+_EVENT_PROPERTIES = (
+    "key", "source", "target", "platform", "post_id", "kind", "at", "text", "lang", "weight",
+)
 
 # Recompute the roster/CRM annotations of the given accounts: internal when a
 # roster row matches by handle (on its platform when given) or e-mail; the
@@ -166,6 +176,12 @@ RETURN r.id, r.kind, r.source, r.started_at.epochMillis, r.finished_at.epochMill
 """
 
 _WRITE_BATCH = 10_000
+#: Transactions writing one bulk-load batch's events at once (unless
+#: SCOUT_NEO4J_WRITERS says otherwise), and the fewest events per writer worth
+#: the extra transactions. Neo4j runs each transaction on one core: a server with
+#: more cores takes more writers.
+_BULK_WRITERS = 2
+_PARALLEL_MIN_ROWS = 5_000
 
 
 def _values(result) -> list[list]:
@@ -207,6 +223,7 @@ class Neo4jStore(GraphStore):
 
         self.display = parse_store_uri(uri).display
         self.database = database or os.environ.get("SCOUT_NEO4J_DATABASE") or "neo4j"
+        self._writers = _writer_count()
         self._owns_driver = driver is None
         if driver is None:
             auth = (
@@ -228,6 +245,9 @@ class Neo4jStore(GraphStore):
             except (ValueError, neo4j.exceptions.ConfigurationError) as exc:
                 raise StoreUnavailableError(f"cannot use Neo4j at {self.display}: {exc}") from None
         self._driver = driver
+        self._bulk = False
+        # Accounts this store wrote during the current bulk load (see _write_in_parallel).
+        self._known_accounts: set[str] = set()
         try:
             self._driver.verify_connectivity()
             for statement in SCHEMA:
@@ -297,40 +317,85 @@ class Neo4jStore(GraphStore):
     ) -> WriteResult:
         account_rows = [_account_row(a) for a in accounts]
         events = event_table(interactions)
-        stubs = [
-            {"key": k, "platform": p, "platform_id": i}
-            for k, p, i in bare_accounts(events, {r["key"] for r in account_rows})
-        ]
-        topics = split_topics(events["topics"]).map(list)
-        columns = {c: events[c].tolist() for c in ("key", "source", "target", "platform",
-                                                   "post_id", "kind", "at", "text", "lang", "weight")}
-        columns["topics"] = topics.tolist()
-        names = list(columns)
-        rows = [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+        if self._bulk and self._writers > 1 and len(events) >= self._writers * _PARALLEL_MIN_ROWS:
+            inserted = self._write_in_parallel(account_rows, events)
+        elif account_rows or len(events):
+            inserted = self._write_in_one_transaction(account_rows, events)
+        else:
+            inserted = 0
+        return WriteResult(inserted=inserted, duplicates=len(interactions) - inserted)
+
+    def _write_in_one_transaction(self, account_rows: list[dict], events: pd.DataFrame) -> int:
+        stubs = _stub_rows(bare_accounts(events, {r["key"] for r in account_rows}))
+        columns = _event_columns(events)
 
         def work(tx) -> int:
             # Probe every key before this transaction creates anything: an index
             # seek must also search the transaction's own uncommitted changes,
             # so probing after creating makes a batch quadratic.
-            existing: set[str] = set()
-            for i in range(0, len(rows), _WRITE_BATCH):
-                keys = [r["key"] for r in rows[i : i + _WRITE_BATCH]]
-                existing.update(rec["k"] for rec in tx.run(_EXISTING_INTERACTIONS, keys=keys))
-            new = [r for r in rows if r["key"] not in existing]
-            for i in range(0, len(stubs), _WRITE_BATCH):
-                tx.run(_MERGE_BARE_ACCOUNTS, rows=stubs[i : i + _WRITE_BATCH]).consume()
-            for i in range(0, len(account_rows), _WRITE_BATCH):
-                tx.run(_UPSERT_ACCOUNTS, rows=account_rows[i : i + _WRITE_BATCH]).consume()
-            if account_rows and _has_annotations(tx):
-                tx.run(_RECONCILE_KEYS, keys=[r["key"] for r in account_rows]).consume()
-            inserted = 0
-            for i in range(0, len(new), _WRITE_BATCH):
-                chunk = new[i : i + _WRITE_BATCH]
-                inserted += tx.run(_CREATE_INTERACTIONS, rows=chunk).single()["inserted"]
-            return inserted
+            new = _new_positions(events, _existing_keys(tx, columns["key"]))
+            _merge_accounts(tx, stubs, account_rows)
+            return _create_interactions(tx, columns, new)
 
-        inserted = self._write(work) if (account_rows or rows) else 0
-        return WriteResult(inserted=inserted, duplicates=len(interactions) - inserted)
+        return self._write(work)
+
+    def _write_in_parallel(self, account_rows: list[dict], events: pd.DataFrame) -> int:
+        """A bulk-load batch: accounts first, then the new events by parallel writers.
+
+        One transaction probes the keys and writes the accounts the batch names
+        (those this store does not already know it wrote). Then the new events,
+        split by source account so that no two writers extend the same sparse
+        node, are created by ``SCOUT_NEO4J_WRITERS`` (default 2) transactions at
+        once: Neo4j runs each transaction on one core. Should an account vanish in between (another
+        process forgot it), some events find no endpoint; the whole batch is then
+        written again the ordinary way, which creates only what is missing.
+        """
+        named = {r["key"] for r in account_rows}
+        stubs = _stub_rows(bare_accounts(events, named | self._known_accounts))
+        columns = _event_columns(events)
+
+        def prepare(tx) -> set[str]:
+            existing = _existing_keys(tx, columns["key"])
+            _merge_accounts(tx, stubs, account_rows)
+            return existing
+
+        new = _new_positions(events, self._write(prepare))
+        self._known_accounts.update(named)
+        self._known_accounts.update(r["key"] for r in stubs)
+        if not len(new):
+            return 0
+        # Same source, same writer: factorized codes spread sources evenly.
+        codes = pd.factorize(events["source"].to_numpy()[new])[0] % self._writers
+        parts = [new[codes == w] for w in range(self._writers)]
+        with ThreadPoolExecutor(self._writers, thread_name_prefix="scout-neo4j-writer") as pool:
+            created = list(
+                pool.map(
+                    lambda part: self._write(lambda tx: _create_interactions(tx, columns, part)),
+                    parts,
+                )
+            )
+        inserted = sum(created)
+        if inserted < len(new):
+            self._known_accounts.clear()
+            inserted += self._write_in_one_transaction(account_rows, events)
+        return inserted
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Write big batches with several transactions at once (see ``_write_in_parallel``).
+
+        Each batch then commits as up to 1 + ``SCOUT_NEO4J_WRITERS`` transactions
+        rather than one; each is idempotent, so a batch interrupted half way is
+        completed by writing it again.
+        """
+        if self._bulk:
+            raise RuntimeError("bulk_load is not reentrant")
+        self._bulk = True
+        try:
+            yield
+        finally:
+            self._bulk = False
+            self._known_accounts.clear()
 
     def set_roster(self, people: Sequence[Person], replace: bool = False) -> int:
         rows = []
@@ -749,6 +814,8 @@ class Neo4jStore(GraphStore):
 
     # -- housekeeping ---------------------------------------------------------------------------
     def forget(self, key: str) -> dict[str, int]:
+        self._known_accounts.discard(key)
+
         def work(tx) -> dict[str, int]:
             rec = tx.run(
                 "MATCH (a:Account {key: $key}) "
@@ -813,6 +880,7 @@ class Neo4jStore(GraphStore):
         )
 
     def delete_everything(self) -> None:
+        self._known_accounts.clear()
         # Batched so that a big graph does not need one huge transaction.
         def run():
             with self._driver.session(database=self.database) as session:
@@ -865,6 +933,55 @@ def _account_tuple(r: list) -> tuple:
 
 def _run(r: list) -> Run:
     return run_from_row(tuple(r))
+
+
+def _writer_count() -> int:
+    raw = os.environ.get("SCOUT_NEO4J_WRITERS", str(_BULK_WRITERS))
+    if not raw.isdigit() or not 1 <= int(raw) <= 64:
+        raise StoreUnavailableError(f"SCOUT_NEO4J_WRITERS must be a whole number from 1 to 64, got {raw!r}")
+    return int(raw)
+
+
+def _stub_rows(stubs: list[tuple[str, str, str]]) -> list[dict]:
+    return [{"key": k, "platform": p, "platform_id": i} for k, p, i in stubs]
+
+
+def _event_columns(events: pd.DataFrame) -> dict[str, list]:
+    columns = {c: events[c].tolist() for c in _EVENT_PROPERTIES}
+    columns["topics"] = split_topics(events["topics"]).map(list).tolist() if len(events) else []
+    return columns
+
+
+def _existing_keys(tx, keys: list[str]) -> set[str]:
+    existing: set[str] = set()
+    for i in range(0, len(keys), _WRITE_BATCH):
+        existing.update(rec["k"] for rec in tx.run(_EXISTING_INTERACTIONS, keys=keys[i : i + _WRITE_BATCH]))
+    return existing
+
+
+def _new_positions(events: pd.DataFrame, existing: set[str]) -> np.ndarray:
+    if not len(events):
+        return np.empty(0, dtype=np.int64)
+    return np.flatnonzero(~events["key"].isin(existing).to_numpy())
+
+
+def _merge_accounts(tx, stubs: list[dict], account_rows: list[dict]) -> None:
+    for i in range(0, len(stubs), _WRITE_BATCH):
+        tx.run(_MERGE_BARE_ACCOUNTS, rows=stubs[i : i + _WRITE_BATCH]).consume()
+    for i in range(0, len(account_rows), _WRITE_BATCH):
+        tx.run(_UPSERT_ACCOUNTS, rows=account_rows[i : i + _WRITE_BATCH]).consume()
+    if account_rows and _has_annotations(tx):
+        tx.run(_RECONCILE_KEYS, keys=[r["key"] for r in account_rows]).consume()
+
+
+def _create_interactions(tx, columns: dict[str, list], positions: np.ndarray) -> int:
+    """Create the events at ``positions`` of ``columns``; returns how many were created."""
+    created = 0
+    for i in range(0, len(positions), _WRITE_BATCH):
+        chunk = positions[i : i + _WRITE_BATCH].tolist()
+        params = {c: [values[j] for j in chunk] for c, values in columns.items()}
+        created += tx.run(_CREATE_INTERACTIONS, params).single()["inserted"]
+    return created
 
 
 def _has_annotations(tx) -> bool:

@@ -27,6 +27,12 @@ def frame(posts: range, source: str = "x:1", target: str = "x:2") -> pd.DataFram
     )
 
 
+@pytest.fixture(autouse=True)
+def small_parallel_batches(monkeypatch):
+    """Let Neo4j's parallel bulk writers take the small batches of these tests too."""
+    monkeypatch.setattr("graph.neo4j_store._PARALLEL_MIN_ROWS", 2)
+
+
 def second_handle(store):
     """Another connection to the same store, as another process would hold."""
     from graph.neo4j_store import Neo4jStore
@@ -76,6 +82,25 @@ def test_an_account_deleted_by_another_process_mid_load_comes_back(store):
         other.close()
 
 
+def test_neo4j_bulk_batches_split_over_writers_count_like_one(neo4j_store):
+    events = pd.concat(
+        [frame(range(0, 40), source=f"x:{i}", target="x:hub") for i in range(5)], ignore_index=True
+    )
+    events["post_id"] = [f"p{i}" for i in range(len(events))]
+    with neo4j_store.bulk_load():
+        first = neo4j_store.write_batch([], events)
+        again = neo4j_store.write_batch([], events.iloc[100:])
+    assert (first.inserted, first.duplicates) == (200, 0)
+    assert (again.inserted, again.duplicates) == (0, 100)
+    df = neo4j_store.interactions()
+    assert len(df) == 200
+    assert df["target"].eq("x:hub").all()
+    with pytest.raises(RuntimeError, match="not reentrant"):
+        with neo4j_store.bulk_load():
+            with neo4j_store.bulk_load():
+                pass
+
+
 def test_sqlite_bulk_load_restores_indexes_and_foreign_keys(sqlite_store):
     with sqlite_store.bulk_load():
         sqlite_store.write_batch([], frame(range(0, 10)))
@@ -93,3 +118,27 @@ def test_sqlite_bulk_load_restores_indexes_and_foreign_keys(sqlite_store):
             "INSERT INTO interactions(platform, post_id, kind, source, target, at) "
             "VALUES ('x', 'p99', 'mention', 'x:nobody', 'x:2', 0)"
         )
+
+
+def test_neo4j_one_writer_loads_in_one_transaction_per_batch(neo4j_uri, monkeypatch):
+    from graph.neo4j_store import Neo4jStore
+    from tests.conftest import neo4j_test_auth
+
+    monkeypatch.setenv("SCOUT_NEO4J_WRITERS", "1")
+    user, password = neo4j_test_auth()
+    with Neo4jStore(neo4j_uri, user=user, password=password) as s:
+        s.delete_everything()
+        with s.bulk_load():
+            r = s.write_batch([], frame(range(0, 30)))
+        assert (r.inserted, s.stats().interactions) == (30, 30)
+        s.delete_everything()
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_neo4j_writers_setting_is_checked(neo4j_uri, monkeypatch, value):
+    from graph.errors import StoreUnavailableError
+    from graph.neo4j_store import Neo4jStore
+
+    monkeypatch.setenv("SCOUT_NEO4J_WRITERS", value)
+    with pytest.raises(StoreUnavailableError, match="SCOUT_NEO4J_WRITERS"):
+        Neo4jStore(neo4j_uri, user="neo4j", password="unused")
