@@ -94,11 +94,18 @@ MERGE (a:Account {key: r.key})
 """
 
 # Which of these interaction keys are stored already (uniqueness-constraint index).
-# The hints matter: a plan cached while the database was nearly empty may
-# otherwise scan every relationship for each key, which turns a load quadratic.
+# The seek sits in a correlated subquery on purpose: an index hint alone also
+# admits "scan the whole index once, then filter against every key", which the
+# planner has picked right after a large delete (statistics near zero) and which
+# turned a 10,000-key probe into minutes. Inside CALL (k) the key is an argument,
+# so the index can only be sought by it.
 _EXISTING_INTERACTIONS = """
 UNWIND $keys AS k
-MATCH ()-[x:INTERACTED {key: k}]->() USING INDEX x:INTERACTED(key)
+CALL (k) {
+  MATCH ()-[x:INTERACTED {key: k}]->() USING INDEX x:INTERACTED(key)
+  RETURN count(x) > 0 AS stored
+}
+WITH k WHERE stored
 RETURN k
 """
 
@@ -107,13 +114,17 @@ RETURN k
 # Parameters are columns (one list per property) rather than one map per row:
 # cheaper to build in Python and to decode on the server. A row whose account
 # is missing creates nothing, which the returned count reveals.
+# Node lookups are correlated subqueries for the reason given above.
 _CREATE_INTERACTIONS = """
 UNWIND range(0, size($key) - 1) AS i
-MATCH (s:Account {key: $source[i]}) USING INDEX s:Account(key)
-MATCH (t:Account {key: $target[i]}) USING INDEX t:Account(key)
-CREATE (s)-[e:INTERACTED {key: $key[i], platform: $platform[i], post_id: $post_id[i],
-                          kind: $kind[i], at: datetime({epochMillis: $at[i]}), text: $text[i],
-                          topics: $topics[i], lang: $lang[i], weight: $weight[i]}]->(t)
+CALL (i) {
+  MATCH (s:Account {key: $source[i]}) USING INDEX s:Account(key)
+  MATCH (t:Account {key: $target[i]}) USING INDEX t:Account(key)
+  CREATE (s)-[e:INTERACTED {key: $key[i], platform: $platform[i], post_id: $post_id[i],
+                            kind: $kind[i], at: datetime({epochMillis: $at[i]}), text: $text[i],
+                            topics: $topics[i], lang: $lang[i], weight: $weight[i]}]->(t)
+  RETURN e
+}
 RETURN count(e) AS inserted
 """
 
@@ -463,7 +474,9 @@ class Neo4jStore(GraphStore):
             rows = self._read("MATCH (a:Account)" + _ACCOUNT_RETURN + " ORDER BY a.key")
         else:
             rows = self._read(
-                "UNWIND $keys AS k MATCH (a:Account {key: k}) WITH DISTINCT a"
+                "UNWIND $keys AS k "
+                "CALL (k) { MATCH (a:Account {key: k}) USING INDEX a:Account(key) RETURN a } "
+                "WITH DISTINCT a"
                 + _ACCOUNT_RETURN
                 + " ORDER BY a.key",
                 keys=list(keys),
@@ -611,10 +624,12 @@ class Neo4jStore(GraphStore):
             ).consume()
             for i in range(0, len(rows), _WRITE_BATCH):
                 result = tx.run(
+                    # Correlated lookup: see _EXISTING_INTERACTIONS.
                     "MATCH (s:Snapshot {id: $id}) UNWIND $rows AS r "
-                    "MATCH (a:Account {key: r.account}) "
+                    "CALL (s, r) { MATCH (a:Account {key: r.account}) USING INDEX a:Account(key) "
                     "CREATE (s)-[:RANKED {rank: r.rank, score: r.score, metrics: r.metrics}]->(a) "
-                    "RETURN count(*) AS n",
+                    "RETURN 1 AS made } "
+                    "RETURN count(made) AS n",
                     id=snapshot_id,
                     rows=rows[i : i + _WRITE_BATCH],
                 ).single()

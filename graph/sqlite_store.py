@@ -578,16 +578,21 @@ class SqliteStore(GraphStore):
     def save_snapshot(self, config: dict, table: pd.DataFrame) -> Snapshot:
         snapshot_id, created = new_snapshot_id()
         rows = snapshot_rows(snapshot_id, table)
-        with self._tx() as cur:
-            cur.execute(
-                "INSERT INTO snapshots(id, created_at, config, accounts) VALUES (?, ?, ?, ?)",
-                (snapshot_id, to_ms(created), json.dumps(config, default=str), len(rows)),
-            )
-            cur.executemany(
-                "INSERT INTO snapshot_rows(snapshot_id, account, rank, score, metrics) "
-                "VALUES (?, ?, ?, ?, ?)",
-                rows,
-            )
+        try:
+            with self._tx() as cur:
+                cur.execute(
+                    "INSERT INTO snapshots(id, created_at, config, accounts) VALUES (?, ?, ?, ?)",
+                    (snapshot_id, to_ms(created), json.dumps(config, default=str), len(rows)),
+                )
+                cur.executemany(
+                    "INSERT INTO snapshot_rows(snapshot_id, account, rank, score, metrics) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    rows,
+                )
+        except sqlite3.IntegrityError as exc:
+            if "FOREIGN KEY" not in str(exc):
+                raise
+            raise NotFoundError("a snapshot row names an account that is not in the store") from None
         return Snapshot(snapshot_id, created, config, table.reset_index(drop=True))
 
     def snapshots(self) -> pd.DataFrame:

@@ -275,6 +275,13 @@ class TestSnapshots:
         assert hist["rank"].tolist() == [1, 2]
         assert hist["snapshot_id"].tolist() == [first.id, second.id]
 
+    def test_snapshot_naming_an_unknown_account_is_refused_whole(self, store):
+        seed(store)
+        table = pd.DataFrame({"account": ["x:1", "x:nobody"], "rank": [1, 2], "score": [0.9, 0.1]})
+        with pytest.raises(NotFoundError):
+            store.save_snapshot({}, table)
+        assert store.snapshots().empty
+
     def test_snapshot_needs_its_key_columns(self, store):
         seed(store)
         with pytest.raises(ValueError):
