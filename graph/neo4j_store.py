@@ -93,19 +93,16 @@ MERGE (a:Account {key: r.key})
                 a.internal = false, a.crm_status = 'none', a.tags = []
 """
 
+# Lookups of many keys force index *seeks* (USING INDEX SEEK). A plain index
+# hint also admits "scan the whole index, then filter against every key", which
+# the planner picks when the index statistics lag behind a fast-growing store
+# (a new index, or one emptied by a big delete, is sampled in the background):
+# 10,000-key probes then took minutes once the store held 50,000+ events.
+
 # Which of these interaction keys are stored already (uniqueness-constraint index).
-# The seek sits in a correlated subquery on purpose: an index hint alone also
-# admits "scan the whole index once, then filter against every key", which the
-# planner has picked right after a large delete (statistics near zero) and which
-# turned a 10,000-key probe into minutes. Inside CALL (k) the key is an argument,
-# so the index can only be sought by it.
 _EXISTING_INTERACTIONS = """
 UNWIND $keys AS k
-CALL (k) {
-  MATCH ()-[x:INTERACTED {key: k}]->() USING INDEX x:INTERACTED(key)
-  RETURN count(x) > 0 AS stored
-}
-WITH k WHERE stored
+MATCH ()-[x:INTERACTED {key: k}]->() USING INDEX SEEK x:INTERACTED(key)
 RETURN k
 """
 
@@ -114,17 +111,13 @@ RETURN k
 # Parameters are columns (one list per property) rather than one map per row:
 # cheaper to build in Python and to decode on the server. A row whose account
 # is missing creates nothing, which the returned count reveals.
-# Node lookups are correlated subqueries for the reason given above.
 _CREATE_INTERACTIONS = """
 UNWIND range(0, size($key) - 1) AS i
-CALL (i) {
-  MATCH (s:Account {key: $source[i]}) USING INDEX s:Account(key)
-  MATCH (t:Account {key: $target[i]}) USING INDEX t:Account(key)
-  CREATE (s)-[e:INTERACTED {key: $key[i], platform: $platform[i], post_id: $post_id[i],
-                            kind: $kind[i], at: datetime({epochMillis: $at[i]}), text: $text[i],
-                            topics: $topics[i], lang: $lang[i], weight: $weight[i]}]->(t)
-  RETURN e
-}
+MATCH (s:Account {key: $source[i]}) USING INDEX SEEK s:Account(key)
+MATCH (t:Account {key: $target[i]}) USING INDEX SEEK t:Account(key)
+CREATE (s)-[e:INTERACTED {key: $key[i], platform: $platform[i], post_id: $post_id[i],
+                          kind: $kind[i], at: datetime({epochMillis: $at[i]}), text: $text[i],
+                          topics: $topics[i], lang: $lang[i], weight: $weight[i]}]->(t)
 RETURN count(e) AS inserted
 """
 
@@ -193,8 +186,6 @@ _WRITE_BATCH = 10_000
 #: more cores takes more writers.
 _BULK_WRITERS = 2
 _PARALLEL_MIN_ROWS = 5_000
-#: Entities deleted by delete_everything from which it rebuilds the schema.
-_REBUILD_AFTER_DELETING = 10_000
 
 
 def _values(result) -> list[list]:
@@ -476,8 +467,7 @@ class Neo4jStore(GraphStore):
             rows = self._read("MATCH (a:Account)" + _ACCOUNT_RETURN + " ORDER BY a.key")
         else:
             rows = self._read(
-                "UNWIND $keys AS k "
-                "CALL (k) { MATCH (a:Account {key: k}) USING INDEX a:Account(key) RETURN a } "
+                "UNWIND $keys AS k MATCH (a:Account {key: k}) USING INDEX SEEK a:Account(key) "
                 "WITH DISTINCT a"
                 + _ACCOUNT_RETURN
                 + " ORDER BY a.key",
@@ -626,12 +616,11 @@ class Neo4jStore(GraphStore):
             ).consume()
             for i in range(0, len(rows), _WRITE_BATCH):
                 result = tx.run(
-                    # Correlated lookup: see _EXISTING_INTERACTIONS.
+                    # Forced seek: see _EXISTING_INTERACTIONS.
                     "MATCH (s:Snapshot {id: $id}) UNWIND $rows AS r "
-                    "CALL (s, r) { MATCH (a:Account {key: r.account}) USING INDEX a:Account(key) "
+                    "MATCH (a:Account {key: r.account}) USING INDEX SEEK a:Account(key) "
                     "CREATE (s)-[:RANKED {rank: r.rank, score: r.score, metrics: r.metrics}]->(a) "
-                    "RETURN 1 AS made } "
-                    "RETURN count(made) AS n",
+                    "RETURN count(*) AS n",
                     id=snapshot_id,
                     rows=rows[i : i + _WRITE_BATCH],
                 ).single()
@@ -897,32 +886,16 @@ class Neo4jStore(GraphStore):
         )
 
     def delete_everything(self) -> None:
-        """Delete Scout's data, then rebuild its constraints and indexes.
-
-        Rebuilding (after deleting 10,000 entities or more) matters: Neo4j's index trees keep the
-        emptied pages, and a seek for a key that is absent then walks run after
-        run of them (a 10,000-key probe of a reloaded store took minutes).
-        A new index on an empty store has none.
-        """
         self._known_accounts.clear()
 
+        # Batched so that a big graph does not need one huge transaction.
         def run():
             with self._driver.session(database=self.database) as session:
-                # Batched so that a big graph does not need one huge transaction.
-                counters = session.run(
+                session.run(
                     "MATCH (n) WHERE n:Account OR n:Run OR n:Snapshot OR n:Shortlist "
                     "OR n:RosterEntry OR n:CrmEntry "
                     "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-                ).consume().counters
-                if counters.nodes_deleted + counters.relationships_deleted < _REBUILD_AFTER_DELETING:
-                    return
-                for statement in SCHEMA:
-                    # Names come from SCHEMA above, never from input.
-                    kind, name = statement.split()[1:3]  # CREATE CONSTRAINT|INDEX name ...
-                    session.run(f"DROP {kind} {name} IF EXISTS").consume()
-                for statement in SCHEMA:
-                    session.run(statement).consume()
-                session.run("CALL db.awaitIndexes(300)").consume()
+                ).consume()
 
         self._guard(run)
 

@@ -143,24 +143,3 @@ def test_neo4j_writers_setting_is_checked(neo4j_uri, monkeypatch, value):
     with pytest.raises(StoreUnavailableError, match="SCOUT_NEO4J_WRITERS"):
         Neo4jStore(neo4j_uri, user="neo4j", password="unused")
 
-
-def test_neo4j_delete_everything_rebuilds_the_schema_after_a_big_delete(neo4j_store, monkeypatch):
-    import graph.neo4j_store as ns
-
-    monkeypatch.setattr(ns, "_REBUILD_AFTER_DELETING", 10)
-
-    def index_ids() -> dict[str, int]:
-        rows = neo4j_store._read("SHOW INDEXES YIELD name, id RETURN name, id")
-        return {name: id_ for name, id_ in rows}
-
-    neo4j_store.write_batch([], frame(range(0, 5)))
-    before = index_ids()
-    neo4j_store.delete_everything()  # 2 accounts + 5 events: below the threshold
-    assert index_ids() == before
-    neo4j_store.write_batch([], frame(range(0, 20)))
-    neo4j_store.delete_everything()
-    after = index_ids()
-    assert set(after) == set(before)
-    assert after["interaction_key"] != before["interaction_key"]
-    assert neo4j_store.write_batch([], frame(range(0, 20))).inserted == 20
-    assert neo4j_store.write_batch([], frame(range(0, 20))).duplicates == 20
