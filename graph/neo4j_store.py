@@ -350,9 +350,10 @@ class Neo4jStore(GraphStore):
         (those this store does not already know it wrote). Then the new events,
         split by source account so that no two writers extend the same sparse
         node, are created by ``SCOUT_NEO4J_WRITERS`` (default 2) transactions at
-        once: Neo4j runs each transaction on one core. Should an account vanish in between (another
-        process forgot it), some events find no endpoint; the whole batch is then
-        written again the ordinary way, which creates only what is missing.
+        once: Neo4j runs each transaction on one core. Should an account vanish in
+        between (another process forgot it), some events find no endpoint; the
+        whole batch is then written again the ordinary way, which creates only
+        what is missing.
         """
         named = {r["key"] for r in account_rows}
         stubs = _stub_rows(bare_accounts(events, named | self._known_accounts))

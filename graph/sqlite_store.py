@@ -361,9 +361,8 @@ class SqliteStore(GraphStore):
         writes the accounts it names in its own transaction unless it knows them
         stored, and that knowledge is dropped as soon as any account is deleted,
         by any process (see ``_write_rows``), so references hold by construction.
-        A crash in between leaves no harm:
-        opening the store recreates missing indexes, and the foreign-key setting
-        belongs to the connection only.
+        A crash in between leaves no harm: opening the store recreates missing
+        indexes, and the foreign-key setting belongs to the connection only.
         """
         with self._lock:
             if self._bulk:

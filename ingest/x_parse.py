@@ -772,17 +772,27 @@ def parse_v2_page(page: dict, seen: SeenUsers | None = None) -> Parsed:
         tid = item.get("id")
         primary.add(str(tid))
         _note_newest(out, tid)
-    for t in ref_tweets:
-        if str(t.get("id")) in primary:
+    _parse_referenced(ref_tweets, lookup, out, primary)
+    _accounts_of_lookup(lookup, out, seen)
+    return out
+
+
+def _parse_referenced(tweets: list[dict], lookup: Lookup, out: Parsed, done: set[str]) -> None:
+    """Parse referenced tweets not in ``done`` (once each), counting the ones that fail.
+
+    Expansions may lack fields we need; they are context, not the record itself,
+    so a failure counts as unresolved rather than as an error.
+    """
+    for t in tweets:
+        tid = str(t.get("id"))
+        if tid in done:
             continue
+        done.add(tid)
         try:
             interactions_of_tweet(t, lookup, out)
             out.referenced += 1
         except ValueError:
-            # Expansions may lack fields we need; they are context, not the record itself.
             out.unresolved += 1
-    _accounts_of_lookup(lookup, out, seen)
-    return out
 
 
 def _absorb_flat(tweet: dict, lookup: Lookup, depth: int = 0) -> list[dict]:
@@ -829,17 +839,7 @@ def parse_v2_tweet(tweet: dict, seen: SeenUsers | None = None) -> Parsed:
         raise RecordError(str(exc)) from None
     out.posts = 1
     _note_newest(out, tweet.get("id"))
-    parsed_ids = {str(tweet.get("id"))}
-    for inner in inlined:
-        iid = str(inner.get("id"))
-        if iid in parsed_ids:
-            continue
-        parsed_ids.add(iid)
-        try:
-            interactions_of_tweet(inner, lookup, out)
-            out.referenced += 1
-        except ValueError:
-            out.unresolved += 1
+    _parse_referenced(inlined, lookup, out, {str(tweet.get("id"))})
     _accounts_of_lookup(lookup, out, seen)
     return out
 
