@@ -33,7 +33,6 @@ from graph import centrality, community, scoring
 from graph.errors import ConfigError, NotFoundError
 from graph.model import normalize_topic
 from graph.projection import (
-    DEFAULT_HALF_LIFE_DAYS,
     Projection,
     project_events,
     scale_sources,
@@ -93,6 +92,14 @@ BOUNDARY_BROKER_WEIGHTS: dict[str, float] = {
     "pagerank": 0.1,
 }
 SEGMENTS: tuple[str, ...] = ("all", "internal", "external", "brokers", "boundary")
+#: ``half_life_days = "auto"``: the half-life is this share of the window's span
+#: (45 days for a 90-day window), so the oldest events of any window weigh about
+#: a quarter as much as the newest. Chosen on the temporal benchmark sets (README).
+AUTO_HALF_LIFE = "auto"
+AUTO_HALF_LIFE_FRACTION = 0.5
+#: Interactions spanning less than this many days carry no usable time: no decay,
+#: and the ``auto`` preset ranks by status (see :func:`graph.scoring.auto_preset`).
+MIN_TIMED_SPAN_DAYS = 1.0
 
 Progress = Callable[[str], None]
 
@@ -109,13 +116,14 @@ class RankConfig:
         Filters; ``topics`` switch on topic-sensitive metrics (the graph itself
         keeps every event of the window, see README_RANKING.md).
     preset : str
-        Weight preset (:data:`graph.scoring.PRESETS`).
+        ``auto`` (default) or a weight preset (:data:`graph.scoring.PRESETS`).
     weights : dict
         Metric weight overrides.
     kind_weights : dict
         Interaction kind weight overrides.
-    half_life_days : float or None
-        Time-decay half-life (``None``/``0``: no decay).
+    half_life_days : float, "auto" or None
+        Time-decay half-life in days (``None``/``0``: no decay; ``"auto"``, the
+        default: half the window's span, see :meth:`effective_half_life`).
     resolution : float
         Community resolution.
     seed : int
@@ -138,7 +146,7 @@ class RankConfig:
     preset: str = scoring.DEFAULT_PRESET
     weights: dict[str, float] = field(default_factory=dict)
     kind_weights: dict[str, float] = field(default_factory=dict)
-    half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS
+    half_life_days: float | str | None = AUTO_HALF_LIFE
     resolution: float = community.DEFAULT_RESOLUTION
     seed: int = 0
     alpha: float = 0.85
@@ -153,10 +161,15 @@ class RankConfig:
         self.until = _utc(self.until)
         if self.since and self.until and self.since >= self.until:
             raise ConfigError("--since must be before --until")
-        if self.preset not in scoring.PRESETS:
+        if self.preset not in scoring.PRESET_CHOICES:
             raise ConfigError(f"unknown preset {self.preset!r}; choose one of: "
-                              f"{', '.join(scoring.PRESETS)}")
-        if self.half_life_days is not None and self.half_life_days < 0:
+                              f"{', '.join(scoring.PRESET_CHOICES)}")
+        if isinstance(self.half_life_days, str):
+            if self.half_life_days.strip().lower() != AUTO_HALF_LIFE:
+                raise ConfigError(f"half-life must be a number of days or 'auto', "
+                                  f"got {self.half_life_days!r}")
+            self.half_life_days = AUTO_HALF_LIFE
+        elif self.half_life_days is not None and not self.half_life_days >= 0:
             raise ConfigError("half-life must be >= 0 days")
         if not self.resolution > 0:
             raise ConfigError("resolution must be > 0")
@@ -175,9 +188,26 @@ class RankConfig:
         fit = BETWEENNESS_BUDGET // max(int(edges), 1)
         return int(min(DEFAULT_BETWEENNESS_K, max(MIN_AUTO_BETWEENNESS_K, fit)))
 
-    def metric_weights(self) -> dict[str, float]:
-        """The composite's weights for this config (preset + overrides + topic mode)."""
-        return scoring.resolve_weights(self.preset, self.weights, topic_mode=bool(self.topics))
+    def effective_half_life(self, span_days: float) -> float | None:
+        """The half-life used on a window spanning ``span_days`` (``None`` = no decay).
+
+        Examples
+        --------
+        >>> RankConfig().effective_half_life(90.0)
+        45.0
+        >>> RankConfig(half_life_days=7).effective_half_life(90.0)
+        7.0
+        """
+        if self.half_life_days == AUTO_HALF_LIFE:
+            if span_days < MIN_TIMED_SPAN_DAYS:
+                return None
+            return float(span_days) * AUTO_HALF_LIFE_FRACTION
+        return float(self.half_life_days) if self.half_life_days else None
+
+    def metric_weights(self, timed: bool = True) -> dict[str, float]:
+        """The composite's weights (preset + overrides + topic mode; ``timed`` for ``auto``)."""
+        return scoring.resolve_weights(self.preset, self.weights, topic_mode=bool(self.topics),
+                                       timed=timed)
 
     def to_dict(self) -> dict:
         """JSON-friendly form (dates as ISO strings)."""
@@ -212,11 +242,53 @@ class RankResult:
     timings: dict[str, float] = field(default_factory=dict)  # wall seconds per step
     stats: dict[str, float] = field(default_factory=dict)
     cpu_timings: dict[str, float] = field(default_factory=dict)  # CPU seconds per step
+    learned: dict | None = None  # see apply_learning
 
     def snapshot_config(self) -> dict:
         """What :func:`rank_store` stores as the snapshot's config."""
-        return {**self.config.to_dict(), "metric_weights": self.weights, "stats": self.stats,
-                "version": 1}
+        out = {**self.config.to_dict(), "metric_weights": self.weights, "stats": self.stats,
+               "version": 2}
+        if self.learned is not None:
+            out["learned"] = self.learned
+        return out
+
+
+def apply_learning(result: RankResult, labels: pd.Series,
+                   accounts: pd.DataFrame | None = None) -> RankResult:
+    """Re-rank ``result`` with weights learned from labelled leaders (in place).
+
+    Parameters
+    ----------
+    result : RankResult
+        A fresh ranking.
+    labels : pandas.Series
+        1/0 by account key or handle (:func:`graph.evaluate.read_truth`).
+    accounts : pandas.DataFrame, optional
+        Profiles, to match handles of labelled accounts that are not ranked.
+
+    Returns
+    -------
+    RankResult
+        The same object: table re-scored and re-ordered, ``weights`` the
+        learned ones (or the default's, when learning did not beat them in
+        cross-validation), ``learned`` the fit's report with the labels by key.
+
+    Raises
+    ------
+    InputError
+        Labels that match nobody, are not 0/1, or are too few.
+    """
+    from graph.evaluate import match_truth
+    from graph.learn import learn_weights
+
+    matched, missing = match_truth(labels, result.table, accounts)
+    fit = learn_weights(result.table, matched, result.weights, seed=result.config.seed)
+    if fit.source == "learned":
+        result.table = rescore(result.table, fit.weights)
+        result.weights = scoring.composite(result.table.head(1), fit.weights).weights
+    result.learned = {**fit.as_dict(), "labels": {k: float(v) for k, v in matched.items()},
+                      "unmatched_count": len(missing), "unmatched": missing[:20]}
+    return result
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -387,6 +459,33 @@ def account_topics(src: np.ndarray, dst: np.ndarray, topics: pd.Series, n: int,
     return out
 
 
+def time_span(events: pd.DataFrame, config: RankConfig) -> tuple[float, bool]:
+    """The window's span in days, and whether its interactions carry time.
+
+    The span runs from ``since`` (else the oldest event) to ``until`` (else the
+    newest event). Interactions *carry time* when their own timestamps spread
+    over at least :data:`MIN_TIMED_SPAN_DAYS` — a survey or a static edge list
+    loaded with one date does not.
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"at": pd.to_datetime(["2024-01-01", "2024-03-01"], utc=True)})
+    >>> time_span(ev, RankConfig())
+    (60.0, True)
+    """
+    if len(events) == 0 or "at" not in events:
+        return 0.0, False
+    at = pd.to_datetime(events["at"], utc=True)
+    first, last = at.min(), at.max()
+    if pd.isna(first):
+        return 0.0, False
+    own = (last - first).total_seconds() / 86400.0
+    start = pd.Timestamp(config.since) if config.since is not None else first
+    end = pd.Timestamp(config.until) if config.until is not None else last
+    span = max((end - start).total_seconds() / 86400.0, 0.0)
+    return span, own >= MIN_TIMED_SPAN_DAYS
+
+
 def _window_days(events: pd.DataFrame, config: RankConfig, reference: pd.Timestamp | None) -> float:
     start = config.since
     if start is None and len(events):
@@ -450,7 +549,7 @@ def rank_events(events: pd.DataFrame, accounts: pd.DataFrame | None = None,
         Profiles (:data:`graph.model.ACCOUNT_COLUMNS`); accounts without a
         profile count as external with unknown reach.
     config : RankConfig, optional
-        Defaults: balanced preset, 30-day half-life.
+        Defaults: the ``auto`` preset and half-life (see :class:`RankConfig`).
     texts : pandas.DataFrame, optional
         ``source, post_id, text`` for the duplicate-text signal; by default the
         ``text`` column of ``events`` is used when it holds any text.
@@ -473,15 +572,18 @@ def rank_events(events: pd.DataFrame, accounts: pd.DataFrame | None = None,
         Bad configuration (unknown preset or metric, …).
     """
     config = config or RankConfig()
-    weights = config.metric_weights()
+    config.metric_weights()  # a bad preset or weight fails before any work
     timings: dict = {}
     tick: list = []
     _step(progress, timings, "selecting events", tick)
     ev = select_events(events, config.since, config.until, config.kinds, config.platforms)
+    span_days, timed = time_span(ev, config)
+    half_life = config.effective_half_life(span_days) if timed else None
+    weights = config.metric_weights(timed=timed)
 
     _step(progress, timings, "projecting the engagement graph", tick)
     proj: Projection = project_events(ev, kind_weights=config.kind_weights,
-                                      half_life_days=config.half_life_days, until=config.until,
+                                      half_life_days=half_life, until=config.until,
                                       keep_events=True)
     n = proj.n
     keys = proj.keys
@@ -614,6 +716,10 @@ def rank_events(events: pd.DataFrame, accounts: pd.DataFrame | None = None,
         "reference": proj.reference.isoformat() if proj.reference is not None else None,
         "automated": int((automation >= auto.AUTOMATED_THRESHOLD).sum()),
         "betweenness_k": int(min(btw_k, n)),
+        "timed": bool(timed),
+        "half_life_days": half_life,
+        "preset": (scoring.auto_preset(timed) if config.preset == scoring.AUTO_PRESET
+                   else config.preset),
     }
     return RankResult(table=table, config=config, weights=comp.weights, timings=timings,
                       stats=stats, cpu_timings=cpu_timings)
@@ -646,7 +752,7 @@ def read_texts(store, config: RankConfig, sources: Sequence[str]) -> pd.DataFram
 
 
 def rank_store(store, config: RankConfig | None = None, *, progress: Progress | None = None,
-               save: bool = True) -> RankOutcome:
+               save: bool = True, learn_from: pd.Series | None = None) -> RankOutcome:
     """Rank from a store and save the result as a snapshot and a ``rank`` run.
 
     Parameters
@@ -659,6 +765,9 @@ def rank_store(store, config: RankConfig | None = None, *, progress: Progress | 
         Called with each step's name.
     save : bool
         ``False`` ranks without storing anything.
+    learn_from : pandas.Series, optional
+        Labelled leaders (1/0 by key or handle): the snapshot is ranked with
+        weights learned from them (:func:`apply_learning`).
 
     Returns
     -------
@@ -703,6 +812,10 @@ def rank_store(store, config: RankConfig | None = None, *, progress: Progress | 
             progress("reading accounts")
         accounts = store.accounts()
         result = rank_events(events, accounts, config, texts=texts, progress=progress)
+        if learn_from is not None:
+            if progress:
+                progress("learning weights from the labelled leaders")
+            apply_learning(result, learn_from, accounts)
         snapshot = None
         if save:
             if progress:
@@ -859,7 +972,7 @@ def format_leaderboard(t: pd.DataFrame, overall_rank: pd.Series | None = None) -
 
 
 def explain_account(table: pd.DataFrame, ref: str, weights: Mapping[str, float]) -> dict:
-    """Why an account has its score: each metric's value, percentile, weight, contribution.
+    """Why an account has its score: each metric's value, level, weight, contribution.
 
     Parameters
     ----------
@@ -887,7 +1000,8 @@ def explain_account(table: pd.DataFrame, ref: str, weights: Mapping[str, float])
     comp = scoring.composite(table, weights)
     i = pos[0]
     row = table.iloc[i]
-    parts = scoring.explain(row.to_dict(), comp.percentiles.iloc[i].to_dict(), comp.weights)
+    pct = {m: float(scoring.percentile_ranks(table[m].to_numpy())[i]) for m in comp.weights}
+    parts = scoring.explain(row.to_dict(), comp.levels.iloc[i].to_dict(), comp.weights, pct)
     parts = parts.sort_values("contribution", ascending=False, kind="stable")
     metrics = [{k: (_plain(v)) for k, v in r.items()} for r in parts.to_dict("records")]
     return {

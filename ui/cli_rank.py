@@ -1,4 +1,4 @@
-"""``scout rank``, ``scout leaders``, ``scout explain`` and ``scout backtest``.
+"""``scout rank``, ``scout leaders``, ``scout explain``, ``scout evaluate`` and ``scout backtest``.
 
 Users script against these commands: options and output columns are stable.
 Tables go to stdout, progress to stderr; ``--json`` / ``--format csv|json``
@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from graph.scoring import PRESETS
+from graph.scoring import PRESET_CHOICES
 from ui.context import pass_app
 
 SEGMENT_CHOICES = ("all", "internal", "external", "brokers", "boundary")
@@ -54,6 +54,7 @@ def _config(since, until, topics, platforms, kinds, preset, weights_file, half_l
     from graph.ranking import RankConfig, parse_datetime
     from graph.scoring import DEFAULT_PRESET, load_weights_file
 
+    half_life = _half_life(half_life)
     file = load_weights_file(weights_file) if weights_file else {}
     kw = {}
     if betweenness_k is not None:
@@ -67,11 +68,26 @@ def _config(since, until, topics, platforms, kinds, preset, weights_file, half_l
         preset=preset or file.get("preset") or DEFAULT_PRESET,
         weights=file.get("weights", {}),
         kind_weights=file.get("kind_weights", {}),
-        half_life_days=half_life if half_life else None,
+        half_life_days=half_life if half_life == "auto" or half_life else None,
         resolution=resolution,
         seed=seed,
         **kw,
     )
+
+
+def _half_life(value):
+    """``--half-life``: ``auto`` or a number of days (0 = no decay)."""
+    from graph.errors import InputError
+
+    if value is None or str(value).strip().lower() == "auto":
+        return "auto"
+    try:
+        days = float(value)
+    except ValueError:
+        raise InputError(f"--half-life takes a number of days or 'auto', got {value!r}") from None
+    if not days >= 0:
+        raise InputError("--half-life must be >= 0 days")
+    return days
 
 
 def _records(df):
@@ -112,12 +128,14 @@ def _window_options(f):
                      help="Only this platform (repeatable)."),
         click.option("--kind", "kinds", multiple=True, metavar="K",
                      help="Only this interaction kind (repeatable)."),
-        click.option("--preset", type=click.Choice(list(PRESETS)), default=None,
-                     help="Weight preset (default balanced)."),
+        click.option("--preset", type=click.Choice(list(PRESET_CHOICES)), default=None,
+                     help="Weight preset (default auto: `attention` for timed conversations, "
+                          "`status` for networks without time)."),
         click.option("--weights", "weights_file", type=click.Path(dir_okay=False), default=None,
                      metavar="FILE", help="TOML/JSON file with metric (and kind) weights."),
-        click.option("--half-life", type=click.FloatRange(min=0), default=30.0, show_default=True,
-                     metavar="DAYS", help="Half-life of an event's weight; 0 = no decay."),
+        click.option("--half-life", default="auto", show_default=True, metavar="DAYS|auto",
+                     help="Half-life of an event's weight; 0 = no decay; auto = half the "
+                          "window's span."),
         click.option("--resolution", type=click.FloatRange(min=0, min_open=True), default=1.0,
                      show_default=True, help="Community resolution (higher = smaller communities)."),
         click.option("--seed", type=int, default=0, show_default=True,
@@ -151,8 +169,12 @@ def ranking_is_stale(store) -> bool:
 @pass_app
 @click.option("--if-stale", is_flag=True,
               help="Rank only when no snapshot exists or data was ingested after the newest one.")
+@click.option("--learn-from", "learn_from", type=click.Path(dir_okay=False), default=None,
+              metavar="FILE.csv",
+              help="Known leaders (CSV account,label with 1/0): fit the metric weights to them "
+                   "and rank everybody with the learned weights.")
 def rank(app, since, until, topics, platforms, kinds, preset, weights_file, half_life,
-         resolution, seed, betweenness_k, top, as_json, if_stale) -> None:
+         resolution, seed, betweenness_k, top, as_json, if_stale, learn_from) -> None:
     """Rank accounts and store a snapshot (with a `rank` run).
 
     \b
@@ -160,24 +182,28 @@ def rank(app, since, until, topics, platforms, kinds, preset, weights_file, half
       scout rank
       scout rank --since 2024-04-01 --until 2024-05-01 --preset conversation
       scout rank --topic pricing --platform x --json
+      scout rank --learn-from known-leaders.csv     # then: scout leaders --hidden
     """
+    from graph.evaluate import read_truth
     from graph.ranking import leaderboard, rank_store, rising_stars
 
     config = _config(since, until, topics, platforms, kinds, preset, weights_file, half_life,
                      resolution, seed, betweenness_k)
+    labels = read_truth(learn_from) if learn_from else None
     store = app.store()
     if if_stale and not ranking_is_stale(store):
         click.echo("the newest snapshot is up to date with the data; not ranking again")
         return
     status, update = _progress_status(True)
     with status:
-        outcome = rank_store(store, config, progress=update)
+        outcome = rank_store(store, config, progress=update, learn_from=labels)
     result, snap = outcome.result, outcome.snapshot
     table = result.table
     internal = leaderboard(table, "internal", top=top)
     external = leaderboard(table, "external", top=top)
     prev = outcome.previous
     rising = rising_stars(table, prev.table if prev is not None else None, top=max(top, 50))
+    learned = result.learned
     if as_json:
         out = {
             "snapshot": snap.id,
@@ -189,12 +215,19 @@ def rank(app, since, until, topics, platforms, kinds, preset, weights_file, half
             "top_external": _records(external),
             "rising": _records(rising.head(top)),
         }
+        if learned is not None:
+            out["learned"] = {k: v for k, v in learned.items() if k != "labels"}
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
         return
     s = result.stats
     click.echo(f"snapshot {snap.id}: {s['accounts']:,} accounts, {s['events']:,} events, "
                f"{s['edges']:,} edges, {s['communities']:,} communities "
                f"(modularity {s['modularity']:.3f}), {s['automated']:,} likely automated")
+    hl = s.get("half_life_days")
+    click.echo(f"preset {s.get('preset')}, half-life "
+               + (f"{hl:.1f} days" if hl else "none (no decay)"))
+    if learned is not None:
+        _echo_learned(learned, result.weights)
     if table.empty:
         click.echo("no events in the window: nothing to rank")
         return
@@ -205,6 +238,20 @@ def rank(app, since, until, topics, platforms, kinds, preset, weights_file, half
         r["account"] = r.get("handle", r["account"])
         _print_table(r, "rising stars (since the previous snapshot)",
                      ("account", "rank", "previous_rank", "gain", "growth", "newcomer"))
+
+
+def _echo_learned(learned: dict, weights: dict) -> None:
+    note = (f"learned from {learned['positives']} leaders and {learned['negatives']} "
+            f"non-leaders: cross-validated AUC {learned['cv_auc']:.3f} "
+            f"(default weights {learned['default_cv_auc']:.3f}, {learned['folds']} folds)")
+    if learned["source"] == "default":
+        note += "; the fit did not beat the default by more than its error, so the default " \
+                "weights are kept"
+    if learned.get("unmatched_count"):
+        note += f"; {learned['unmatched_count']} labelled account(s) not found"
+    click.echo(note)
+    click.echo("weights: " + ", ".join(f"{m} {w:+.3f}" for m, w in
+                                       sorted(weights.items(), key=lambda kv: -abs(kv[1]))))
 
 
 def _load_snapshot(store, snapshot_id):
@@ -232,10 +279,14 @@ def _load_snapshot(store, snapshot_id):
               help="Write to FILE (csv/json go to stdout without it).")
 @click.option("--snapshot", "snapshot_id", default=None, metavar="ID",
               help="A stored snapshot (default: the newest).")
-@click.option("--preset", type=click.Choice(list(PRESETS)), default=None,
+@click.option("--preset", type=click.Choice(list(PRESET_CHOICES)), default=None,
               help="Re-score the snapshot's metrics with another preset.")
+@click.option("--hidden", is_flag=True,
+              help="Only hidden leaders: accounts a ranking learned with `rank --learn-from` "
+                   "places among the known leaders that are not labelled.")
 @pass_app
-def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, preset) -> None:
+def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, preset,
+            hidden) -> None:
     """Leaderboards from the newest (or a given) ranking snapshot.
 
     \b
@@ -243,9 +294,11 @@ def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, prese
       scout leaders --segment external --top 50
       scout leaders --segment internal --format csv > internal.csv
       scout leaders --topic pricing --format xlsx --out pricing.xlsx
+      scout leaders --hidden --segment internal
     """
     from graph.errors import InputError
     from graph.export import write_table
+    from graph.learn import hidden_leaders
     from graph.ranking import current_leaderboard, rescore
     from graph.scoring import resolve_weights
 
@@ -254,9 +307,19 @@ def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, prese
         fmt = suffix if suffix in ("csv", "json", "xlsx") else "table"
     if fmt == "xlsx" and not out:
         raise InputError("--format xlsx needs --out FILE.xlsx")
+    if hidden and preset:
+        raise InputError("--hidden lists what the learned weights see; drop --preset")
     store = app.store()
     snap = _load_snapshot(store, snapshot_id)
     table = snap.table
+    if hidden:
+        learned = (snap.config or {}).get("learned")
+        if not learned:
+            raise InputError(f"snapshot {snap.id} was not ranked with --learn-from: run "
+                             "`scout rank --learn-from FILE.csv` first")
+        import pandas as pd
+
+        table = hidden_leaders(table, pd.Series(learned["labels"], dtype=float), top=None)
     if preset:
         table = rescore(table, {k: v for k, v in resolve_weights(preset).items() if k in table})
     board = current_leaderboard(store, table, segment, top=top, community_id=community_id,
@@ -267,7 +330,8 @@ def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, prese
         if board.empty:
             click.echo("no accounts match", err=True)
             return
-        _print_table(board, f"leaders ({segment}) — snapshot {snap.id}")
+        title = "hidden leaders" if hidden else "leaders"
+        _print_table(board, f"{title} ({segment}) — snapshot {snap.id}")
         return
     write_table(board, fmt, out, stream=sys.stdout)
     if out:
@@ -280,7 +344,12 @@ def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, prese
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def explain(app, handle, snapshot_id, as_json) -> None:
-    """Why HANDLE has its rank: each metric's value, percentile, weight and contribution."""
+    """Why HANDLE has its rank: each metric's value, level, weight and contribution.
+
+    A metric's level is log(1 + value/mean) / log(1 + max/mean) over the ranked
+    accounts (0–1); its contribution is 100 × weight × level, and the
+    contributions add up to the score.
+    """
     from graph.ranking import explain_account, snapshot_weights
 
     store = app.store()
@@ -302,44 +371,20 @@ def explain(app, handle, snapshot_id, as_json) -> None:
                f"score {info['score']:.2f}, {info['segment']}, community {info['community']}"
                + (f" — {', '.join(flags)}" if flags else ""))
     t = Table(title=f"snapshot {snap.id}")
-    for c in ("metric", "value", "percentile", "weight", "contribution"):
+    for c in ("metric", "value", "level", "percentile", "weight", "contribution"):
         t.add_column(c, justify="left" if c == "metric" else "right")
     for m in info["metrics"]:
         v = m["value"]
+        pct = m.get("percentile")
         t.add_row(m["metric"], f"{v:.4g}" if isinstance(v, float) else str(v),
-                  f"{m['percentile']:.3f}", f"{m['weight']:.3f}", f"{m['contribution']:.2f}")
-    t.add_row("total", "", "", "", f"{info['score']:.2f}")
+                  f"{m['level']:.3f}", "—" if pct is None else f"{pct:.3f}",
+                  f"{m['weight']:.3f}", f"{m['contribution']:.2f}")
+    t.add_row("total", "", "", "", "", f"{info['score']:.2f}")
     _stdout().print(t)
 
 
-@click.command()
-@click.option("--split", required=True, metavar="DATE",
-              help="Rank on events before DATE, measure attention after it.")
-@click.option("--horizon", default="30d", show_default=True, metavar="DURATION",
-              help="Measurement window after the split (e.g. 30d, 12h, 2w).")
-@click.option("--top", "tops", default="10,50,100", show_default=True, metavar="K,K…",
-              help="k values of precision@k.")
-@click.option("--since", metavar="DATE", help="Ignore events before DATE.")
-@click.option("--platform", "platforms", multiple=True, metavar="P")
-@click.option("--kind", "kinds", multiple=True, metavar="K")
-@click.option("--preset", type=click.Choice(list(PRESETS)), default=None)
-@click.option("--weights", "weights_file", type=click.Path(dir_okay=False), default=None,
-              metavar="FILE")
-@click.option("--half-life", type=click.FloatRange(min=0), default=30.0, show_default=True,
-              metavar="DAYS")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-def backtest(app, split, horizon, tops, since, platforms, kinds, preset, weights_file, half_life,
-             seed, as_json) -> None:
-    """Check the ranking against the attention accounts receive after --split.
-
-    Reports precision@k and Spearman for Scout's score and for baselines
-    (followers, distinct engagers, in-strength).
-    """
-    from graph.backtest import backtest_store
+def _tops(tops: str) -> list[int]:
     from graph.errors import InputError
-    from graph.ranking import parse_datetime, parse_duration
 
     try:
         ks = [int(x) for x in str(tops).split(",") if x.strip()]
@@ -347,25 +392,167 @@ def backtest(app, split, horizon, tops, since, platforms, kinds, preset, weights
         raise InputError(f"--top takes comma-separated integers, got {tops!r}") from None
     if not ks or min(ks) < 1:
         raise InputError("--top takes positive integers")
-    cut = parse_datetime(split)
-    config = _config(since, None, (), platforms, kinds, preset, weights_file, half_life, 1.0, seed)
-    status, _ = _progress_status(True)
-    with status:
-        report = backtest_store(app.store(), cut, parse_duration(horizon), ks, config)
-    if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False, default=str))
-        return
-    click.echo(f"split {report.split.isoformat()}, horizon {report.horizon_days:g} days: "
-               f"{report.accounts:,} accounts ranked on {report.train_events:,} events, "
-               f"attention measured on {report.test_events:,} events")
+    return ks
+
+
+def _horizon(value: str | None):
+    from graph.ranking import parse_duration
+
+    if value is None or str(value).strip().lower() in ("all", "end", ""):
+        return None
+    return parse_duration(value)
+
+
+def _print_evaluation(ev, title: str) -> None:
     from rich.table import Table
 
-    t = Table(title="backtest")
-    for c in report.table.columns:
+    t = Table(title=title)
+    for c in ev.table.columns:
         t.add_column(c, justify="left" if c == "model" else "right")
-    for row in report.table.itertuples(index=False):
+    for row in ev.table.itertuples(index=False):
         t.add_row(*[v if isinstance(v, str) else ("—" if v != v else f"{v:.3f}") for v in row])
     _stdout().print(t)
+    if ev.kind == "labels" and len(ev.leaders):
+        lead = ev.leaders.copy()
+        first = [c for c in lead.columns if c not in ("account", "handle")][0]
+        lead = lead.sort_values(first, na_position="last", kind="stable").head(25)
+        lt = Table(title="position of each labelled leader (first 25)")
+        for c in lead.columns:
+            lt.add_column(c, justify="left" if c in ("account", "handle") else "right")
+        for row in lead.itertuples(index=False):
+            lt.add_row(*["—" if v is None or v != v else str(v) for v in row])
+        _stdout().print(lt)
 
 
-COMMANDS = [rank, leaders, explain, backtest]
+def _evaluation_options(f):
+    for opt in reversed([
+        click.option("--truth", "truth_file", type=click.Path(dir_okay=False), default=None,
+                     metavar="FILE.csv",
+                     help="Known answers: CSV account,label (1/0 or a number)."),
+        click.option("--split", default=None, metavar="DATE",
+                     help="Temporal check: rank on events before DATE, score against the "
+                          "engagement received from DATE on."),
+        click.option("--horizon", default="30d", show_default=True, metavar="DURATION|all",
+                     help="With --split: the measured period (e.g. 30d, 12h, 2w; all = to the "
+                          "end of the data)."),
+        click.option("--top", "tops", default="10,50,100", show_default=True, metavar="K,K…",
+                     help="k values of precision@k."),
+        click.option("--snapshot", "snapshot_id", default=None, metavar="ID",
+                     help="With --truth: the snapshot to check (default: the newest)."),
+        click.option("--presets", "with_presets", is_flag=True,
+                     help="Also score every preset on the same metrics."),
+        click.option("--since", metavar="DATE", help="With --split: ignore events before DATE."),
+        click.option("--platform", "platforms", multiple=True, metavar="P"),
+        click.option("--kind", "kinds", multiple=True, metavar="K"),
+        click.option("--preset", type=click.Choice(list(PRESET_CHOICES)), default=None,
+                     help="With --split: the preset to rank with (default auto)."),
+        click.option("--weights", "weights_file", type=click.Path(dir_okay=False), default=None,
+                     metavar="FILE"),
+        click.option("--half-life", default="auto", show_default=True, metavar="DAYS|auto"),
+        click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--json", "as_json", is_flag=True, help="Print the report as JSON."),
+    ]):
+        f = opt(f)
+    return f
+
+
+def _evaluate(app, truth_file, split, horizon, tops, snapshot_id, with_presets, since,
+              platforms, kinds, preset, weights_file, half_life, seed, as_json) -> None:
+    from graph.errors import InputError
+    from graph.evaluate import evaluate_snapshot, evaluate_split_store, read_truth
+    from graph.ranking import parse_datetime
+    from graph.scoring import PRESET_CHOICES as ALL_PRESETS
+
+    if (truth_file is None) == (split is None):
+        raise InputError("give --truth FILE.csv (known leaders) or --split DATE (the future), "
+                         "one of them")
+    ks = _tops(tops)
+    presets = list(ALL_PRESETS) if with_presets else []
+    store = app.store()
+    status, update = _progress_status(not as_json)
+    if truth_file is not None:
+        truth = read_truth(truth_file)
+        with status:
+            ev = evaluate_snapshot(store, truth, snapshot_id, presets=presets, tops=ks)
+        head = (f"snapshot {ev.info['snapshot']}: {ev.info['labelled']:,} labelled accounts "
+                f"({ev.info['positives'] if ev.info['binary'] else 'numeric labels'}"
+                f"{' leaders' if ev.info['binary'] else ''}), {ev.info['accounts']:,} ranked")
+        if ev.info.get("unmatched_count"):
+            head += (f"; {ev.info['unmatched_count']} not found (e.g. "
+                     f"{', '.join(map(repr, ev.info['unmatched'][:3]))})")
+        if ev.info.get("labels_used_in_training"):
+            head += (f"; warning: {ev.info['labels_used_in_training']} of these labels trained "
+                     "this ranking (--learn-from), so the figures are optimistic")
+    else:
+        cut = parse_datetime(split)
+        config = _config(since, None, (), platforms, kinds, preset, weights_file, half_life,
+                         1.0, seed)
+        with status:
+            ev = evaluate_split_store(store, cut, horizon=_horizon(horizon), config=config,
+                                      presets=presets, tops=ks, progress=update)
+        i = ev.info
+        hz = f"{i['horizon_days']:g} days" if i["horizon_days"] is not None else "to the end"
+        head = (f"split {i['split']}, horizon {hz}: {i['accounts']:,} accounts ranked on "
+                f"{i['train_events']:,} events (preset {i['preset']}), engagement measured "
+                f"on {i['test_events']:,} events")
+    if as_json:
+        click.echo(json.dumps(ev.as_dict(), indent=2, ensure_ascii=False, default=str))
+        return
+    click.echo(head)
+    _print_evaluation(ev, "evaluation: Scout and the naive baselines")
+
+
+@click.command()
+@_evaluation_options
+@pass_app
+def evaluate(app, **kw) -> None:
+    """Check the ranking against what you know: labelled leaders or the future.
+
+    \b
+    With --truth FILE.csv (columns account,label; account as `scout leaders`
+    prints it, label 1/0 or a number): ROC-AUC, precision@k and each leader's
+    position for the newest snapshot and, side by side, the naive baselines
+    (engagers, in-strength, PageRank) on the same window. Numeric labels give
+    Spearman and NDCG instead.
+    With --split DATE: rank on the events before DATE and score against the
+    engagement each account receives from DATE on: precision@k, NDCG@100 and
+    Spearman, baselines side by side.
+
+    \b
+    Examples:
+      scout evaluate --truth managers.csv
+      scout evaluate --truth managers.csv --presets --json
+      scout evaluate --split 2026-10-01 --horizon 30d
+    """
+    _evaluate(app, **kw)
+
+
+@click.command()
+@click.option("--split", required=True, metavar="DATE",
+              help="Rank on events before DATE, measure attention after it.")
+@click.option("--horizon", default="30d", show_default=True, metavar="DURATION|all",
+              help="Measurement window after the split (e.g. 30d, 12h, 2w).")
+@click.option("--top", "tops", default="10,50,100", show_default=True, metavar="K,K…",
+              help="k values of precision@k.")
+@click.option("--since", metavar="DATE", help="Ignore events before DATE.")
+@click.option("--platform", "platforms", multiple=True, metavar="P")
+@click.option("--kind", "kinds", multiple=True, metavar="K")
+@click.option("--preset", type=click.Choice(list(PRESET_CHOICES)), default=None)
+@click.option("--weights", "weights_file", type=click.Path(dir_okay=False), default=None,
+              metavar="FILE")
+@click.option("--half-life", default="auto", show_default=True, metavar="DAYS|auto")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def backtest(app, split, horizon, tops, since, platforms, kinds, preset, weights_file, half_life,
+             seed, as_json) -> None:
+    """The same as `scout evaluate --split DATE` (kept for scripts).
+
+    Reports precision@k, NDCG@100 and Spearman for Scout's score and the naive
+    baselines (engagers, in-strength, PageRank, followers when known).
+    """
+    _evaluate(app, None, split, horizon, tops, None, False, since, platforms, kinds, preset,
+              weights_file, half_life, seed, as_json)
+
+
+COMMANDS = [rank, leaders, explain, evaluate, backtest]

@@ -18,6 +18,7 @@ DEFAULT_CONFIG = "scout.toml"
 
 # The schema: key -> type, or a nested dict, or [dict] for an array of tables.
 _NUMBER = (int, float)
+_NUMBER_OR_AUTO = (int, float, str)  # checked further in load_config
 # A community is a number, but a quoted one ("3") is accepted too.
 _COMMUNITY = (int, str)
 _SCHEMA: dict[str, Any] = {
@@ -50,7 +51,7 @@ _SCHEMA: dict[str, Any] = {
         "preset": str,
         "weights": dict,
         "window_days": _NUMBER,
-        "half_life_days": _NUMBER,
+        "half_life_days": _NUMBER_OR_AUTO,
         "topics": [str],
         "platforms": [str],
         "kinds": [str],
@@ -140,6 +141,8 @@ class RefreshConfig:
 def _type_name(t) -> str:
     if t is _NUMBER:
         return "a number"
+    if t is _NUMBER_OR_AUTO:
+        return 'a number of days or "auto"'
     if t is _COMMUNITY:
         return "a community number"
     return {str: "a string", int: "an integer", bool: "true or false", dict: "a table"}[t]
@@ -165,6 +168,8 @@ def _check(value: Any, schema: Any, path: str, problems: list[str]) -> None:
     else:
         # bool is an int in Python; a number field must not accept true/false.
         ok = isinstance(value, schema) and not (isinstance(value, bool) and schema is not bool)
+        if schema is _NUMBER_OR_AUTO and isinstance(value, str):
+            ok = value == "auto"
         if not ok:
             problems.append(f"{path}: expected {_type_name(schema)}, got {value!r}")
 
@@ -239,7 +244,8 @@ def parse_config(raw: dict, base: Path = Path("."), path: Path | None = None) ->
     cfg.raw_dir = rel(sources.get("raw_dir"))
     cfg.ranking = dict(raw.get("ranking", {}))
     for key in ("window_days", "half_life_days", "resolution"):
-        if key in cfg.ranking and cfg.ranking[key] <= 0:
+        value = cfg.ranking.get(key)
+        if key in cfg.ranking and not isinstance(value, str) and value <= 0:
             problems.append(f"ranking.{key}: must be positive")
     _check_weights(cfg.ranking, problems)
     for i, e in enumerate(raw.get("exports", [])):
@@ -295,11 +301,11 @@ def _check_timezone(name: str, problems: list[str]) -> bool:
 
 def _check_weights(ranking: dict, problems: list[str]) -> None:
     """Check ``ranking.preset`` and ``ranking.weights`` the way a ranking would use them."""
-    from graph.scoring import METRICS, PRESETS, resolve_weights
+    from graph.scoring import DEFAULT_PRESET, METRICS, PRESET_CHOICES, resolve_weights
 
     preset = ranking.get("preset")
-    if preset is not None and preset not in PRESETS:
-        problems.append(f"ranking.preset: one of {', '.join(PRESETS)}, got {preset!r}")
+    if preset is not None and preset not in PRESET_CHOICES:
+        problems.append(f"ranking.preset: one of {', '.join(PRESET_CHOICES)}, got {preset!r}")
         return
     weights = ranking.get("weights", {})
     bad = False
@@ -312,7 +318,7 @@ def _check_weights(ranking: dict, problems: list[str]) -> None:
             bad = True
     if not bad:
         try:
-            resolve_weights(preset or "balanced", weights)
+            resolve_weights(preset or DEFAULT_PRESET, weights)
         except ValueError as exc:  # e.g. every weight zero
             problems.append(f"ranking.weights: {exc}")
 

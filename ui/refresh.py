@@ -208,8 +208,7 @@ def rank_config(cfg: RefreshConfig, newest: datetime | None = None):
         A value the ranking refuses (prefixed with ``ranking:``).
     """
     from graph.community import DEFAULT_RESOLUTION
-    from graph.projection import DEFAULT_HALF_LIFE_DAYS
-    from graph.ranking import RankConfig
+    from graph.ranking import AUTO_HALF_LIFE, RankConfig
     from graph.scoring import DEFAULT_PRESET
 
     r = cfg.ranking
@@ -226,7 +225,9 @@ def rank_config(cfg: RefreshConfig, newest: datetime | None = None):
             kinds=tuple(r.get("kinds", ())),
             preset=r.get("preset", DEFAULT_PRESET),
             weights={k: float(v) for k, v in r.get("weights", {}).items()},
-            half_life_days=float(r.get("half_life_days", DEFAULT_HALF_LIFE_DAYS)),
+            half_life_days=(r.get("half_life_days", AUTO_HALF_LIFE)
+                            if isinstance(r.get("half_life_days"), str | None)
+                            else float(r["half_life_days"])),
             resolution=float(r.get("resolution", DEFAULT_RESOLUTION)),
             seed=int(r.get("seed", 0)),
         )

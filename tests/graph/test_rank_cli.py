@@ -136,10 +136,12 @@ def test_explain(filled):
 
 def test_backtest(filled):
     r = run(filled, "backtest", "--split", "2024-05-03", "--horizon", "10d", "--top", "3,5")
-    assert "precision@3" in r.stdout and "followers" in r.stdout
+    assert "precision@3" in r.stdout and "followers" in r.stdout and "ndcg@100" in r.stdout
     data = json.loads(run(filled, "backtest", "--split", "2024-05-03", "--json").stdout)
-    assert [row["model"] for row in data["results"]] == ["scout", "followers", "in_degree",
-                                                         "in_strength"]
+    assert [row["model"] for row in data["results"]] == ["scout", "engagers", "in_strength",
+                                                         "pagerank", "followers"]
+    same = json.loads(run(filled, "evaluate", "--split", "2024-05-03", "--json").stdout)
+    assert same["results"] == data["results"]
     r = run(filled, "backtest", "--split", "2000-01-01", ok=False)
     assert r.exit_code == 2
     r = run(filled, "backtest", "--split", "2024-05-03", "--top", "a,b", ok=False)

@@ -78,6 +78,8 @@ def test_explain_rows_sum_to_score():
     m = pd.DataFrame({"pagerank": [0.1, 0.3, 0.2], "reach": [5, 1, 3]})
     comp = scoring.composite(m, {"pagerank": 3, "reach": 1})
     for i in range(3):
-        e = scoring.explain(m.iloc[i].to_dict(), comp.percentiles.iloc[i].to_dict(), comp.weights)
+        e = scoring.explain(m.iloc[i].to_dict(), comp.levels.iloc[i].to_dict(), comp.weights,
+                            comp.percentiles.iloc[i].to_dict())
         assert e["contribution"].sum() == pytest.approx(comp.score.iloc[i])
-        assert list(e.columns) == ["metric", "value", "percentile", "weight", "contribution"]
+        assert list(e.columns) == ["metric", "value", "level", "percentile", "weight",
+                                   "contribution"]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graph.backtest import backtest_store
+from graph.evaluate import evaluate_split_store
 from graph.model import Account, CrmEntry, Interaction, Person
 from graph.ranking import (
     RankConfig,
@@ -98,9 +98,11 @@ def test_window_topics_and_rising_stars(store):
 
 def test_backtest_through_store(store):
     fill(store)
-    report = backtest_store(store, T0 + timedelta(hours=50), pd.Timedelta(days=30), [3, 5])
-    assert report.train_events == 100 and report.test_events > 0
-    assert report.table["model"].tolist() == ["scout", "followers", "in_degree", "in_strength"]
-    assert {"spearman", "precision@3", "precision@5"} <= set(report.table.columns)
+    report = evaluate_split_store(store, T0 + timedelta(hours=50),
+                                  horizon=pd.Timedelta(days=30), tops=[3, 5])
+    assert report.info["train_events"] == 100 and report.info["test_events"] > 0
+    assert report.table["model"].tolist() == ["scout", "engagers", "in_strength", "pagerank",
+                                              "followers"]
+    assert {"spearman", "precision@3", "precision@5", "ndcg@100"} <= set(report.table.columns)
     d = report.as_dict()
     assert d["results"][0]["model"] == "scout"

@@ -44,7 +44,7 @@ def test_unknown_keys_and_wrong_types_are_all_reported_with_their_path():
         parse_config(raw)
     msg = str(err.value)
     assert "ranking.presett: unknown key" in msg
-    assert "ranking.half_life_days: expected a number, got 'thirty'" in msg
+    assert "ranking.half_life_days: expected a number of days or \"auto\", got 'thirty'" in msg
     assert "exports[0].top: expected an integer, got 'ten'" in msg
     assert "sources.x[0].max: expected an integer, got True" in msg
     assert "4 problems" in msg
@@ -81,7 +81,7 @@ def test_unreadable_files(tmp_path):
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ({"ranking": {"preset": "loud"}}, "ranking.preset: one of balanced"),
+        ({"ranking": {"preset": "loud"}}, "ranking.preset: one of auto, attention"),
         ({"ranking": {"weights": {"fame": 1}}}, "ranking.weights.fame: unknown metric"),
         ({"ranking": {"weights": {"reach": "high"}}}, "ranking.weights.reach: expected a number"),
         ({"ranking": {"preset": "reach", "weights": {"engagers": 0, "in_strength": 0,
