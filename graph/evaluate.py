@@ -90,8 +90,22 @@ def read_truth(path: str | Path) -> pd.Series:
         raw = p.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read truth file {p}: {exc.strerror or exc}") from None
+    return parse_truth(raw, str(p))
+
+
+def parse_truth(raw: bytes | str, name: str = "truth file") -> pd.Series:
+    """:func:`read_truth` for content already in memory (e.g. an upload).
+
+    ``name`` is how errors name the file.
+
+    Examples
+    --------
+    >>> parse_truth(b"account,label\\n@ana,1\\n").to_dict()
+    {'@ana': 1.0}
+    """
+    p = name
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw.lstrip("\ufeff")
     except UnicodeDecodeError as exc:
         raise InputError(f"{p}: not UTF-8 text (byte {exc.start})") from None
     reader = csv.reader(io.StringIO(text))
@@ -510,7 +524,8 @@ def future_engagement(events: pd.DataFrame) -> pd.Series:
 
 # ----------------------------------------------------------------------------- jobs
 def scout_models(table: pd.DataFrame, events: pd.DataFrame, *, presets: Sequence[str] = (),
-                 accounts: pd.DataFrame | None = None, label: str = "scout") -> pd.DataFrame:
+                 accounts: pd.DataFrame | None = None, label: str = "scout",
+                 timed: bool = True) -> pd.DataFrame:
     """The models an evaluation compares, one column each, indexed by account key.
 
     ``label`` is the ranking's own score; each name in ``presets`` re-scores
@@ -525,9 +540,11 @@ def scout_models(table: pd.DataFrame, events: pd.DataFrame, *, presets: Sequence
     events : pandas.DataFrame
         The events the ranking was computed on (``source``, ``target``).
     presets : sequence of str
-        Presets to show side by side (``auto`` is resolved the way the ranking was).
+        Presets to show side by side.
     accounts : pandas.DataFrame, optional
         Profiles, for ``followers``.
+    timed : bool
+        Whether the ranking's interactions carried time (resolves ``auto``).
 
     Returns
     -------
@@ -539,7 +556,7 @@ def scout_models(table: pd.DataFrame, events: pd.DataFrame, *, presets: Sequence
     t = table.set_index("account")
     out = {label: t["score"].astype(float)}
     for name in presets:
-        w = {k: v for k, v in resolve_weights(name).items() if k in table.columns}
+        w = {k: v for k, v in resolve_weights(name, timed=timed).items() if k in table.columns}
         if w:
             re = rescore(table, w).set_index("account")["score"]
             out[f"preset:{name}"] = re.reindex(t.index).astype(float)
@@ -585,7 +602,7 @@ def match_truth(truth: pd.Series, table: pd.DataFrame,
 
 def evaluate_table(table: pd.DataFrame, events: pd.DataFrame, truth: pd.Series, *,
                    accounts: pd.DataFrame | None = None, presets: Sequence[str] = (),
-                   tops: Sequence[int] = DEFAULT_TOPS) -> Evaluation:
+                   tops: Sequence[int] = DEFAULT_TOPS, timed: bool = True) -> Evaluation:
     """Evaluate a ranking table and the baselines against labels.
 
     Parameters
@@ -614,7 +631,7 @@ def evaluate_table(table: pd.DataFrame, events: pd.DataFrame, truth: pd.Series, 
         shown = ", ".join(map(repr, missing[:5]))
         raise InputError(f"none of the {len(truth)} labelled accounts is known to Scout "
                          f"(e.g. {shown}); use the key or handle `scout leaders` prints")
-    models = scout_models(table, events, presets=presets, accounts=accounts)
+    models = scout_models(table, events, presets=presets, accounts=accounts, timed=timed)
     ev = evaluate_labels(models, labels, tops)
     ev.info.update({"unmatched_count": len(missing), "unmatched": missing[:20]})
     if "handle" in table:
@@ -667,7 +684,8 @@ def evaluate_split(events: pd.DataFrame, accounts: pd.DataFrame | None, split, *
     end = split + horizon if horizon is not None else None
     test = select_events(events, split, end, cfg.kinds, cfg.platforms)
     result = rank_events(train, accounts, cfg, progress=progress)
-    models = scout_models(result.table, train, presets=presets, accounts=accounts)
+    models = scout_models(result.table, train, presets=presets, accounts=accounts,
+                          timed=bool(result.stats.get("timed", True)))
     ev = evaluate_future(models, future_engagement(test), tops)
     ev.info.update({
         "split": pd.Timestamp(split).isoformat(),
@@ -703,8 +721,9 @@ def evaluate_snapshot(store, truth: pd.Series, snapshot_id: str | None = None, *
     events = store.interactions(since=cfg.since, until=cfg.until,
                                 kinds=list(cfg.kinds) or None,
                                 platforms=list(cfg.platforms) or None, with_text=False)
+    timed = bool(((snap.config or {}).get("stats") or {}).get("timed", True))
     ev = evaluate_table(snap.table, events, truth, accounts=store.accounts(), presets=presets,
-                        tops=tops)
+                        tops=tops, timed=timed)
     ev.info["snapshot"] = snap.id
     learned = (snap.config or {}).get("learned")
     if learned:

@@ -3,10 +3,12 @@
 A company knows some of its leaders (the roster's managers, people a shortlist
 already recruited, a list someone uploads). :func:`learn_weights` fits the
 composite's metric weights to those labels with L2-regularised logistic
-regression on the metrics' levels (:func:`graph.scoring.levels`), picks the
-regularisation by stratified cross-validation, and keeps the default weights
-when no fit beats them out of sample: a learned ranking is never worse than the
-default on the evidence at hand. The learned weights are ordinary composite
+regression on the metrics' levels (:func:`graph.scoring.levels`) and picks the
+regularisation by repeated stratified cross-validation. Before fitting, it
+scores the weight sets that need no fitting (the default, every preset, and
+engagers, in-strength and PageRank alone) on the labels; a fit is used only if
+its cross-validated AUC beats the best of them by more than an AUC's standard
+error, else that best set is kept. The learned weights are ordinary composite
 weights, so ``scout explain`` stays exact.
 
 Examples
@@ -15,8 +17,11 @@ Examples
 >>> t = pd.DataFrame({"account": [f"a{i}" for i in range(40)],
 ...                   "pagerank": rng.random(40), "engagers": rng.random(40)})
 >>> labels = pd.Series((t["engagers"] > 0.5).astype(float).to_numpy(), index=t["account"])
->>> fit = learn_weights(t, labels, {"pagerank": 1.0})
->>> fit.source, fit.weights["engagers"] > fit.weights["pagerank"]
+>>> learn_weights(t, labels, {"pagerank": 1.0}).source  # one metric alone separates them
+'metric:engagers'
+>>> mixed = (t["engagers"] - t["pagerank"] > 0.1).astype(float).to_numpy()
+>>> fit = learn_weights(t, pd.Series(mixed, index=t["account"]), {"pagerank": 1.0})
+>>> fit.source, fit.weights["engagers"] > 0 > fit.weights["pagerank"]
 ('learned', True)
 """
 
@@ -39,6 +44,9 @@ MIN_PER_CLASS = 5
 #: standardised features).
 LAMBDAS: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0, 100.0)
 MAX_FOLDS = 5
+#: Cross-validation is repeated with this many fold assignments: one assignment
+#: on a few dozen labels is noisy enough to pick a fit that loses out of sample.
+CV_REPEATS = 3
 #: Metrics a learned model may weigh (descriptive ones such as automation are not
 #: leadership evidence; topic metrics join when the ranking has them).
 LEARNABLE: tuple[str, ...] = tuple(scoring.METRICS)
@@ -52,10 +60,13 @@ class LearnedWeights:
     ----------
     weights : dict
         Metric → weight for :func:`graph.scoring.composite` (may be negative).
-    source : {"learned", "default"}
-        ``default`` when no fit beat the default weights in cross-validation.
+    source : str
+        ``learned`` (a fitted model), or the unfitted weight set that did best
+        on the labels when no fit beat it by more than its error: ``default``,
+        ``preset:NAME`` or ``metric:NAME``.
     cv_auc : float
-        Cross-validated ROC-AUC of the chosen weights.
+        ROC-AUC of the chosen weights: cross-validated for a fit, on the labels
+        for an unfitted set.
     default_cv_auc : float
         ROC-AUC of the default weights on the same labels (they are not fitted).
     penalty : float or None
@@ -203,44 +214,82 @@ def learn_weights(table: pd.DataFrame, labels: pd.Series, default: Mapping[str, 
     x_all = feats.reindex(labels.index).fillna(0.0)
     y = (labels.to_numpy(dtype=float) == 1).astype(float)
     k = int(min(MAX_FOLDS, pos, neg))
-    fold = stratified_folds(y.astype(int), k, seed)
-    dflt = {m: w for m, w in default.items() if m in table.columns}
-    dflt_score = scoring.composite(table, dflt).score.set_axis(table["account"]) if dflt else None
-    default_auc = (roc_auc(dflt_score.reindex(labels.index).fillna(0.0), labels)
-                   if dflt_score is not None else float("nan"))
+    folds = [stratified_folds(y.astype(int), k, seed + r) for r in range(CV_REPEATS)]
+    # Candidates that fit nothing: the default, every preset and the three naive
+    # metrics. The best of them on these labels is the bar a fitted model must clear.
+    fixed = fixed_candidates(table, default)
+    aucs = {name: _auc_of(table, w, labels) for name, w in fixed.items()}
+    default_auc = aucs.get("default", float("nan"))
+    anchor = max(aucs, key=lambda c: aucs[c] if np.isfinite(aucs[c]) else -1.0)  # first wins ties
+    anchor_auc = aucs[anchor]
+
+    def keep_anchor(cands: dict | None = None) -> LearnedWeights:
+        return LearnedWeights(dict(fixed[anchor]), anchor, anchor_auc, default_auc, None, pos,
+                              neg, k, cands or {})
+
     if x_all.shape[1] == 0:
-        return LearnedWeights(dict(dflt), "default", default_auc, default_auc, None, pos, neg, k)
+        return keep_anchor()
     x = x_all.to_numpy(dtype=float)
     mu, sd = x.mean(axis=0), x.std(axis=0)
     sd = np.where(sd > 0, sd, 1.0)
     z = (x - mu) / sd
     cands: dict[str, float] = {}
     for lam in LAMBDAS:
-        oof = np.empty(len(y))
-        for f in range(k):
-            tr, te = fold != f, fold == f
-            w, b = fit_logistic(z[tr], y[tr], lam)
-            oof[te] = z[te] @ w + b
-        # AUC over the pooled out-of-fold predictions
-        cands[str(lam)] = roc_auc(pd.Series(oof, index=labels.index), labels)
+        aucs = []
+        for fold in folds:
+            oof = np.empty(len(y))
+            for f in range(k):
+                tr, te = fold != f, fold == f
+                w, b = fit_logistic(z[tr], y[tr], lam)
+                oof[te] = z[te] @ w + b
+            # AUC over the pooled out-of-fold predictions
+            aucs.append(roc_auc(pd.Series(oof, index=labels.index), labels))
+        cands[str(lam)] = float(np.mean(aucs))
     best = max(cands, key=lambda c: (cands[c], float(c)))  # ties: the simpler (larger λ)
-    # One-standard-error rule: a fit must beat the (unfitted) default by more than
-    # the sampling error of an AUC on this many labels, or the default stays.
-    # Without it, small label sets chose fits that lost to the default out of sample.
-    if not cands[best] > default_auc + auc_standard_error(default_auc, pos, neg):
-        return LearnedWeights(dict(dflt), "default", default_auc, default_auc, None, pos, neg,
-                              k, cands)
+    # One-standard-error rule: a fit must beat the best unfitted candidate by more
+    # than the sampling error of an AUC on this many labels, or that candidate stays.
+    # Without it, small label sets chose fits that lost out of sample.
+    if not cands[best] > anchor_auc + auc_standard_error(anchor_auc, pos, neg):
+        return keep_anchor(cands)
     w, _ = fit_logistic(z, y, float(best))
     raw = w / sd  # back to the level scale: the order of Σ w·level equals the model's
     weights = {m: float(v) for m, v in zip(feats.columns, raw, strict=True) if abs(v) > 1e-12}
     if not weights:
-        return LearnedWeights(dict(dflt), "default", default_auc, default_auc, None, pos, neg,
-                              k, cands)
+        return keep_anchor(cands)
     return LearnedWeights(weights, "learned", cands[best], default_auc, float(best), pos, neg, k,
                           cands)
 
 
-def hidden_leaders(table: pd.DataFrame, labels: pd.Series, top: int | None = 20) -> pd.DataFrame:
+def fixed_candidates(table: pd.DataFrame, default: Mapping[str, float]) -> dict[str, dict]:
+    """Weight sets that need no fitting: ``default``, ``preset:NAME``, ``metric:NAME``.
+
+    Only metrics the table has are kept; empty sets are dropped.
+    """
+    out: dict[str, dict] = {}
+    # Simplest first: on equal AUC the earlier set is kept.
+    sets = {"default": dict(default),
+            **{f"metric:{m}": {m: 1.0} for m in ("engagers", "in_strength", "pagerank")},
+            **{f"preset:{n}": w for n, w in scoring.PRESETS.items()}}
+    seen: list[dict] = []
+    for name, w in sets.items():
+        kept = {m: float(v) for m, v in w.items() if m in table.columns}
+        total = sum(abs(v) for v in kept.values())
+        if not total:
+            continue
+        norm = {m: round(v / total, 12) for m, v in kept.items()}
+        if norm not in seen:
+            seen.append(norm)
+            out[name] = kept
+    return out
+
+
+def _auc_of(table: pd.DataFrame, weights: Mapping[str, float], labels: pd.Series) -> float:
+    score = scoring.composite(table, weights).score.set_axis(table["account"])
+    return roc_auc(score, labels)
+
+
+def hidden_leaders(table: pd.DataFrame, labels: pd.Series, top: int | None = 20, *,
+                   exclude_negatives: bool = True) -> pd.DataFrame:
     """Unlabelled accounts that a (learned) ranking places among the known leaders.
 
     "Among the leaders" means a score at least that of the median labelled
@@ -252,9 +301,13 @@ def hidden_leaders(table: pd.DataFrame, labels: pd.Series, top: int | None = 20)
     table : pandas.DataFrame
         A ranking table sorted by rank (``account``, ``score``).
     labels : pandas.Series
-        1/0 by account key; both leaders and labelled non-leaders are excluded.
+        1/0 by account key; leaders are excluded, and so are labelled
+        non-leaders unless ``exclude_negatives`` is false.
     top : int, optional
         Most rows.
+    exclude_negatives : bool
+        False when the 0 labels only mean "not on the list" (labels made from
+        a shortlist), so that listed-as-0 accounts can still be hidden leaders.
 
     Returns
     -------
@@ -273,5 +326,6 @@ def hidden_leaders(table: pd.DataFrame, labels: pd.Series, top: int | None = 20)
     if known.empty:
         return table.iloc[0:0]
     bar = float(known.median())
-    out = table[(table["score"] >= bar) & ~table["account"].isin(labels.index)]
+    excluded = labels.index if exclude_negatives else pos
+    out = table[(table["score"] >= bar) & ~table["account"].isin(excluded)]
     return out.head(top) if top is not None else out

@@ -286,7 +286,12 @@ def apply_learning(result: RankResult, labels: pd.Series,
     if fit.source == "learned":
         result.table = rescore(result.table, fit.weights)
         result.weights = scoring.composite(result.table.head(1), fit.weights).weights
-    result.learned = {**fit.as_dict(), "labels": {k: float(v) for k, v in matched.items()},
+    # Labels made from a list (e.g. a shortlist) mark everybody else 0 only for want
+    # of better: hidden leaders may then come from those 0s (see learn.hidden_leaders).
+    implicit = bool(labels.attrs.get("implicit_negatives", False))
+    kept = matched[matched == 1] if implicit else matched
+    result.learned = {**fit.as_dict(), "labels": {k: float(v) for k, v in kept.items()},
+                      "implicit_negatives": implicit,
                       "unmatched_count": len(missing), "unmatched": missing[:20]}
     return result
 

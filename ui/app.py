@@ -52,6 +52,8 @@ def main() -> None:
         ],
         "Act": [
             st.Page(state.PAGES["shortlists"], title="Shortlists", icon=":material/checklist:"),
+            st.Page(state.PAGES["evaluate"], title="Evaluate & learn",
+                    icon=":material/fact_check:"),
             st.Page(state.PAGES["data"], title="Data & runs", icon=":material/database:"),
         ],
     }

@@ -1052,11 +1052,12 @@ def rank_config(preset: str, window_days: int | None, topics: Iterable[str] = ()
     return RankConfig(preset=preset, since=since, topics=tuple(t for t in topics if t))
 
 
-def rank(store: GraphStore, config, progress: Callable[[str], None] | None = None):
+def rank(store: GraphStore, config, progress: Callable[[str], None] | None = None,
+         learn_from: pd.Series | None = None):
     """Rank the store and save a snapshot (``graph.ranking.rank_store``)."""
     from graph.ranking import rank_store
 
-    return rank_store(store, config, progress=progress)
+    return rank_store(store, config, progress=progress, learn_from=learn_from)
 
 
 def sample_available(folder: Path = SAMPLE_DIR) -> bool:
@@ -1090,3 +1091,31 @@ def leaders_export(rows: pd.DataFrame) -> pd.DataFrame:
     out = rows.reindex(columns=cols).rename(columns={"label": "handle"})
     out["score"] = pd.to_numeric(out["score"], errors="coerce").round(2)
     return out
+
+
+# ----------------------------------------------------------------------------- evaluate & learn
+def truth_from_shortlist(store: GraphStore, name: str, table: pd.DataFrame) -> pd.Series:
+    """Labels from a shortlist: its members are leaders (1), every other ranked account 0.
+
+    A shortlist names only the people a team already chose; everybody else in
+    the ranking counts as "not (yet) a known leader".
+    """
+    members = store.shortlist_members(name)
+    keys = set(members["account"].astype(str)) if len(members) else set()
+    accounts = table["account"].astype(str)
+    labels = pd.Series(accounts.isin(keys).astype(float).to_numpy(), index=accounts.to_numpy())
+    labels.attrs["implicit_negatives"] = True
+    return labels
+
+
+def evaluation_frames(ev) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The evaluation's model table (rounded) and the labelled leaders' positions."""
+    table = ev.table.copy()
+    for c in table.columns:
+        if c != "model":
+            table[c] = pd.to_numeric(table[c], errors="coerce").round(3)
+    leaders = ev.leaders.copy()
+    if len(leaders):
+        first = [c for c in leaders.columns if c not in ("account", "handle")][0]
+        leaders = leaders.sort_values(first, na_position="last", kind="stable")
+    return table, leaders

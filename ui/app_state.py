@@ -35,6 +35,7 @@ PAGES = {
     "account": "views/account.py",
     "communities": "views/communities.py",
     "shortlists": "views/shortlists.py",
+    "evaluate": "views/evaluate.py",
     "data": "views/data.py",
 }
 

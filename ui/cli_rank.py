@@ -319,7 +319,8 @@ def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, prese
                              "`scout rank --learn-from FILE.csv` first")
         import pandas as pd
 
-        table = hidden_leaders(table, pd.Series(learned["labels"], dtype=float), top=None)
+        table = hidden_leaders(table, pd.Series(learned["labels"], dtype=float), top=None,
+                               exclude_negatives=not learned.get("implicit_negatives"))
     if preset:
         table = rescore(table, {k: v for k, v in resolve_weights(preset).items() if k in table})
     board = current_leaderboard(store, table, segment, top=top, community_id=community_id,

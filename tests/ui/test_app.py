@@ -16,7 +16,7 @@ import pytest
 from graph.model import OUTREACH_STATUSES
 from graph.store import open_store
 
-PAGES = ("overview", "leaders", "account", "communities", "shortlists", "data")
+PAGES = ("overview", "leaders", "account", "communities", "shortlists", "evaluate", "data")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -82,7 +82,7 @@ def test_every_page_renders_on_sample_data(make_app, app_sample_uri):
         titles[name] = at.title[0].value
     assert titles == {"overview": "Overview", "leaders": "Leaders", "account": "Account",
                       "communities": "Communities", "shortlists": "Shortlists",
-                      "data": "Data & runs"}
+                      "evaluate": "Evaluate & learn", "data": "Data & runs"}
     # the sidebar tells which store is used, without a password
     assert any("sqlite:///" in c.value for c in at.sidebar.caption)
 

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from graph.errors import ScoutError
-from graph.scoring import DEFAULT_PRESET, PRESETS
+from graph.scoring import DEFAULT_PRESET, PRESET_CHOICES, PRESET_DESCRIPTIONS
 from ui import app_data as data
 from ui import app_state as state
 
@@ -18,12 +18,7 @@ store = state.get_store()
 uri, v = state.store_uri(), state.version()
 s = state.stats(uri, v)
 
-PRESET_HELP = {
-    "balanced": "all-round opinion leaders: attention from attended people, broad and deep",
-    "reach": "audience size first: announcements, amplification",
-    "conversation": "who the conversation answers to: engagement received and its rate",
-    "brokers": "who connects otherwise separate groups",
-}
+PRESET_HELP = PRESET_DESCRIPTIONS
 # Steps rank_events reports, to move the progress bar.
 RANK_STEPS = 16
 
@@ -123,7 +118,7 @@ st.subheader("Rank", anchor=False)
 with st.container(border=True):
     if s.interactions == 0:
         st.caption("Load data first: the ranking needs interactions.")
-    presets = list(PRESETS)
+    presets = list(PRESET_CHOICES)
     r1, r2, r3 = st.columns([2, 2, 3])
     preset = r1.selectbox("Preset", presets, index=presets.index(DEFAULT_PRESET),
                           key="rank_preset", help="Which weights make the composite score.",
