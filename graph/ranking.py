@@ -283,7 +283,7 @@ def apply_learning(result: RankResult, labels: pd.Series,
 
     matched, missing = match_truth(labels, result.table, accounts)
     fit = learn_weights(result.table, matched, result.weights, seed=result.config.seed)
-    if fit.source == "learned":
+    if fit.source != "default":  # a fitted model, or a better unfitted weight set
         result.table = rescore(result.table, fit.weights)
         result.weights = scoring.composite(result.table.head(1), fit.weights).weights
     # Labels made from a list (e.g. a shortlist) mark everybody else 0 only for want

@@ -244,9 +244,10 @@ def _echo_learned(learned: dict, weights: dict) -> None:
     note = (f"learned from {learned['positives']} leaders and {learned['negatives']} "
             f"non-leaders: cross-validated AUC {learned['cv_auc']:.3f} "
             f"(default weights {learned['default_cv_auc']:.3f}, {learned['folds']} folds)")
-    if learned["source"] == "default":
-        note += "; the fit did not beat the default by more than its error, so the default " \
-                "weights are kept"
+    if learned["source"] != "learned":
+        note += (f"; no fitted model beat the best unfitted weights ({learned['source']}, AUC "
+                 f"{learned['cv_auc']:.3f} on the labels) by more than its error, so those "
+                 "are used")
     if learned.get("unmatched_count"):
         note += f"; {learned['unmatched_count']} labelled account(s) not found"
     click.echo(note)

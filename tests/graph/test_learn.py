@@ -134,3 +134,21 @@ def test_learn_from_refusals(karate, tmp_path):
     run(karate, "rank")
     r = run(karate, "leaders", "--hidden", ok=False)
     assert r.exit_code == 2 and "--learn-from" in r.stderr
+
+
+def test_apply_learning_reranks_with_the_chosen_weights():
+    from graph.ranking import RankConfig, RankResult, apply_learning, rescore
+
+    t = _table(n=60, seed=3)
+    default = {"in_strength": 0.7, "pagerank": 0.2, "engagers": 0.1}
+    t = rescore(t, default)
+    result = RankResult(table=t.copy(), config=RankConfig(), weights=default)
+    # engagers alone separates the leaders; the default (mostly in-strength) does not
+    labels = pd.Series((t["engagers"] > 0.7).astype(float).to_numpy(), index=t["account"])
+    apply_learning(result, labels)
+    assert result.learned["source"] == "metric:engagers"
+    assert result.weights == {"engagers": 1.0}
+    # the stored table is ranked by exactly the weights the snapshot carries
+    expected = rescore(t, result.weights)
+    assert result.table["account"].tolist() == expected["account"].tolist()
+    assert np.allclose(result.table["score"], expected["score"])
