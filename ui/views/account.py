@@ -110,7 +110,7 @@ with left:
         st.caption("This account is not in the current ranking (no interaction in its window).")
     else:
         st.caption(f"Each bar is a metric's contribution to the score of {ex['score']:.1f}: "
-                   "its weight × the account's percentile on it.")
+                   "its weight × the account's level on it (log scale, 0–1).")
         st.altair_chart(charts.breakdown_chart(ex["metrics"]), width="stretch")
 with right:
     st.subheader("Rank history", anchor=False)
