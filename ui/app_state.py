@@ -371,7 +371,13 @@ def snapshot_caption(r: Ranking) -> str:
         window = f"{(cfg.get('since') or '…')[:10]} → {(cfg.get('until') or 'now')[:10]}"
     topics = cfg.get("topics") or []
     extra = f", topics {', '.join(topics)}" if topics else ""
-    return (f"Ranking of {data.human_time(r.created_at)} · preset {cfg.get('preset', '?')}, "
+    preset = cfg.get("preset", "?")
+    resolved = (cfg.get("stats") or {}).get("preset")
+    if resolved and resolved != preset:
+        preset = f"{preset} ({resolved})"
+    if cfg.get("learned"):
+        preset += ", weights learned from known leaders"
+    return (f"Ranking of {data.human_time(r.created_at)} · preset {preset}, "
             f"{window}{extra} · {len(r.table):,} accounts")
 
 
