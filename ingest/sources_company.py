@@ -1,0 +1,108 @@
+"""Readers of the company's own channels, one interface for :func:`ingest.jobs.import_source`.
+
+A reader is opened inside the run (an unreadable input is a failed run), yields
+:class:`~ingest.pipeline.Chunk` objects for :func:`~ingest.pipeline.run_ingest`,
+and then records what its source told about people: which accounts are bots
+(tagged ``automated``), which e-mail address an account has (people linking,
+:meth:`graph.store.GraphStore.set_account_emails`), who is internal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from graph.store import GraphStore
+from ingest.pipeline import Chunk
+
+#: The tag that marks an account as a bot or an integration.
+AUTOMATED_TAG = "automated"
+
+
+class Reader:
+    """Base reader: subclasses set :attr:`size` in :meth:`open` and implement :meth:`chunks`."""
+
+    size: int | None = None
+
+    def open(self) -> None:  # noqa: B027 - optional hook
+        """Open the input (raises :class:`~graph.errors.InputError`)."""
+
+    def chunks(self) -> Iterator[Chunk]:
+        raise NotImplementedError
+
+    def finish(self, store: GraphStore) -> dict[str, int]:
+        """Record what the source said about people; returns counts for the run summary."""
+        return {}
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release files."""
+
+
+def tag_automated(store: GraphStore, keys: set[str]) -> int:
+    """Add the ``automated`` tag to the accounts ``keys`` (other tags kept); returns how many changed."""
+    if not keys:
+        return 0
+    changed = 0
+    accounts = store.accounts(sorted(keys))
+    for key, tags in zip(accounts["key"], accounts["tags"], strict=True):
+        current = list(tags) if isinstance(tags, list | tuple) else []
+        if AUTOMATED_TAG not in current:
+            store.set_tags(key, [*current, AUTOMATED_TAG])
+            changed += 1
+    return changed
+
+
+class SlackReader(Reader):
+    """A Slack export (see :mod:`ingest.slack`)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self.export = None
+
+    def open(self) -> None:
+        from ingest.slack import open_export
+
+        self.export = open_export(self.path)
+        self.size = self.export.files.size
+
+    def chunks(self) -> Iterator[Chunk]:
+        from ingest.slack import iter_slack_chunks
+
+        yield from iter_slack_chunks(self.export)
+
+    def finish(self, store: GraphStore) -> dict[str, int]:
+        export = self.export
+        counts = {
+            "bots": tag_automated(store, export.automated),
+            "deleted_users": len(export.deleted),
+        }
+        set_emails = getattr(store, "set_account_emails", None)
+        if set_emails is not None:
+            counts["emails"] = set_emails(export.emails)
+        return counts
+
+    def close(self) -> None:
+        if self.export is not None:
+            self.export.files.close()
+
+
+def reader(kind: str, paths: Sequence[str | Path], **options) -> Reader:
+    """The reader of ``kind`` for ``paths`` (options a kind does not use are ignored)."""
+    from graph.errors import InputError
+
+    if kind in ("slack", "teams", "engage") and len(paths) != 1:
+        raise InputError(f"scout ingest {kind} takes one export or file, got {len(paths)}")
+    if kind == "slack":
+        return SlackReader(paths[0])
+    if kind == "mail":
+        from ingest.mail import MailReader
+
+        return MailReader(paths, options.get("internal_domains", ()), options.get("subjects", False),
+                          options.get("store"))
+    if kind == "teams":
+        from ingest.teams import TeamsReader
+
+        return TeamsReader(paths[0])
+    from ingest.engage import EngageReader
+
+    return EngageReader(paths[0])
