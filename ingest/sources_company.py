@@ -86,6 +86,46 @@ class SlackReader(Reader):
             self.export.files.close()
 
 
+class MailReader(Reader):
+    """Mailboxes (see :mod:`ingest.mail`)."""
+
+    def __init__(self, paths: Sequence[str | Path], internal_domains: tuple[str, ...] = (),
+                 subjects: bool = False, store: GraphStore | None = None) -> None:
+        self.paths = list(paths)
+        self.internal_domains = tuple(internal_domains)
+        self.subjects = subjects
+        self.store = store
+        self.addresses: dict[str, str | None] = {}
+
+    def open(self) -> None:
+        from graph.errors import InputError
+
+        for p in self.paths:
+            if not Path(p).exists():
+                raise InputError(f"{p}: no such file or folder")
+
+    def chunks(self) -> Iterator[Chunk]:
+        from ingest.mail import PLATFORM, iter_mail_chunks, iter_sources
+
+        known: dict[str, str] = {}
+        if self.store is not None:
+            # Parents stored by earlier imports: a reply today to last month's mail.
+            old = self.store.interactions(platforms=[PLATFORM], with_text=False)
+            known = dict(zip(old["post_id"], old["source"], strict=True))
+        yield from iter_mail_chunks(iter_sources(self.paths), known, self.subjects,
+                                    addresses=self.addresses)
+
+    def finish(self, store: GraphStore) -> dict[str, int]:
+        if not self.internal_domains:
+            return {"addresses": len(self.addresses)}
+        from ingest.mail import internal_people
+
+        people = internal_people(self.addresses, self.internal_domains)
+        if people:
+            store.set_roster(people)
+        return {"addresses": len(self.addresses), "internal_addresses": len(people)}
+
+
 def reader(kind: str, paths: Sequence[str | Path], **options) -> Reader:
     """The reader of ``kind`` for ``paths`` (options a kind does not use are ignored)."""
     from graph.errors import InputError
@@ -95,8 +135,6 @@ def reader(kind: str, paths: Sequence[str | Path], **options) -> Reader:
     if kind == "slack":
         return SlackReader(paths[0])
     if kind == "mail":
-        from ingest.mail import MailReader
-
         return MailReader(paths, options.get("internal_domains", ()), options.get("subjects", False),
                           options.get("store"))
     if kind == "teams":
