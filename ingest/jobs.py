@@ -118,10 +118,13 @@ def import_file(
 
                     yield from iter_edge_chunks(inp, platform, default_time, delimiter, note)
 
-        return run_ingest(
+        from ingest.x_aliases import HandleResolver
+
+        resolver = HandleResolver(store)
+        run = run_ingest(
             store,
             run.source,
-            chunks(),
+            resolver.apply(chunks()),
             batch_size=batch_size,
             strict=strict,
             report=note,
@@ -129,7 +132,20 @@ def import_file(
             run=run,
             keep_cursor=False,
         )
-    return _import_people(store, path, kind, run, name, platform, delimiter, replace, strict, note)
+        return _merge_aliases(store, run, resolver)
+    run = _import_people(store, path, kind, run, name, platform, delimiter, replace, strict, note)
+    return _merge_aliases(store, run, None) if kind == "accounts" else run
+
+
+def _merge_aliases(store: GraphStore, run: Run, resolver) -> Run:
+    """After an X-bearing import: fold ``x:@name`` accounts into the ``x:<id>`` now known."""
+    from ingest.x_aliases import merge_handle_aliases
+
+    merged = merge_handle_aliases(store)
+    if merged or (resolver is not None and resolver.rewritten):
+        run.summary["handles_resolved"] = (resolver.rewritten if resolver else 0) + merged
+        store.save_run(run)
+    return run
 
 
 def _import_people(
@@ -296,11 +312,14 @@ def fetch_x(
         yield from archived_chunks(pages, archive, client)
         run.summary["requests"] = client.requests_made
 
+    from ingest.x_aliases import HandleResolver
+
+    resolver = HandleResolver(store)
     try:
-        return run_ingest(
+        run = run_ingest(
             store,
             source,
-            chunks(),
+            resolver.apply(chunks()),
             batch_size=batch_size,
             report=report,
             progress=progress,
@@ -309,6 +328,7 @@ def fetch_x(
         )
     finally:
         archive.close()
+    return _merge_aliases(store, run, resolver)
 
 
 def import_source(
