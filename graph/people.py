@@ -37,7 +37,7 @@ SUGGESTION_COLUMNS = ("a", "b", "score", "reason")
 NAME_THRESHOLD = 92.0
 HANDLE_THRESHOLD = 88.0
 
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+_NON_WORD = re.compile(r"[\W_]+")
 
 
 class _Union:
@@ -392,3 +392,134 @@ def person_leaderboard(board: pd.DataFrame, links: pd.DataFrame, people: pd.Data
     out.insert(0, "rank", np.arange(1, len(out) + 1, dtype=np.int64))
     out["score"] = out["score"].round(4)
     return out[cols + metrics].reset_index(drop=True)
+
+
+class PeopleState:
+    """What a store says about people, read once: accounts, links, people, decisions.
+
+    Parameters
+    ----------
+    store : GraphStore
+        Read with :meth:`accounts`, :meth:`roster`, :meth:`account_emails`
+        and :meth:`link_decisions`.
+    """
+
+    def __init__(self, store) -> None:
+        self.accounts = store.accounts()
+        self.roster = store.roster()
+        self.emails = store.account_emails()
+        self.decisions = store.link_decisions()
+        self.links = resolve_people(self.accounts, self.roster, self.emails, self.decisions)
+        self.people = people_table(self.accounts, self.links, self.roster)
+
+    def person_id(self, key: str) -> str:
+        """The person an account belongs to (its own key when it has no link)."""
+        return person_of(self.links, [key]).iloc[0]
+
+    def keys_of(self, person: str) -> list[str]:
+        """Every account key of a person (a person id or an account key)."""
+        keys = self.links.loc[self.links["person"] == person, "account"].tolist()
+        if keys:
+            return keys
+        pid = self.person_id(person) if person in set(self.accounts["key"]) else None
+        if pid is None:
+            return []
+        keys = self.links.loc[self.links["person"] == pid, "account"].tolist()
+        return keys or [person]
+
+    def suggestions(self, limit: int = 200) -> pd.DataFrame:
+        return suggest_links(self.accounts, self.links, self.decisions, limit=limit)
+
+
+def opt_out_keys(state: PeopleState, idents: Iterable[str]) -> list[str]:
+    """The account keys the opt-out identities (addresses, account keys) name, with their person's.
+
+    An address names its ``email:`` account, the accounts a source gave that
+    address and the roster's accounts of it; each account brings every other
+    account of its person.
+    """
+    keys: set[str] = set()
+    known = set(state.accounts["key"])
+    by_email: dict[str, set[str]] = {}
+    for k, e in state.emails.items():
+        by_email.setdefault(e, set()).add(k)
+    for ident in idents:
+        ident = ident.strip()
+        if "@" in ident and ":" not in ident:
+            addr = ident.lower()
+            found = by_email.get(addr, set()) | ({f"email:{addr}"} & known)
+            found |= set(state.links.loc[state.links["person"] == f"mail:{addr}", "account"])
+        else:
+            found = {ident} & known
+        for k in found:
+            keys.update(state.keys_of(k))
+    return sorted(keys & known)
+
+
+def pseudonym(name: object, department: object) -> str:
+    """Initials and department, how internal rankings show people until names are unlocked.
+
+    Examples
+    --------
+    >>> pseudonym("Abena Williams", "Product"), pseudonym(None, None)
+    ('A.W. (Product)', '? (no department)')
+    """
+    words = [w for w in _NON_WORD.sub(" ", str(name)).split() if w] if isinstance(name, str) else []
+    initials = "".join(w[0].upper() + "." for w in words[:3]) or "?"
+    dept = department if isinstance(department, str) and department else "no department"
+    return f"{initials} ({dept})"
+
+
+#: Environment variable that unlocks employees' names in internal rankings (``1``/``true``).
+NAMES_ENV = "SCOUT_SHOW_EMPLOYEE_NAMES"
+
+
+def names_unlocked(environ: dict | None = None) -> bool:
+    """Whether this user may see employees' names (``SCOUT_SHOW_EMPLOYEE_NAMES=1``)."""
+    import os
+
+    value = (environ if environ is not None else os.environ).get(NAMES_ENV, "")
+    return value.strip().lower() in ("1", "true", "yes")
+
+
+def pseudonymise(board: pd.DataFrame) -> pd.DataFrame:
+    """A person leaderboard with internal people shown as initials + department.
+
+    Their person id, names and handles are replaced; platforms and per-account
+    scores stay, so the ranking still explains itself.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"person": ["mail:ann@x.io"], "name": ["Ann Lee"], "department": ["Sales"],
+    ...                   "segment": ["internal"], "accounts": ["ann (slack) 0.300"]})
+    >>> pseudonymise(b).iloc[0][["person", "name", "accounts"]].tolist()
+    ['', 'A.L. (Sales)', 'slack 0.300']
+    """
+    out = board.copy()
+    inside = (out["segment"] == "internal").to_numpy()
+    if not inside.any():
+        return out
+    out.loc[inside, "name"] = [pseudonym(n, d) for n, d in
+                               zip(out.loc[inside, "name"], out.loc[inside, "department"], strict=True)]
+    out.loc[inside, "person"] = ""
+    out.loc[inside, "accounts"] = [
+        "; ".join(re.sub(r"^.*\((\S+)\) ", r"\1 ", part) for part in str(a).split("; "))
+        for a in out.loc[inside, "accounts"]
+    ]
+    return out
+
+
+def person_board(store, table: pd.DataFrame, segment: str = "all", top: int | None = 20,
+                 community_id: int | None = None, topic: str | None = None) -> pd.DataFrame:
+    """``scout leaders --by person``: the snapshot's accounts of a segment, combined per person.
+
+    Internal people are pseudonymised (:func:`pseudonymise`) unless
+    :func:`names_unlocked`.
+    """
+    from graph.ranking import current_leaderboard
+
+    board = current_leaderboard(store, table, segment, top=None, community_id=community_id,
+                                topic=topic)
+    state = PeopleState(store)
+    out = person_leaderboard(board, state.links, state.people, top=top)
+    return out if names_unlocked() else pseudonymise(out)

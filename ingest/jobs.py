@@ -124,7 +124,7 @@ def import_file(
         run = run_ingest(
             store,
             run.source,
-            resolver.apply(chunks()),
+            _prepared(store, resolver.apply(chunks())),
             batch_size=batch_size,
             strict=strict,
             report=note,
@@ -134,16 +134,27 @@ def import_file(
         )
         return _merge_aliases(store, run, resolver)
     run = _import_people(store, path, kind, run, name, platform, delimiter, replace, strict, note)
-    return _merge_aliases(store, run, None) if kind == "accounts" else run
+    return _merge_aliases(store, run, None)
+
+
+def _prepared(store: GraphStore, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+    """The chunks of an import without what opted-out people said or received."""
+    from ingest.privacy import OptOutFilter
+
+    return OptOutFilter(store).apply(chunks)
 
 
 def _merge_aliases(store: GraphStore, run: Run, resolver) -> Run:
-    """After an X-bearing import: fold ``x:@name`` accounts into the ``x:<id>`` now known."""
+    """After an import: fold ``x:@name`` accounts into the ``x:<id>`` now known, keep opt-outs out."""
+    from ingest.privacy import apply_opt_outs
     from ingest.x_aliases import merge_handle_aliases
 
     merged = merge_handle_aliases(store)
-    if merged or (resolver is not None and resolver.rewritten):
+    forgotten = apply_opt_outs(store)
+    if merged or forgotten or (resolver is not None and resolver.rewritten):
         run.summary["handles_resolved"] = (resolver.rewritten if resolver else 0) + merged
+        if forgotten:
+            run.summary["opted_out_accounts_forgotten"] = forgotten
         store.save_run(run)
     return run
 
@@ -319,7 +330,7 @@ def fetch_x(
         run = run_ingest(
             store,
             source,
-            resolver.apply(chunks()),
+            _prepared(store, resolver.apply(chunks())),
             batch_size=batch_size,
             report=report,
             progress=progress,
@@ -392,8 +403,8 @@ def import_source(
 
     try:
         run = run_ingest(
-            store, run.source, chunks(), batch_size=batch_size, strict=strict, report=report,
-            progress=progress, run=run, keep_cursor=False,
+            store, run.source, _prepared(store, chunks()), batch_size=batch_size, strict=strict,
+            report=report, progress=progress, run=run, keep_cursor=False,
         )
         # After the interactions: a run killed before this point leaves them
         # stored, and the next run (idempotent) records these again.
@@ -401,4 +412,4 @@ def import_source(
         store.save_run(run)
     finally:
         reader.close()
-    return run
+    return _merge_aliases(store, run, None)

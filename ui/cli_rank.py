@@ -22,6 +22,9 @@ TABLE_COLUMNS = ("rank", "account", "platform", "segment", "score", "community",
                  "engagers", "in_strength", "pagerank", "betweenness", "bridging", "reach",
                  "automated")
 
+PERSON_COLUMNS = ("rank", "name", "department", "segment", "score", "n_accounts", "platforms",
+                  "accounts")
+
 
 def _stderr():
     from rich.console import Console
@@ -234,8 +237,12 @@ def _load_snapshot(store, snapshot_id):
               help="A stored snapshot (default: the newest).")
 @click.option("--preset", type=click.Choice(list(PRESETS)), default=None,
               help="Re-score the snapshot's metrics with another preset.")
+@click.option("--by", "by", type=click.Choice(["account", "person"]), default="account",
+              show_default=True,
+              help="Rank accounts, or people with all their linked accounts combined "
+                   "(employees pseudonymised unless SCOUT_SHOW_EMPLOYEE_NAMES=1).")
 @pass_app
-def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, preset) -> None:
+def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, preset, by) -> None:
     """Leaderboards from the newest (or a given) ranking snapshot.
 
     \b
@@ -243,6 +250,7 @@ def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, prese
       scout leaders --segment external --top 50
       scout leaders --segment internal --format csv > internal.csv
       scout leaders --topic pricing --format xlsx --out pricing.xlsx
+      scout leaders --by person --segment internal
     """
     from graph.errors import InputError
     from graph.export import write_table
@@ -259,15 +267,21 @@ def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, prese
     table = snap.table
     if preset:
         table = rescore(table, {k: v for k, v in resolve_weights(preset).items() if k in table})
-    board = current_leaderboard(store, table, segment, top=top, community_id=community_id,
-                                topic=topic)
+    if by == "person":
+        from graph.people import person_board
+
+        board = person_board(store, table, segment, top=top, community_id=community_id, topic=topic)
+    else:
+        board = current_leaderboard(store, table, segment, top=top, community_id=community_id,
+                                    topic=topic)
     if fmt == "table":
         if out:
             raise InputError("--out needs --format csv, json or xlsx")
         if board.empty:
             click.echo("no accounts match", err=True)
             return
-        _print_table(board, f"leaders ({segment}) — snapshot {snap.id}")
+        _print_table(board, f"leaders ({segment}, by {by}) — snapshot {snap.id}",
+                     PERSON_COLUMNS if by == "person" else TABLE_COLUMNS)
         return
     write_table(board, fmt, out, stream=sys.stdout)
     if out:
