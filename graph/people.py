@@ -24,6 +24,7 @@ address, else ``emp:<employee id>``, else its first account key.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 import numpy as np
@@ -222,7 +223,11 @@ def _roster_name(roster: pd.DataFrame, person: str, sub: pd.DataFrame) -> str | 
 
 
 def _norm(text: object) -> str:
-    return _NON_WORD.sub(" ", str(text).lower()).strip() if isinstance(text, str) else ""
+    """Lower-cased words without accents or punctuation ("María-José" → "maria jose")."""
+    if not isinstance(text, str):
+        return ""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return _NON_WORD.sub(" ", plain.lower()).strip()
 
 
 def suggest_links(accounts: pd.DataFrame, links: pd.DataFrame, decisions: pd.DataFrame,
@@ -256,7 +261,7 @@ def suggest_links(accounts: pd.DataFrame, links: pd.DataFrame, decisions: pd.Dat
     decided = {(a, b) for a, b in decisions[["a", "b"]].itertuples(index=False, name=None)}
     acc = accounts[["key", "platform", "handle", "name", "url", "bio"]].copy()
     acc["n_name"] = [" ".join(sorted(_norm(n).split())) for n in acc["name"]]
-    acc["n_handle"] = [_NON_WORD.sub("", str(h).lower()) if isinstance(h, str) else "" for h in acc["handle"]]
+    acc["n_handle"] = [_norm(h).replace(" ", "") for h in acc["handle"]]
     acc["person"] = person.reindex(acc["key"]).to_numpy()
     found: dict[tuple[str, str], tuple[float, str]] = {}
 
