@@ -76,9 +76,7 @@ class SlackReader(Reader):
             "bots": tag_automated(store, export.automated),
             "deleted_users": len(export.deleted),
         }
-        set_emails = getattr(store, "set_account_emails", None)
-        if set_emails is not None:
-            counts["emails"] = set_emails(export.emails)
+        counts["emails"] = store.set_account_emails(export.emails)
         return counts
 
     def close(self) -> None:
@@ -126,6 +124,61 @@ class MailReader(Reader):
         return {"addresses": len(self.addresses), "internal_addresses": len(people)}
 
 
+class TeamsReader(Reader):
+    """A JSON Lines file of Graph ``chatMessage`` objects (see :mod:`ingest.teams`)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = path
+        self.inp = None
+
+    def open(self) -> None:
+        from ingest.sources import open_input
+
+        self.inp = open_input(self.path)
+        self.size = self.inp.size
+
+    def chunks(self) -> Iterator[Chunk]:
+        from ingest.teams import iter_teams_chunks
+
+        yield from iter_teams_chunks(self.inp)
+
+    def close(self) -> None:
+        if self.inp is not None:
+            self.inp.close()
+
+
+class EngageReader(Reader):
+    """A Viva Engage network data export (see :mod:`ingest.engage`)."""
+
+    def __init__(self, path: str | Path, store: GraphStore | None = None) -> None:
+        self.path = str(path)
+        self.store = store
+        self.export = None
+
+    def open(self) -> None:
+        from ingest.engage import open_export
+
+        self.export = open_export(self.path)
+        self.size = self.export.files.size
+
+    def chunks(self) -> Iterator[Chunk]:
+        from ingest.engage import PLATFORM, iter_engage_chunks
+
+        known: dict[str, str] = {}
+        if self.store is not None:
+            # Replies to messages of an earlier export of the same network.
+            old = self.store.interactions(platforms=[PLATFORM], with_text=False)
+            known = dict(zip(old["post_id"], old["source"], strict=True))
+        yield from iter_engage_chunks(self.export, known)
+
+    def finish(self, store: GraphStore) -> dict[str, int]:
+        return {"emails": store.set_account_emails(self.export.emails)}
+
+    def close(self) -> None:
+        if self.export is not None:
+            self.export.files.close()
+
+
 def reader(kind: str, paths: Sequence[str | Path], **options) -> Reader:
     """The reader of ``kind`` for ``paths`` (options a kind does not use are ignored)."""
     from graph.errors import InputError
@@ -138,9 +191,5 @@ def reader(kind: str, paths: Sequence[str | Path], **options) -> Reader:
         return MailReader(paths, options.get("internal_domains", ()), options.get("subjects", False),
                           options.get("store"))
     if kind == "teams":
-        from ingest.teams import TeamsReader
-
         return TeamsReader(paths[0])
-    from ingest.engage import EngageReader
-
-    return EngageReader(paths[0])
+    return EngageReader(paths[0], options.get("store"))

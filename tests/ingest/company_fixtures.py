@@ -156,3 +156,100 @@ def big_mbox(path: Path, n: int = 6000, n_people: int = 200, seed: int = 2) -> P
         box.unlock()
         box.close()
     return path
+
+
+def teams_message(mid: str, user: str, when: datetime, reply_to: str | None = None,
+                  mentions: tuple[str, ...] = (), reactions: tuple[tuple[str, str], ...] = (),
+                  channel: str | None = "19:general@thread.tacv2", chat: str | None = None,
+                  kind: str = "message", text: str = "<p>Hello <at id=\"0\">team</at></p>") -> dict:
+    """A Graph chatMessage with the fields of the v1.0 reference."""
+    def identity(uid: str) -> dict:
+        return {"application": None, "device": None,
+                "user": {"@odata.type": "#microsoft.graph.teamworkUserIdentity", "id": uid,
+                         "displayName": f"Name {uid}", "userIdentityType": "aadUser"}}
+
+    return {
+        "id": mid, "replyToId": reply_to, "etag": mid, "messageType": kind,
+        "createdDateTime": when.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        "lastModifiedDateTime": None, "deletedDateTime": None, "subject": None,
+        "importance": "normal", "locale": "en-us", "webUrl": None,
+        "chatId": chat,
+        "channelIdentity": {"teamId": "team-1", "channelId": channel} if channel else None,
+        "from": identity(user) if kind == "message" else None,
+        "body": {"contentType": "html", "content": text},
+        "attachments": [],
+        "mentions": [{"id": i, "mentionText": u, "mentioned": identity(u)} for i, u in enumerate(mentions)],
+        "reactions": [{"reactionType": r, "createdDateTime": when.isoformat(), "user": identity(u)}
+                      for u, r in reactions],
+    }
+
+
+def big_teams(path: Path, n: int = 12_000, n_users: int = 300, seed: int = 4) -> Path:
+    rng = random.Random(seed)
+    with open(path, "w") as f:
+        for i in range(n):
+            user = f"user-{rng.randrange(n_users):04d}"
+            reply = f"{rng.randrange(i)}" if i and rng.random() < 0.5 else None
+            mentions = (f"user-{rng.randrange(n_users):04d}",) if rng.random() < 0.4 else ()
+            reactions = ((f"user-{rng.randrange(n_users):04d}", "like"),) if rng.random() < 0.3 else ()
+            m = teams_message(str(i), user, T0 + timedelta(minutes=i), reply, mentions, reactions)
+            f.write(json.dumps(m) + "\n")
+            if i % 997 == 500:
+                f.write('{"id": "broken", "messageType": "message"}\n')
+    return path
+
+
+ENGAGE_MESSAGE_COLUMNS = (
+    "id", "replied_to_id", "thread_id", "conversation_id", "group_id", "group_name", "participants",
+    "in_private_group", "in_private_conversation", "sender_id", "sender_type", "sender_name",
+    "sender_email", "body", "api_url", "attachments", "deleted_by_id", "deleted_by_type",
+    "created_at", "deleted_at",
+)
+ENGAGE_USER_COLUMNS = ("id", "name", "email", "job_title", "location", "department", "api_url",
+                       "deleted_by_id", "deleted_by_type", "joined_at", "deleted_at",
+                       "suspended_by_id", "suspended_by_type", "suspended_at", "guid", "state")
+
+
+def csv_text(columns, rows) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=list(columns))
+    w.writeheader()
+    for r in rows:
+        w.writerow({c: r.get(c, "") for c in columns})
+    return out.getvalue()
+
+
+def engage_message(mid: int, sender: int, when: datetime, reply_to: int | None = None,
+                   group: str = "All Company", private_with: tuple[int, ...] = (), **kw) -> dict:
+    row = {
+        "id": str(mid), "replied_to_id": str(reply_to) if reply_to else "", "thread_id": str(reply_to or mid),
+        "group_id": "" if private_with else "77", "group_name": "" if private_with else group,
+        "participants": ",".join(f"user:{p}" for p in (sender, *private_with)) if private_with else "",
+        "in_private_group": "false", "in_private_conversation": "true" if private_with else "false",
+        "sender_id": str(sender), "sender_type": "user", "sender_name": f"Person {sender}",
+        "sender_email": f"person{sender}@acme.example", "body": "Body, with a comma\nand a line",
+        "created_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    row.update(kw)
+    return row
+
+
+def engage_users(n: int) -> list[dict]:
+    return [{"id": str(i), "name": f"Person {i}", "email": f"person{i}@acme.example",
+             "job_title": "Engineer", "department": "R&D", "state": "active"} for i in range(1, n + 1)]
+
+
+def big_engage_files(n: int = 12_000, n_users: int = 300, seed: int = 5) -> dict:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(1, n + 1):
+        reply = rng.randrange(1, i) if i > 1 and rng.random() < 0.7 else None
+        rows.append(engage_message(i, rng.randrange(1, n_users + 1), T0 + timedelta(minutes=i), reply,
+                                   group=f"group-{i % 5}"))
+        if i % 997 == 500:
+            rows.append(engage_message(100_000 + i, 1, T0, created_at="last tuesday"))
+    return {"Messages.csv": csv_text(ENGAGE_MESSAGE_COLUMNS, rows),
+            "Users.csv": csv_text(ENGAGE_USER_COLUMNS, engage_users(n_users))}
