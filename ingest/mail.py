@@ -24,6 +24,7 @@ hashed from its sender, recipients and date.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import mailbox
 import re
@@ -31,8 +32,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
@@ -46,7 +45,6 @@ PLATFORM = "email"
 MAILS_PER_CHUNK = 500
 _ADDRESS_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _MSGID_RE = re.compile(r"<([^<>\s]+)>")
-_PARSER = BytesHeaderParser(policy=compat32)
 
 
 @dataclass(slots=True)
@@ -91,11 +89,68 @@ def _decode(value: str | None) -> str | None:
 def _addresses(values: list[str]) -> list[tuple[str, str | None]]:
     """Valid ``(address, name)`` pairs of address headers, lower-cased, in order, once each."""
     seen: dict[str, str | None] = {}
-    for name, addr in getaddresses([str(v) for v in values]):
-        addr = addr.strip().lower()
-        if _ADDRESS_RE.match(addr) and addr not in seen:
-            seen[addr] = _decode(name)
+    for value in values:
+        for name, addr in _parse_address_list(value):
+            if addr not in seen:
+                seen[addr] = name
     return list(seen.items())
+
+
+_SIMPLE_ADDRESS_RE = re.compile(r"^\s*(?:([^<>]*?)\s*<([^<>\s]+)>|([^<>\s]+))\s*$")
+
+
+@functools.lru_cache(maxsize=65_536)
+def _parse_address_list(value: str) -> tuple[tuple[str | None, str], ...]:
+    """One address header → valid ``(name, address)`` pairs (cached: lists repeat across mails).
+
+    Plain lists (``Ann <a@x.io>, b@x.io``) take a fast path; anything with quotes,
+    comments or groups goes through :func:`email.utils.getaddresses`.
+    """
+    if '"' in value or "(" in value or ":" in value or ";" in value:
+        pairs = [(n, a) for n, a in getaddresses([value])]
+    else:
+        pairs = []
+        for part in value.split(","):
+            m = _SIMPLE_ADDRESS_RE.match(part)
+            if m is None:
+                pairs = [(n, a) for n, a in getaddresses([value])]
+                break
+            pairs.append((m.group(1) or "", m.group(2) or m.group(3)))
+    out = []
+    for name, addr in pairs:
+        addr = addr.strip().lower()
+        if _ADDRESS_RE.match(addr):
+            out.append((_decode(name), addr))
+    return tuple(out)
+
+
+def split_headers(raw: bytes) -> dict[str, list[str]]:
+    r"""A header block → ``{lower-cased name: [values]}``, folded lines unfolded.
+
+    Bytes that are not UTF-8 are kept as surrogate escapes (RFC 2047 encoded
+    words are decoded later, where a value is used).
+
+    Examples
+    --------
+    >>> split_headers(b"To: a@x.io,\r\n b@x.io\r\nSubject: hi\r\n\r\nbody")["to"]
+    ['a@x.io, b@x.io']
+    """
+    text = raw.decode("utf-8", "surrogateescape")
+    head = text.split("\n\n", 1)[0].split("\r\n\r\n", 1)[0]
+    out: dict[str, list[str]] = {}
+    name = None
+    for line in head.splitlines():
+        if line[:1] in (" ", "\t"):
+            if name is not None:
+                out[name][-1] += " " + line.strip()
+            continue
+        key, sep, value = line.partition(":")
+        if not sep or not key or " " in key:
+            name = None  # the mbox "From " line, or junk
+            continue
+        name = key.strip().lower()
+        out.setdefault(name, []).append(value.strip())
+    return out
 
 
 def message_ids(value: str | None) -> list[str]:
@@ -117,26 +172,25 @@ def parse_headers(raw: bytes, where: str, subjects: bool = False) -> MailHeader:
     ValueError
         No valid From address, or a missing or unreadable Date.
     """
-    msg = _PARSER.parsebytes(raw)
-    senders = _addresses(msg.get_all("From", []))
+    h = split_headers(raw)
+    senders = _addresses(h.get("from", []))
     if not senders:
         raise ValueError("no valid From address")
     sender, sender_name = senders[0]
-    date = msg.get("Date")
+    date = (h.get("date") or [""])[0]
     if not date:
         raise ValueError("no Date header")
     try:
-        at = parsedate_to_datetime(str(date))
+        at = parsedate_to_datetime(date)
     except (TypeError, ValueError, IndexError):
-        raise ValueError(f"unreadable Date {str(date)[:60]!r}") from None
+        raise ValueError(f"unreadable Date {date[:60]!r}") from None
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-    recipients = [
-        (a, n) for a, n in _addresses(msg.get_all("To", []) + msg.get_all("Cc", [])) if a != sender
-    ]
-    ids = message_ids(msg.get("Message-ID"))
+    recipients = [(a, n) for a, n in _addresses(h.get("to", []) + h.get("cc", [])) if a != sender]
+    ids = message_ids((h.get("message-id") or [""])[0])
     message_id = ids[0] if ids else row_post_id(sender, [a for a, _ in recipients], at.isoformat())
-    parents = message_ids(msg.get("In-Reply-To")) + message_ids(msg.get("References"))[::-1]
-    subject = _decode(msg.get("Subject")) if subjects else None
+    parents = message_ids(" ".join(h.get("in-reply-to", []))) + message_ids(
+        " ".join(h.get("references", [])))[::-1]
+    subject = _decode((h.get("subject") or [""])[0]) if subjects else None
     return MailHeader(where, message_id, sender, sender_name, recipients, at, parents,
                       subject[:SNIPPET_LENGTH] if subject else None)
 
