@@ -334,14 +334,6 @@ def mail_edges(mail: MailHeader, senders: dict[str, str]) -> list[Edge]:
     return edges
 
 
-def mail_accounts(mail: MailHeader) -> list[Account]:
-    """Accounts of the sender and recipients, named by their display names."""
-    return [
-        Account(PLATFORM, addr, handle=addr, name=name)
-        for addr, name in [(mail.sender, mail.sender_name), *mail.recipients]
-    ]
-
-
 def internal_people(addresses: dict[str, str | None], domains: tuple[str, ...]) -> list[Person]:
     """Roster rows for the addresses of the internal ``domains`` (and their subdomains).
 
@@ -388,14 +380,18 @@ def iter_mail_chunks(
     yield Chunk(errors=errors)
     for i in range(0, len(mails), per_chunk):
         chunk = Chunk()
+        # One account per address and chunk (named by any display name seen).
+        names: dict[str, str | None] = {}
         for mail in mails[i : i + per_chunk]:
             chunk.read += 1
             chunk.interactions.extend(mail_edges(mail, known_senders))
-            accounts = mail_accounts(mail)
-            chunk.accounts.extend(accounts)
-            if addresses is not None:
-                for a in accounts:
-                    if a.name or a.platform_id not in addresses:
-                        addresses[a.platform_id] = a.name
+            for addr, name in [(mail.sender, mail.sender_name), *mail.recipients]:
+                if name or addr not in names:
+                    names[addr] = name
+        chunk.accounts = [Account(PLATFORM, a, handle=a, name=n) for a, n in names.items()]
+        if addresses is not None:
+            for a, n in names.items():
+                if n or a not in addresses:
+                    addresses[a] = n
         chunk.counts["mails"] = chunk.read
         yield chunk
