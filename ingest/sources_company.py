@@ -12,11 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from graph.automation import AUTOMATED_TAG
 from graph.store import GraphStore
 from ingest.pipeline import Chunk
-
-#: The tag that marks an account as a bot or an integration.
-AUTOMATED_TAG = "automated"
 
 
 class Reader:

@@ -182,3 +182,22 @@ def test_open_export_lists_conversations(tmp_path):
     assert {c.kind for c in export.conversations.values()} == {"channel", "dm", "mpim"}
     assert export.emails["slack:U0000002"] == "user2@acme.example"
     export.files.close()
+
+
+def test_bots_rank_as_automated(tmp_path):
+    from click.testing import CliRunner
+
+    from ui.cli import cli
+
+    uri = f"sqlite:///{tmp_path / 's.db'}"
+    from graph.store import open_store
+
+    with open_store(uri) as store:
+        import_source(store, write_export(tmp_path / "e", small_slack_files(), True), "slack")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--store", uri, "rank"], catch_exceptions=False).exit_code == 0
+    out = runner.invoke(cli, ["--store", uri, "leaders", "--top", "50", "--format", "json"],
+                        catch_exceptions=False).stdout
+    rows = {r["key"]: r for r in json.loads(out)}
+    assert rows["slack:B0000001"]["automated"] is True
+    assert rows["slack:U0000002"]["automated"] is False
