@@ -347,6 +347,7 @@ def import_source(
     paths: str | Path | list[str | Path],
     kind: str,
     *,
+    name: str | None = None,
     internal_domains: tuple[str, ...] = (),
     subjects: bool = False,
     strict: bool = False,
@@ -364,6 +365,8 @@ def import_source(
         Maildir folders, folders of ``.eml`` files or ``.eml`` files; Teams: one
         JSON Lines file of ``chatMessage`` objects.
     kind : {"slack", "mail", "teams", "engage"}
+    name : str, optional
+        How the input is named in the run (default: the paths).
     internal_domains : tuple of str
         Mail: addresses in these domains are the company's people (roster rows).
     subjects : bool
@@ -388,7 +391,7 @@ def import_source(
     from ingest import sources_company
 
     path_list = [paths] if isinstance(paths, str | Path) else list(paths)
-    run = new_run(f"{kind}:{', '.join(str(p) for p in path_list)}")
+    run = new_run(f"{kind}:{name or ', '.join(str(p) for p in path_list)}")
     close_stale_runs(store)
     reader = sources_company.reader(kind, path_list, internal_domains=internal_domains,
                                     subjects=subjects, store=store)

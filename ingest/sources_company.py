@@ -50,6 +50,25 @@ def tag_automated(store: GraphStore, keys: set[str]) -> int:
     return changed
 
 
+def merge_handle_accounts(store: GraphStore, users) -> int:
+    """Fold accounts a source knew by handle only (``slack:ann.lee``, from an edge list) into
+    the account with the platform's id that now carries that handle (``slack:U0ABC``).
+
+    Slack ids are upper-case, handle-only keys lower-case, so the two never collide.
+    """
+    aliases = {}
+    for a in users:
+        if a.handle:
+            alias = f"{a.platform}:{a.handle.lower()}"
+            if alias != a.key:
+                aliases[alias] = a.key
+    if not aliases:
+        return 0
+    stored = set(store.accounts(sorted(aliases))["key"])
+    mapping = {k: v for k, v in aliases.items() if k in stored}
+    return store.merge_accounts(mapping)["accounts"] if mapping else 0
+
+
 class SlackReader(Reader):
     """A Slack export (see :mod:`ingest.slack`)."""
 
@@ -73,6 +92,7 @@ class SlackReader(Reader):
         counts = {
             "bots": tag_automated(store, export.automated),
             "deleted_users": len(export.deleted),
+            "handle_accounts_merged": merge_handle_accounts(store, export.users.values()),
         }
         counts["emails"] = store.set_account_emails(export.emails)
         return counts

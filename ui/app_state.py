@@ -36,6 +36,7 @@ PAGES = {
     "communities": "views/communities.py",
     "shortlists": "views/shortlists.py",
     "data": "views/data.py",
+    "people": "views/people.py",
 }
 
 
@@ -110,6 +111,19 @@ def invalidate() -> None:
 
 
 # ----------------------------------------------------------------------------- cached queries
+@st.cache_data(show_spinner="Linking accounts to people…")
+def people_frames(uri: str | None, v: str) -> dict:
+    """People, their account links and pending suggestions (see :class:`graph.people.PeopleState`).
+
+    Link decisions are not runs: the People page calls :func:`invalidate` after each one.
+    """
+    from graph.people import PeopleState
+
+    people = PeopleState(_open_store(uri))
+    return {"people": people.people, "links": people.links, "accounts": people.accounts,
+            "suggestions": people.suggestions(limit=500)}
+
+
 def refresh_config_path() -> str | None:
     """The ``scout.toml`` whose schedule the app shows: ``SCOUT_CONFIG``, else ``./scout.toml``."""
     env = os.environ.get("SCOUT_CONFIG")

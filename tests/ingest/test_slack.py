@@ -201,3 +201,18 @@ def test_bots_rank_as_automated(tmp_path):
     rows = {r["key"]: r for r in json.loads(out)}
     assert rows["slack:B0000001"]["automated"] is True
     assert rows["slack:U0000002"]["automated"] is False
+
+
+def test_handle_only_accounts_fold_into_the_export_users(store, tmp_path):
+    from ingest.jobs import import_file
+
+    csv = tmp_path / "slack.csv"
+    csv.write_text("source,target,timestamp,platform\nuser1,User2,2026-03-01T10:00:00Z,slack\n")
+    import_file(store, csv, "edges")
+    run = import_source(store, write_export(tmp_path / "e", small_slack_files(), True), "slack")
+    assert run.summary["handle_accounts_merged"] == 2
+    keys = set(store.accounts()["key"])
+    assert "slack:user1" not in keys and "slack:user2" not in keys
+    df = store.interactions()
+    old = df[df["platform"] == "slack"].query("source == 'slack:U0000001' and target == 'slack:U0000002'")
+    assert len(old) == 2  # the CSV's mention and the export's mention
