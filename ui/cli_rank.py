@@ -280,7 +280,8 @@ def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, prese
         if board.empty:
             click.echo("no accounts match", err=True)
             return
-        _print_table(board, f"leaders ({segment}, by {by}) — snapshot {snap.id}",
+        label = segment if by == "account" else f"{segment}, by person"
+        _print_table(board, f"leaders ({label}) — snapshot {snap.id}",
                      PERSON_COLUMNS if by == "person" else TABLE_COLUMNS)
         return
     write_table(board, fmt, out, stream=sys.stdout)
