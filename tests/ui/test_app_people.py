@@ -21,6 +21,9 @@ def test_people_page_shows_people_accounts_and_suggestions(make_app, app_sample_
     assert "Marta Silva" not in shown_text(at)
     suggestions = frame(at, column="reason")
     assert {"a", "b", "reason"} <= set(suggestions.columns)
+    leaders = frame(at, column="n_accounts")
+    assert leaders.iloc[0]["segment"] == "internal" and leaders.iloc[0]["n_accounts"] >= 4
+    assert "(" in leaders.iloc[0]["name"]  # initials (department)
 
     # Accept the first suggestion: the two accounts become one person, and it is not pending.
     a, b = suggestions.iloc[0]["a"], suggestions.iloc[0]["b"]
@@ -41,10 +44,12 @@ def test_people_page_shows_people_accounts_and_suggestions(make_app, app_sample_
     assert not ((final["a"] == a2) & (final["b"] == b2)).any()
 
 
-def test_people_page_names_when_unlocked(make_app, app_sample_uri):
+def test_people_page_names_when_unlocked(make_app, app_sample_uri, capture_downloads):
     at = make_app(app_sample_uri, SCOUT_SHOW_EMPLOYEE_NAMES="1")
     page(at, "people")
     assert_clean(at)
+    csv = dict(capture_downloads)["leaders-by-person-internal.csv"].decode("utf-8-sig")
+    assert "mail:marta.silva@lumina-analytics.example" in csv and "marta_solves (x)" in csv
     people = frame(at, key="people_table")
     row = people[people["shown"] == "Marta Silva"].iloc[0]
     assert row["person"] == "mail:marta.silva@lumina-analytics.example"

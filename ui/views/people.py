@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from graph.people import names_unlocked, pseudonym
+from ui import app_data as data
 from ui import app_state as state
 
 st.title("People")
@@ -43,6 +44,23 @@ def shown_name(row) -> str:
         return pseudonym(row["name"], row["department"])
     return row["name"] if isinstance(row["name"], str) and row["name"] else row["person"]
 
+
+st.subheader("Leaders by person", anchor=False)
+segment = st.segmented_control("Segment", ["internal", "external", "all"], default="internal",
+                               key="person_segment") or "internal"
+board = state.person_leaders(uri, v, segment, unlocked)
+if board is None:
+    st.info("No ranking yet: run `scout rank` (or rank on the Data page).", icon=":material/leaderboard:")
+else:
+    st.caption("Each person's accounts combined: the score is the sum of their accounts' scores; "
+               "Accounts shows which accounts and platforms contributed.")
+    st.dataframe(board[["rank", "name", "department", "segment", "score", "n_accounts", "platforms",
+                        "accounts"]], hide_index=True, key="person_leaders",
+                 column_config={"score": st.column_config.NumberColumn("Score", format="%.1f"),
+                                "accounts": st.column_config.TextColumn("Accounts", width="large")})
+    st.download_button("Download CSV (person and every handle)", data.to_csv_bytes(board),
+                       file_name=f"leaders-by-person-{segment}.csv", mime="text/csv",
+                       key="person_leaders_csv", icon=":material/download:")
 
 st.subheader("People", anchor=False)
 if people.empty:
