@@ -43,7 +43,8 @@ from ingest.records import Edge
 PLATFORM = "email"
 #: Mails per chunk handed to the pipeline.
 MAILS_PER_CHUNK = 500
-_ADDRESS_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+# U+FFFD (a byte that was not UTF-8) never makes an address.
+_ADDRESS_RE = re.compile(r"^[^@\s<>\ufffd]+@[^@\s<>\ufffd]+\.[^@\s<>\ufffd]+$")
 _MSGID_RE = re.compile(r"<([^<>\s]+)>")
 
 
@@ -82,7 +83,8 @@ def _decode(value: str | None) -> str | None:
             value = str(make_header(decode_header(value)))
         except (ValueError, LookupError, UnicodeDecodeError):
             pass
-    value = " ".join(value.split())
+    # A broken encoded word can leave lone surrogates, which no store can encode.
+    value = " ".join(value.split()).encode("utf-8", "replace").decode("utf-8")
     return value or None
 
 
@@ -127,15 +129,15 @@ def _parse_address_list(value: str) -> tuple[tuple[str | None, str], ...]:
 def split_headers(raw: bytes) -> dict[str, list[str]]:
     r"""A header block → ``{lower-cased name: [values]}``, folded lines unfolded.
 
-    Bytes that are not UTF-8 are kept as surrogate escapes (RFC 2047 encoded
-    words are decoded later, where a value is used).
+    Bytes that are not UTF-8 become U+FFFD (RFC 2047 encoded words are
+    decoded later, where a value is used).
 
     Examples
     --------
     >>> split_headers(b"To: a@x.io,\r\n b@x.io\r\nSubject: hi\r\n\r\nbody")["to"]
     ['a@x.io, b@x.io']
     """
-    text = raw.decode("utf-8", "surrogateescape")
+    text = raw.decode("utf-8", "replace")
     head = text.split("\n\n", 1)[0].split("\r\n\r\n", 1)[0]
     out: dict[str, list[str]] = {}
     name = None

@@ -154,3 +154,14 @@ def test_header_helpers():
     assert (h.sender, h.sender_name) == ("j@acme.example", "Jürgen")
     assert h.recipients == [("a@acme.example", None)]  # the sender is not their own recipient
     assert h.at.hour == 8 and h.message_id.startswith("row:")
+
+
+def test_bytes_that_are_not_utf8_never_break_an_import(sqlite_store, tmp_path):
+    path = tmp_path / "odd.mbox"
+    path.write_bytes(
+        b"From x\nFrom: =?utf-8?b?/w==?= <a@b.io>\nTo: \xff\xfe@c.io, \"Weird, Name\" <d@e.io>\n"
+        b"Date: Mon, 2 Mar 2026 09:00:00 +0100\n\n\xff body\n"
+    )
+    run = import_source(sqlite_store, path, "mail")
+    assert run.status == "ok" and run.inserted == 1  # only the valid recipient
+    assert sqlite_store.get_account("email:d@e.io")["name"] == "Weird, Name"
