@@ -55,11 +55,21 @@ def people() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def people_list(app, as_json) -> None:
-    """People with linked accounts (from the roster, addresses and your decisions)."""
-    from graph.people import PeopleState
+    """People with linked accounts (from the roster, addresses and your decisions).
+
+    Employees appear as initials and department unless SCOUT_SHOW_EMPLOYEE_NAMES=1.
+    """
+    from graph.people import PeopleState, names_unlocked, pseudonym
 
     state = PeopleState(app.store())
-    _echo_frame(state.people, as_json, "no linked people yet (import a roster, Slack or mail)")
+    people = state.people.copy()
+    if not names_unlocked() and len(people):
+        inside = people["internal"].astype(bool)
+        people.loc[inside, "name"] = [pseudonym(n, d) for n, d in
+                                      zip(people.loc[inside, "name"], people.loc[inside, "department"],
+                                          strict=True)]
+        people.loc[inside, ["person", "accounts"]] = ""
+    _echo_frame(people, as_json, "no linked people yet (import a roster, Slack or mail)")
 
 
 @people.command("show")

@@ -164,7 +164,10 @@ def test_leaders_by_person_cli_on_both_stores(store):
 def test_people_cli(store):
     people_store(store)
     uri = store.display
-    assert "mail:ann@acme.example" in run(uri, "people", "list", "--json").stdout
+    listed = json.loads(run(uri, "people", "list", "--json").stdout)
+    assert "A.L. (Sales)" in {p["name"] for p in listed} and "Ann Lee" not in str(listed)
+    named = run(uri, "people", "list", "--json", env={"SCOUT_SHOW_EMPLOYEE_NAMES": "1"}).stdout
+    assert "mail:ann@acme.example" in named and "Ann Lee" in named
     shown = json.loads(run(uri, "people", "show", "ann_lee", "--json").stdout)
     assert shown["person"] == "mail:ann@acme.example" and len(shown["accounts"]) == 3
     sug = json.loads(run(uri, "people", "suggest", "--json").stdout)
