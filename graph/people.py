@@ -528,3 +528,45 @@ def person_board(store, table: pd.DataFrame, segment: str = "all", top: int | No
     state = PeopleState(store)
     out = person_leaderboard(board, state.links, state.people, top=top)
     return out if names_unlocked() else pseudonymise(out)
+
+
+def with_person_columns(board: pd.DataFrame, state: PeopleState) -> pd.DataFrame:
+    """An account leaderboard with each account's ``person`` and all that person's ``person_accounts``.
+
+    ``person_accounts`` lists every account of the person as ``platform:handle``
+    (``;``-joined). The person ids of employees (anyone with an internal account;
+    the id may hold their address) are left blank unless :func:`names_unlocked`.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"key": ["x:1"], "segment": ["external"]})
+    >>> s = PeopleState.__new__(PeopleState)
+    >>> s.links = pd.DataFrame({"account": ["x:1", "slack:U1"], "person": ["mail:a@x.io"] * 2,
+    ...                         "evidence": ["email"] * 2})
+    >>> s.accounts = pd.DataFrame({"key": ["x:1", "slack:U1"], "platform": ["x", "slack"],
+    ...                            "handle": ["ann", "ann.l"]})
+    >>> with_person_columns(b, s)[["person", "person_accounts"]].values.tolist()
+    [['mail:a@x.io', 'slack:ann.l;x:ann']]
+    """
+    out = board.copy()
+    person = person_of(state.links, out["key"])
+    acc = state.accounts.set_index("key")
+    label = {k: f"{p}:{h if isinstance(h, str) and h else k.partition(':')[2]}"
+             for k, p, h in zip(acc.index, acc["platform"], acc["handle"], strict=True)}
+    members: dict[str, list[str]] = {}
+    for k, p in zip(state.links["account"], state.links["person"], strict=True):
+        members.setdefault(p, []).append(label.get(k, k))
+    out["person"] = person.to_numpy()
+    out["person_accounts"] = [";".join(sorted(members.get(p, [label.get(k, k)])))
+                              for k, p in zip(out["key"], out["person"], strict=True)]
+    if not names_unlocked():
+        acc_internal = (state.accounts["internal"].fillna(False).astype(bool)
+                        if "internal" in state.accounts else pd.Series(False, index=state.accounts.index))
+        internal = set(state.accounts.loc[acc_internal.to_numpy(), "key"])
+        employees = {p for k, p in zip(state.links["account"], state.links["person"], strict=True)
+                     if k in internal} | internal
+        hide = out["person"].isin(employees).to_numpy(copy=True)
+        if "segment" in out:
+            hide = hide | (out["segment"] == "internal").to_numpy()
+        out.loc[hide, "person"] = ""
+    return out

@@ -274,6 +274,10 @@ def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, prese
     else:
         board = current_leaderboard(store, table, segment, top=top, community_id=community_id,
                                     topic=topic)
+        if fmt != "table" and len(board):  # exports carry the person and every handle
+            from graph.people import PeopleState, with_person_columns
+
+            board = with_person_columns(board, PeopleState(store))
     if fmt == "table":
         if out:
             raise InputError("--out needs --format csv, json or xlsx")

@@ -159,6 +159,11 @@ def test_leaders_by_person_cli_on_both_stores(store):
     assert ann["name"] == "Ann Lee" and ann["n_accounts"] == 3 and ann["platforms"] == "email;slack;x"
     assert "ann_lee (x)" in ann["accounts"] and "ann (slack)" in ann["accounts"]
     assert run(uri, "leaders", "--by", "person").exit_code == 0  # the table
+    # account exports carry the person and every handle of the person
+    rows = {r["key"]: r for r in json.loads(run(uri, "leaders", "--format", "json", "--top", "50").stdout)}
+    assert rows["slack:U1"]["person_accounts"] == "email:ann@acme.example;slack:ann;x:ann_lee"
+    assert rows["slack:U1"]["person"] == ""  # an employee's id hides their address
+    assert rows["x:3"]["person"] == "x:3" and rows["x:3"]["person_accounts"] == "x:cy"
 
 
 def test_people_cli(store):
