@@ -214,3 +214,25 @@ def automation_scores(adjacency: sp.spmatrix, events_out: np.ndarray, window_day
     df = pd.DataFrame(sig)
     df["automation"] = combine_signals(**sig) if n else np.zeros(0)
     return df
+
+
+#: The tag a source gives accounts it knows to be bots (Slack ``is_bot``, bot messages).
+AUTOMATED_TAG = "automated"
+
+
+def declared_automated(keys: np.ndarray, accounts: pd.DataFrame | None) -> np.ndarray:
+    """Whether each account was declared a bot by its source (tagged :data:`AUTOMATED_TAG`).
+
+    Such accounts score 1: what a platform says outranks the heuristics.
+
+    Examples
+    --------
+    >>> acc = pd.DataFrame({"key": ["slack:B1", "slack:U1"], "tags": [("automated",), ()]})
+    >>> declared_automated(np.array(["slack:U1", "slack:B1", "x:9"], dtype=object), acc).tolist()
+    [False, True, False]
+    """
+    if accounts is None or accounts.empty or "tags" not in accounts:
+        return np.zeros(len(keys), dtype=bool)
+    flagged = accounts["tags"].map(lambda t: isinstance(t, list | tuple) and AUTOMATED_TAG in t)
+    tagged = set(accounts.loc[flagged.to_numpy(dtype=bool), "key"])
+    return np.fromiter((k in tagged for k in keys), dtype=bool, count=len(keys))

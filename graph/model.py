@@ -272,6 +272,8 @@ class Person:
     name: str | None = None
     department: str | None = None
     manager: str | None = None
+    #: The HR system's id: rows with the same id are one person (like the same e-mail).
+    employee_id: str | None = None
 
     def __post_init__(self) -> None:
         if self.handle is not None:
@@ -280,6 +282,8 @@ class Person:
             self.platform = normalize_platform(self.platform)
         if self.email is not None:
             self.email = self.email.strip().lower() or None
+        if self.employee_id is not None:
+            self.employee_id = str(self.employee_id).strip() or None
         if not self.handle and not self.email:
             raise ValueError("a roster row needs a handle or an email")
 

@@ -5,7 +5,10 @@ Graph model::
     (:Account {key})-[:INTERACTED {key, kind, platform, post_id, at, text, topics, lang, weight}]->(:Account)
     (:Snapshot {id})-[:RANKED {rank, score, metrics}]->(:Account)
     (:Shortlist {name})-[:INCLUDES {note, owner, status, added_at}]->(:Account)
-    (:Run {id}), (:RosterEntry {ident}), (:CrmEntry {ident})
+    (:Account)-[:LINK_DECISION {decision, at}]->(:Account)   (a user's link / reject / detach)
+    (:Run {id}), (:RosterEntry {ident}), (:CrmEntry {ident}), (:OptOut {ident})
+
+An account's e-mail address from a source (Slack, Teams…) is its ``email`` property.
 
 Every write is ``UNWIND $rows`` in batches inside a managed transaction; every
 query takes parameters only. The constraints and indexes below are created
@@ -56,7 +59,7 @@ from graph.model import (
     normalize_topic,
     utcnow,
 )
-from graph.store import GraphStore, parse_store_uri, validate_status
+from graph.store import ROSTER_COLUMNS, GraphStore, decision_pair, parse_store_uri, validate_status
 
 SCHEMA = (
     "CREATE CONSTRAINT account_key IF NOT EXISTS FOR (a:Account) REQUIRE a.key IS UNIQUE",
@@ -74,6 +77,7 @@ SCHEMA = (
     "CREATE INDEX roster_email IF NOT EXISTS FOR (p:RosterEntry) ON (p.email)",
     "CREATE INDEX crm_ident IF NOT EXISTS FOR (c:CrmEntry) ON (c.ident)",
     "CREATE INDEX crm_handle IF NOT EXISTS FOR (c:CrmEntry) ON (c.handle_lc)",
+    "CREATE CONSTRAINT opt_out_ident IF NOT EXISTS FOR (o:OptOut) REQUIRE o.ident IS UNIQUE",
 )
 
 _UPSERT_ACCOUNTS = """
@@ -415,6 +419,7 @@ class Neo4jStore(GraphStore):
                     "name": p.name,
                     "department": p.department,
                     "manager": p.manager,
+                    "employee_id": p.employee_id,
                 }
             )
 
@@ -561,6 +566,181 @@ class Neo4jStore(GraphStore):
             frame[name] = [v or None for v in frame[name]]
         df = interactions_frame(frame)
         return df.sort_values("at", kind="stable").reset_index(drop=True)
+
+    # -- identities and people ---------------------------------------------------------
+    def handle_aliases(self, platform: str = "x") -> dict[str, str]:
+        rows = self._read(
+            "MATCH (a:Account) WHERE a.key STARTS WITH $prefix "
+            "MATCH (b:Account {handle_lc: substring(a.platform_id, 1)}) "
+            "WHERE b.platform = a.platform AND NOT b.platform_id STARTS WITH '@' "
+            "WITH a, collect(DISTINCT b.key) AS ks WHERE size(ks) = 1 RETURN a.key, ks[0]",
+            prefix=f"{platform}:@",
+        )
+        return {a: b for a, b in rows}
+
+    def merge_accounts(self, mapping: dict[str, str]) -> dict[str, int]:
+        pairs = [{"old": o, "new": n} for o, n in mapping.items() if o != n]
+
+        def work(tx) -> dict[str, int]:
+            counts = {"accounts": 0, "interactions": 0, "duplicates": 0}
+            for p in pairs:
+                rec = tx.run(
+                    "OPTIONAL MATCH (o:Account {key: $old}) OPTIONAL MATCH (n:Account {key: $new}) "
+                    "RETURN o IS NOT NULL AND n IS NOT NULL AS ok",
+                    **p,
+                ).single()
+                if not rec["ok"]:
+                    raise NotFoundError(f"cannot merge {p['old']!r} into {p['new']!r}: both must exist")
+                # Outgoing events keep their identity (it names the target only).
+                moved = tx.run(
+                    "MATCH (o:Account {key: $old})-[e:INTERACTED]->(t) WHERE t.key <> $old "
+                    "MATCH (n:Account {key: $new}) "
+                    "WITH n, t, e, properties(e) AS props DELETE e "
+                    "CREATE (n)-[e2:INTERACTED]->(t) SET e2 = props RETURN count(*) AS c",
+                    **p,
+                ).single()["c"]
+                # Incoming events (and self-loops) get the new target in their identity.
+                incoming = tx.run(
+                    "MATCH (s:Account)-[e:INTERACTED]->(:Account {key: $old}) "
+                    "RETURN elementId(e) AS id, s.key = $old AS loop, "
+                    "e.platform + '|' + e.post_id + '|' + e.kind + '|' + $new AS k",
+                    **p,
+                ).values()
+                for eid, loop, k in incoming:
+                    dup = tx.run(
+                        "MATCH ()-[x:INTERACTED {key: $k}]->() RETURN count(x) AS c", k=k
+                    ).single()["c"]
+                    if dup:
+                        tx.run(
+                            "MATCH (:Account)-[e:INTERACTED]->(:Account {key: $old}) "
+                            "WHERE elementId(e) = $id DELETE e",
+                            id=eid, old=p["old"],
+                        ).consume()
+                        counts["duplicates"] += 1
+                        continue
+                    tx.run(
+                        "MATCH (s:Account)-[e:INTERACTED]->(:Account {key: $old}) "
+                        "WHERE elementId(e) = $id MATCH (n:Account {key: $new}) "
+                        "WITH n, e, properties(e) AS props, CASE WHEN $loop THEN n ELSE s END AS src "
+                        "DELETE e CREATE (src)-[e2:INTERACTED]->(n) SET e2 = props SET e2.key = $k",
+                        id=eid, old=p["old"], new=p["new"], loop=loop, k=k,
+                    ).consume()
+                    moved += 1
+                counts["interactions"] += moved
+                for rel in ("RANKED", "INCLUDES"):
+                    tx.run(
+                        f"MATCH (x)-[r:{rel}]->(:Account {{key: $old}}) MATCH (n:Account {{key: $new}}) "
+                        f"WHERE NOT (x)-[:{rel}]->(n) CREATE (x)-[r2:{rel}]->(n) SET r2 = properties(r)",
+                        **p,
+                    ).consume()
+                tx.run(
+                    "MATCH (o:Account {key: $old})-[r:LINK_DECISION]-(y:Account) "
+                    "WHERE y.key <> $new AND y.key <> $old "
+                    "MATCH (n:Account {key: $new}) "
+                    "WITH n, y, r, CASE WHEN n.key <= y.key THEN [n, y] ELSE [y, n] END AS ab "
+                    "WITH ab[0] AS a, ab[1] AS b, r "
+                    "MERGE (a)-[r2:LINK_DECISION]->(b) ON CREATE SET r2 = properties(r)",
+                    **p,
+                ).consume()
+                tx.run(
+                    "MATCH (o:Account {key: $old}), (n:Account {key: $new}) "
+                    "SET n.handle = coalesce(n.handle, o.handle), n.handle_lc = coalesce(n.handle_lc, o.handle_lc), "
+                    "n.name = coalesce(n.name, o.name), n.followers = coalesce(n.followers, o.followers), "
+                    "n.following = coalesce(n.following, o.following), n.posts = coalesce(n.posts, o.posts), "
+                    "n.created_at = coalesce(n.created_at, o.created_at), "
+                    "n.verified = coalesce(n.verified, o.verified), n.bio = coalesce(n.bio, o.bio), "
+                    "n.url = coalesce(n.url, o.url), n.email = coalesce(n.email, o.email), "
+                    "n.tags = reduce(t = coalesce(n.tags, []), x IN coalesce(o.tags, []) | "
+                    "CASE WHEN x IN t THEN t ELSE t + x END) "
+                    "DETACH DELETE o",
+                    **p,
+                ).consume()
+                counts["accounts"] += 1
+            if counts["accounts"] and _has_annotations(tx):
+                tx.run(_RECONCILE_KEYS, keys=sorted({p["new"] for p in pairs})).consume()
+            return counts
+
+        result = self._write(work)
+        self._known_accounts.difference_update(mapping)
+        return result
+
+    def roster(self) -> pd.DataFrame:
+        rows = self._read(
+            "MATCH (r:RosterEntry) RETURN r.handle_lc, r.platform, r.email, r.employee_id, r.name, "
+            "r.department, r.manager ORDER BY r.seq"
+        )
+        return pd.DataFrame(rows, columns=list(ROSTER_COLUMNS))
+
+    def set_account_emails(self, emails: dict[str, str]) -> int:
+        rows = [{"k": k, "e": e.strip().lower()} for k, e in emails.items() if e and e.strip()]
+
+        def work(tx) -> int:
+            n = 0
+            for i in range(0, len(rows), _WRITE_BATCH):
+                n += tx.run(
+                    "UNWIND $rows AS r MATCH (a:Account {key: r.k}) SET a.email = r.e RETURN count(a) AS n",
+                    rows=rows[i : i + _WRITE_BATCH],
+                ).single()["n"]
+            return n
+
+        return self._write(work)
+
+    def account_emails(self) -> dict[str, str]:
+        rows = self._read("MATCH (a:Account) WHERE a.email IS NOT NULL RETURN a.key, a.email ORDER BY a.key")
+        return {k: e for k, e in rows}
+
+    def set_link_decision(self, a: str, b: str, decision: str) -> None:
+        a, b, decision = decision_pair(a, b, decision)
+
+        def work(tx) -> None:
+            found = {r["k"] for r in tx.run("UNWIND $ks AS k MATCH (x:Account {key: k}) RETURN k", ks=[a, b])}
+            for key in (a, b):
+                if key not in found:
+                    raise NotFoundError(f"no account {key!r}")
+            tx.run(
+                "MATCH (x:Account {key: $a}), (y:Account {key: $b}) "
+                "MERGE (x)-[r:LINK_DECISION]->(y) SET r.decision = $d, r.at = $at",
+                a=a, b=b, d=decision, at=_dt(utcnow()),
+            ).consume()
+
+        self._write(work)
+
+    def clear_link_decisions(self, key: str) -> int:
+        return self._write(
+            lambda tx: tx.run(
+                "MATCH (:Account {key: $k})-[r:LINK_DECISION]-() WITH DISTINCT r DELETE r "
+                "RETURN count(*) AS n",
+                k=key,
+            ).single()["n"]
+        )
+
+    def link_decisions(self) -> pd.DataFrame:
+        rows = self._read(
+            "MATCH (x:Account)-[r:LINK_DECISION]->(y:Account) RETURN x.key AS a, y.key AS b, r.decision "
+            "ORDER BY a, b"
+        )
+        return pd.DataFrame(rows, columns=["a", "b", "decision"])
+
+    def add_opt_outs(self, idents: Sequence[str]) -> int:
+        return self._write(
+            lambda tx: tx.run(
+                "UNWIND $ids AS i MERGE (o:OptOut {ident: i}) ON CREATE SET o.at = $at, o.new = true "
+                "WITH o, coalesce(o.new, false) AS fresh REMOVE o.new RETURN count(CASE WHEN fresh THEN 1 END) AS n",
+                ids=list(dict.fromkeys(idents)),
+                at=_dt(utcnow()),
+            ).single()["n"]
+        )
+
+    def remove_opt_outs(self, idents: Sequence[str]) -> int:
+        return self._write(
+            lambda tx: tx.run(
+                "UNWIND $ids AS i MATCH (o:OptOut {ident: i}) DELETE o RETURN count(*) AS n",
+                ids=list(idents),
+            ).single()["n"]
+        )
+
+    def opt_outs(self) -> list[str]:
+        return [r[0] for r in self._read("MATCH (o:OptOut) RETURN o.ident AS i ORDER BY i")]
 
     # -- runs -------------------------------------------------------------------------------
     def save_run(self, run: Run) -> None:
@@ -894,7 +1074,7 @@ class Neo4jStore(GraphStore):
             with self._driver.session(database=self.database) as session:
                 session.run(
                     "MATCH (n) WHERE n:Account OR n:Run OR n:Snapshot OR n:Shortlist "
-                    "OR n:RosterEntry OR n:CrmEntry "
+                    "OR n:RosterEntry OR n:CrmEntry OR n:OptOut "
                     "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
                 ).consume()
 

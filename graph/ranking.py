@@ -616,6 +616,7 @@ def rank_events(events: pd.DataFrame, accounts: pd.DataFrame | None = None,
                                  _window_days(ev, config, proj.reference), followers=followers,
                                  following=following, age_days=age_days, duplicate=dup)
     automation = sig["automation"].to_numpy()
+    automation = np.where(auto.declared_automated(keys, accounts), 1.0, automation)
     factor = 1.0 - automation if config.downweight_automated else np.ones(n)
     adj = scale_sources(proj.adjacency, factor) if config.downweight_automated else proj.adjacency
 

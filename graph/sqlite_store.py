@@ -47,7 +47,7 @@ from graph.model import (
     normalize_topic,
     utcnow,
 )
-from graph.store import GraphStore, validate_status
+from graph.store import ROSTER_COLUMNS, GraphStore, decision_pair, validate_status
 
 SCHEMA_VERSION = "1"
 
@@ -103,7 +103,8 @@ CREATE TABLE IF NOT EXISTS roster (
     email TEXT,
     name TEXT,
     department TEXT,
-    manager TEXT
+    manager TEXT,
+    employee_id TEXT
 );
 CREATE INDEX IF NOT EXISTS roster_handle ON roster(handle_lc);
 CREATE INDEX IF NOT EXISTS roster_email ON roster(email);
@@ -162,7 +163,29 @@ CREATE TABLE IF NOT EXISTS shortlist_members (
     PRIMARY KEY (shortlist_id, account)
 );
 CREATE INDEX IF NOT EXISTS shortlist_members_account ON shortlist_members(account);
+CREATE TABLE IF NOT EXISTS account_emails (
+    account TEXT PRIMARY KEY REFERENCES accounts(key) ON DELETE CASCADE,
+    email TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS account_emails_email ON account_emails(email);
+CREATE TABLE IF NOT EXISTS link_decisions (
+    a TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    b TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    decision TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (a, b)
+);
+CREATE INDEX IF NOT EXISTS link_decisions_b ON link_decisions(b);
+CREATE TABLE IF NOT EXISTS opt_outs (ident TEXT PRIMARY KEY, at INTEGER NOT NULL);
 """
+
+#: Columns added after the first release: (table, column, type), added on open when missing.
+_MIGRATIONS = (("roster", "employee_id", "TEXT"),)
+#: Account attributes an account merged into another fills in where that one has none.
+_MERGED_ATTRIBUTES = (
+    "handle", "handle_lc", "name", "followers", "following", "posts", "created_at", "verified",
+    "bio", "url",
+)
 
 # An account matches a roster row by handle (on the row's platform when given)
 # or, for e-mail accounts, by address.
@@ -227,6 +250,10 @@ class SqliteStore(GraphStore):
             self._conn.execute("PRAGMA temp_store=MEMORY")
             self._conn.execute("PRAGMA cache_size=-131072")  # 128 MiB
             self._conn.executescript(SCHEMA)
+            for table, column, kind in _MIGRATIONS:
+                have = {r[1] for r in self._conn.execute(f"PRAGMA table_info({table})")}
+                if column not in have:
+                    self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
             self._conn.execute(
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
                 (SCHEMA_VERSION,),
@@ -389,15 +416,16 @@ class SqliteStore(GraphStore):
 
     def set_roster(self, people: Sequence[Person], replace: bool = False) -> int:
         rows = [
-            (p.handle.lower() if p.handle else None, p.platform, p.email, p.name, p.department, p.manager)
+            (p.handle.lower() if p.handle else None, p.platform, p.email, p.name, p.department,
+             p.manager, p.employee_id)
             for p in people
         ]
         with self._tx() as cur:
             if replace:
                 cur.execute("DELETE FROM roster")
             cur.executemany(
-                "INSERT INTO roster(handle_lc, platform, email, name, department, manager) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO roster(handle_lc, platform, email, name, department, manager, employee_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             # Keep one row per person identity: the newest wins.
@@ -519,6 +547,128 @@ class SqliteStore(GraphStore):
         else:
             sql += " ORDER BY at, id"
         return interactions_frame(self._query(sql, params))
+
+    # -- identities and people ---------------------------------------------------------
+    def handle_aliases(self, platform: str = "x") -> dict[str, str]:
+        # Handle-only keys are "platform:@handle": a range of the primary key ('@' < 'A').
+        rows = self._query(
+            """
+            SELECT a.key, MIN(b.key) FROM accounts a
+            JOIN accounts b ON b.handle_lc = substr(a.platform_id, 2) AND b.platform = a.platform
+                AND substr(b.platform_id, 1, 1) != '@'
+            WHERE a.key >= ? AND a.key < ?
+            GROUP BY a.key HAVING COUNT(DISTINCT b.key) = 1
+            """,
+            (f"{platform}:@", f"{platform}:A"),
+        )
+        return dict(rows)
+
+    def merge_accounts(self, mapping: dict[str, str]) -> dict[str, int]:
+        counts = {"accounts": 0, "interactions": 0, "duplicates": 0}
+        cols = ", ".join(_MERGED_ATTRIBUTES)
+        with self._tx() as cur:
+            for old, new in mapping.items():
+                if old == new:
+                    continue
+                found = {
+                    r[0]: r[1:]
+                    for r in cur.execute(
+                        f"SELECT key, {cols}, tags FROM accounts WHERE key IN (?, ?)",  # noqa: S608
+                        (old, new),
+                    )
+                }
+                if old not in found or new not in found:
+                    raise NotFoundError(f"cannot merge {old!r} into {new!r}: both must exist")
+                sets = ", ".join(f"{c} = COALESCE({c}, ?)" for c in _MERGED_ATTRIBUTES)
+                tags = sorted(set(json.loads(found[old][-1])) | set(json.loads(found[new][-1])))
+                cur.execute(
+                    f"UPDATE accounts SET {sets}, tags = ? WHERE key = ?",  # noqa: S608
+                    (*found[old][:-1], json.dumps(tags), new),
+                )
+                cur.execute("UPDATE OR IGNORE interactions SET target = ? WHERE target = ?", (new, old))
+                counts["interactions"] += cur.rowcount
+                cur.execute("DELETE FROM interactions WHERE target = ?", (old,))
+                counts["duplicates"] += cur.rowcount
+                cur.execute("UPDATE interactions SET source = ? WHERE source = ?", (new, old))
+                counts["interactions"] += cur.rowcount
+                for table, column in (("snapshot_rows", "account"), ("shortlist_members", "account"),
+                                      ("account_emails", "account"), ("link_decisions", "a"),
+                                      ("link_decisions", "b")):
+                    cur.execute(
+                        f"UPDATE OR IGNORE {table} SET {column} = ? WHERE {column} = ?",  # noqa: S608
+                        (new, old),
+                    )
+                cur.execute("DELETE FROM link_decisions WHERE a > b OR (a = b AND decision != 'detach')")
+                cur.execute("DELETE FROM accounts WHERE key = ?", (old,))
+                counts["accounts"] += 1
+            self._known_accounts.difference_update(mapping)
+            if counts["accounts"] and self._has_annotations(cur):
+                cur.execute(
+                    _RECONCILE + " WHERE a.key IN (SELECT value FROM json_each(?))",  # noqa: S608
+                    (json.dumps(sorted(set(mapping.values()))),),
+                )
+        return counts
+
+    def roster(self) -> pd.DataFrame:
+        rows = self._query(
+            "SELECT handle_lc, platform, email, employee_id, name, department, manager FROM roster "
+            "ORDER BY id"
+        )
+        return pd.DataFrame(rows, columns=list(ROSTER_COLUMNS))
+
+    def set_account_emails(self, emails: dict[str, str]) -> int:
+        rows = [(k, e.strip().lower()) for k, e in emails.items() if e and e.strip()]
+        with self._tx() as cur:
+            cur.executemany(
+                "INSERT INTO account_emails(account, email) SELECT key, ? FROM accounts WHERE key = ? "
+                "ON CONFLICT(account) DO UPDATE SET email = excluded.email",
+                [(e, k) for k, e in rows],
+            )
+            return cur.execute(
+                "SELECT COUNT(*) FROM account_emails WHERE account IN (SELECT value FROM json_each(?))",
+                (json.dumps([k for k, _ in rows]),),
+            ).fetchone()[0]
+
+    def account_emails(self) -> dict[str, str]:
+        return dict(self._query("SELECT account, email FROM account_emails ORDER BY account"))
+
+    def set_link_decision(self, a: str, b: str, decision: str) -> None:
+        a, b, decision = decision_pair(a, b, decision)
+        with self._tx() as cur:
+            for key in {a, b}:
+                if cur.execute("SELECT 1 FROM accounts WHERE key = ?", (key,)).fetchone() is None:
+                    raise NotFoundError(f"no account {key!r}")
+            cur.execute(
+                "INSERT INTO link_decisions(a, b, decision, at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(a, b) DO UPDATE SET decision = excluded.decision, at = excluded.at",
+                (a, b, decision, to_ms(utcnow())),
+            )
+
+    def clear_link_decisions(self, key: str) -> int:
+        with self._tx() as cur:
+            cur.execute("DELETE FROM link_decisions WHERE a = ? OR b = ?", (key, key))
+            return cur.rowcount
+
+    def link_decisions(self) -> pd.DataFrame:
+        rows = self._query("SELECT a, b, decision FROM link_decisions ORDER BY a, b")
+        return pd.DataFrame(rows, columns=["a", "b", "decision"])
+
+    def add_opt_outs(self, idents: Sequence[str]) -> int:
+        now = to_ms(utcnow())
+        with self._tx() as cur:
+            cur.executemany(
+                "INSERT OR IGNORE INTO opt_outs(ident, at) VALUES (?, ?)",
+                [(i, now) for i in dict.fromkeys(idents)],
+            )
+            return cur.rowcount
+
+    def remove_opt_outs(self, idents: Sequence[str]) -> int:
+        with self._tx() as cur:
+            cur.executemany("DELETE FROM opt_outs WHERE ident = ?", [(i,) for i in idents])
+            return cur.rowcount
+
+    def opt_outs(self) -> list[str]:
+        return [r[0] for r in self._query("SELECT ident FROM opt_outs ORDER BY ident")]
 
     # -- runs --------------------------------------------------------------------------
     def save_run(self, run: Run) -> None:
@@ -808,7 +958,8 @@ class SqliteStore(GraphStore):
         with self._tx() as cur:
             for table in (
                 "shortlist_members", "shortlists", "snapshot_rows", "snapshots", "runs",
-                "interactions", "roster", "crm", "accounts",
+                "interactions", "roster", "crm", "account_emails", "link_decisions", "opt_outs",
+                "accounts",
             ):
                 cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 

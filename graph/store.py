@@ -41,6 +41,8 @@ ACCEPTED_FORMS = (
     "bolt://host:port, neo4j://host:port (also bolt+s://, neo4j+s://)"
 )
 NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+#: Columns of :meth:`GraphStore.roster` (``handle`` is lower-cased).
+ROSTER_COLUMNS = ("handle", "platform", "email", "employee_id", "name", "department", "manager")
 #: Rows per write transaction; ingest jobs commit one batch at a time.
 DEFAULT_BATCH_SIZE = 5_000
 
@@ -309,6 +311,81 @@ class GraphStore(ABC):
             ``at`` is ``datetime64[ns, UTC]``; ``topics`` holds tuples; sorted by ``at``.
         """
 
+    # -- identities and people ---------------------------------------------------------
+    @abstractmethod
+    def handle_aliases(self, platform: str = "x") -> dict[str, str]:
+        """Handle-only accounts that one id account of the same handle now names.
+
+        A source that knows only a handle stores ``platform:@handle``
+        (:mod:`ingest.identity`); once an account with a real id carries that
+        handle, the two are one account. Handles that two id accounts share
+        (a handle that changed owner) are left alone.
+
+        Returns
+        -------
+        dict
+            ``{"x:@ann": "x:12", …}``.
+        """
+
+    @abstractmethod
+    def merge_accounts(self, mapping: dict[str, str]) -> dict[str, int]:
+        """Fold each account ``old`` of ``mapping`` into ``new`` (both must exist), in one transaction.
+
+        Interactions, snapshot rows, shortlist entries, e-mail addresses and
+        link decisions of ``old`` move to ``new`` (those ``new`` already has
+        are dropped as duplicates); ``new`` gets ``old``'s attribute values
+        where it has none; ``old`` is deleted.
+
+        Returns
+        -------
+        dict
+            ``{"accounts": merged, "interactions": moved, "duplicates": dropped}``.
+        """
+
+    @abstractmethod
+    def roster(self) -> pd.DataFrame:
+        """The roster rows: ``handle, platform, email, employee_id, name, department, manager``."""
+
+    @abstractmethod
+    def set_account_emails(self, emails: dict[str, str]) -> int:
+        """Record the e-mail address a source gives for accounts (``{key: address}``).
+
+        Keys of accounts not in the store are ignored. Returns how many were recorded.
+        """
+
+    @abstractmethod
+    def account_emails(self) -> dict[str, str]:
+        """Every recorded ``{account key: address}``."""
+
+    @abstractmethod
+    def set_link_decision(self, a: str, b: str, decision: str) -> None:
+        """Record a user's decision about two accounts: ``"link"`` (one person) or ``"reject"``.
+
+        A later decision about the same pair replaces the earlier one; ``a == b``
+        with ``"detach"`` keeps an account apart from every automatic link.
+        Raises ``NotFoundError`` for an unknown account.
+        """
+
+    @abstractmethod
+    def clear_link_decisions(self, key: str) -> int:
+        """Drop every decision naming ``key``; returns how many."""
+
+    @abstractmethod
+    def link_decisions(self) -> pd.DataFrame:
+        """Decisions as ``a, b, decision`` rows (``a <= b``)."""
+
+    @abstractmethod
+    def add_opt_outs(self, idents: Sequence[str]) -> int:
+        """Record people who opted out, by e-mail address or account key; returns how many were new."""
+
+    @abstractmethod
+    def remove_opt_outs(self, idents: Sequence[str]) -> int:
+        """Withdraw opt-outs; returns how many were removed."""
+
+    @abstractmethod
+    def opt_outs(self) -> list[str]:
+        """Every recorded opt-out identity (addresses and account keys), sorted."""
+
     # -- runs -----------------------------------------------------------------------
     @abstractmethod
     def save_run(self, run: Run) -> None:
@@ -423,3 +500,24 @@ def validate_status(status: str) -> str:
     if s not in OUTREACH_STATUSES:
         raise InputError(f"outreach status must be one of: {', '.join(OUTREACH_STATUSES)}")
     return s
+
+
+#: Decisions a user takes about two accounts (see :meth:`GraphStore.set_link_decision`).
+LINK_DECISIONS = ("link", "reject", "detach")
+
+
+def decision_pair(a: str, b: str, decision: str) -> tuple[str, str, str]:
+    """The stored form of a link decision: the pair ordered, the decision checked.
+
+    Examples
+    --------
+    >>> decision_pair("x:2", "slack:U1", "link")
+    ('slack:U1', 'x:2', 'link')
+    """
+    from graph.errors import InputError
+
+    if decision not in LINK_DECISIONS:
+        raise InputError(f"link decision must be one of {', '.join(LINK_DECISIONS)}")
+    if (a == b) != (decision == "detach"):
+        raise InputError("'detach' names one account; 'link' and 'reject' two different ones")
+    return (a, b, decision) if a <= b else (b, a, decision)

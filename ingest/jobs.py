@@ -28,6 +28,8 @@ from ingest.sources import open_input
 
 #: Kinds of file :func:`import_file` reads.
 FILE_KINDS = ("jsonl", "edges", "accounts", "roster", "crm")
+#: Company sources :func:`import_source` reads (exports, mailboxes, message dumps).
+SOURCE_KINDS = ("slack", "mail", "teams", "engage")
 #: Endpoints :func:`fetch_x` knows.
 X_ENDPOINTS = ("search", "archive", "mentions", "timeline")
 
@@ -116,10 +118,13 @@ def import_file(
 
                     yield from iter_edge_chunks(inp, platform, default_time, delimiter, note)
 
-        return run_ingest(
+        from ingest.x_aliases import HandleResolver
+
+        resolver = HandleResolver(store)
+        run = run_ingest(
             store,
             run.source,
-            chunks(),
+            _prepared(store, resolver.apply(chunks())),
             batch_size=batch_size,
             strict=strict,
             report=note,
@@ -127,7 +132,31 @@ def import_file(
             run=run,
             keep_cursor=False,
         )
-    return _import_people(store, path, kind, run, name, platform, delimiter, replace, strict, note)
+        return _merge_aliases(store, run, resolver)
+    run = _import_people(store, path, kind, run, name, platform, delimiter, replace, strict, note)
+    return _merge_aliases(store, run, None)
+
+
+def _prepared(store: GraphStore, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+    """The chunks of an import without what opted-out people said or received."""
+    from ingest.privacy import OptOutFilter
+
+    return OptOutFilter(store).apply(chunks)
+
+
+def _merge_aliases(store: GraphStore, run: Run, resolver) -> Run:
+    """After an import: fold ``x:@name`` accounts into the ``x:<id>`` now known, keep opt-outs out."""
+    from ingest.privacy import apply_opt_outs
+    from ingest.x_aliases import merge_handle_aliases
+
+    merged = merge_handle_aliases(store)
+    forgotten = apply_opt_outs(store)
+    if merged or forgotten or (resolver is not None and resolver.rewritten):
+        run.summary["handles_resolved"] = (resolver.rewritten if resolver else 0) + merged
+        if forgotten:
+            run.summary["opted_out_accounts_forgotten"] = forgotten
+        store.save_run(run)
+    return run
 
 
 def _import_people(
@@ -294,11 +323,14 @@ def fetch_x(
         yield from archived_chunks(pages, archive, client)
         run.summary["requests"] = client.requests_made
 
+    from ingest.x_aliases import HandleResolver
+
+    resolver = HandleResolver(store)
     try:
-        return run_ingest(
+        run = run_ingest(
             store,
             source,
-            chunks(),
+            _prepared(store, resolver.apply(chunks())),
             batch_size=batch_size,
             report=report,
             progress=progress,
@@ -307,3 +339,80 @@ def fetch_x(
         )
     finally:
         archive.close()
+    return _merge_aliases(store, run, resolver)
+
+
+def import_source(
+    store: GraphStore,
+    paths: str | Path | list[str | Path],
+    kind: str,
+    *,
+    name: str | None = None,
+    internal_domains: tuple[str, ...] = (),
+    subjects: bool = False,
+    strict: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    report: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+) -> Run:
+    """Ingest a company source (Slack export, mailboxes, Teams or Viva Engage) as one run.
+
+    Parameters
+    ----------
+    store : GraphStore
+    paths : path or list of paths
+        Slack / Viva Engage: one export (``.zip`` or folder); mail: mbox files,
+        Maildir folders, folders of ``.eml`` files or ``.eml`` files; Teams: one
+        JSON Lines file of ``chatMessage`` objects.
+    kind : {"slack", "mail", "teams", "engage"}
+    name : str, optional
+        How the input is named in the run (default: the paths).
+    internal_domains : tuple of str
+        Mail: addresses in these domains are the company's people (roster rows).
+    subjects : bool
+        Mail: keep subjects as the evidence text (default: headers only, no subject).
+    strict, batch_size, report, progress
+        As for :func:`import_file`.
+
+    Returns
+    -------
+    Run
+        ``ok``, or ``partial`` when records were rejected; what the source
+        tells about people (addresses, bots) is recorded after the interactions.
+
+    Raises
+    ------
+    InputError
+        The input cannot be opened or is not of the kind (the run is saved as
+        ``failed``), or a bad record in strict mode.
+    """
+    if kind not in SOURCE_KINDS:
+        raise ValueError(f"unknown source kind {kind!r}; one of {', '.join(SOURCE_KINDS)}")
+    from ingest import sources_company
+
+    path_list = [paths] if isinstance(paths, str | Path) else list(paths)
+    run = new_run(f"{kind}:{name or ', '.join(str(p) for p in path_list)}")
+    close_stale_runs(store)
+    reader = sources_company.reader(kind, path_list, internal_domains=internal_domains,
+                                    subjects=subjects, store=store)
+
+    def chunks() -> Iterator[Chunk]:
+        # Opened inside the run, so that an unreadable input is a failed run.
+        reader.open()
+        set_total = getattr(progress, "set_total", None)
+        if set_total is not None and reader.size:
+            set_total(reader.size)
+        yield from reader.chunks()
+
+    try:
+        run = run_ingest(
+            store, run.source, _prepared(store, chunks()), batch_size=batch_size, strict=strict,
+            report=report, progress=progress, run=run, keep_cursor=False,
+        )
+        # After the interactions: a run killed before this point leaves them
+        # stored, and the next run (idempotent) records these again.
+        run.summary.update(reader.finish(store))
+        store.save_run(run)
+    finally:
+        reader.close()
+    return _merge_aliases(store, run, None)

@@ -66,6 +66,10 @@ ROSTER_ALIASES: dict[str, str] = {
     "dept": "department",
     "team": "department",
     "manager": "manager",
+    "employee_id": "employee_id",
+    "employee": "employee_id",
+    "employee_number": "employee_id",
+    "personnel_number": "employee_id",
 }
 CRM_ALIASES: dict[str, str] = {
     "handle": "handle",
@@ -229,6 +233,7 @@ def person_from_row(row: dict[str, str]) -> Person:
         name=row.get("name") or None,
         department=row.get("department") or None,
         manager=row.get("manager") or None,
+        employee_id=row.get("employee_id") or None,
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from graph.model import Run
 from graph.store import GraphStore
-from ingest.jobs import import_file
+from ingest.jobs import SOURCE_KINDS, import_file, import_source
 from ingest.pipeline import Progress
 
 #: Where the sample lives in a checkout (Scout is installed from its checkout).
@@ -21,6 +21,9 @@ SAMPLE_FILES: tuple[tuple[str, str], ...] = (
     ("accounts.csv", "accounts"),
     ("x_pages.jsonl.gz", "jsonl"),
     ("community_edges.csv.gz", "edges"),
+    # After the edge list: the export's users take over its handle-only Slack accounts.
+    ("slack_export.zip", "slack"),
+    ("mail.mbox.gz", "mail"),
     ("roster.csv", "roster"),
     ("crm.csv", "crm"),
 )
@@ -67,11 +70,15 @@ def load_sample(
         if step is not None:
             step(f"loading {name}", i / n)
         progress = make_progress(name, kind) if make_progress is not None else None
-        runs.append(
-            import_file(
-                store, folder / name, kind, name=f"data/{name}", progress=progress, **options
+        if kind in SOURCE_KINDS:
+            runs.append(import_source(store, folder / name, kind, name=f"data/{name}",
+                                      progress=progress, **options))
+        else:
+            runs.append(
+                import_file(
+                    store, folder / name, kind, name=f"data/{name}", progress=progress, **options
+                )
             )
-        )
     if step is not None:
         step("sample data loaded", 1.0)
     return runs

@@ -27,8 +27,10 @@ Identity of users
 A user is ``x:<numeric id>``. A mention whose id is unknown is resolved by
 username through the same page's ``includes.users``; failing that it becomes
 ``x:@<username lower-cased>`` (handle kept as written). The ``@`` keeps such
-keys apart from numeric ids — X usernames may be all digits. Resolution only
-uses the record itself, so re-ingesting a file always yields the same keys.
+keys apart from numeric ids — X usernames may be all digits. Resolution here
+only uses the record itself, so re-ingesting a file always yields the same keys;
+:mod:`ingest.x_aliases` then turns ``x:@name`` into ``x:<id>`` once any record
+of the run, or the store, knows the id (one account, not two).
 """
 
 from __future__ import annotations

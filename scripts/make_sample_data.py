@@ -15,6 +15,9 @@ Written files (see ``data/README.md``):
 * ``accounts.csv``: profiles of the non-X accounts;
 * ``roster.csv``: the company's people, one row per account they hold;
 * ``crm.csv``: customers and prospects;
+* ``slack_export.zip``: a Slack workspace export of two more channels (the standard export
+  layout: ``users.json`` with the employees' addresses, ``channels.json``, one file per day);
+* ``mail.mbox.gz``: internal and customer e-mail, headers only (an mbox, gzip);
 * ``ground_truth.json``: the planted leaders, brokers, rising accounts and bots.
 
 Running it twice with the same seed writes byte-identical files (gzip with ``mtime=0``).
@@ -2651,6 +2654,175 @@ def ground_truth(
     }
 
 
+# --------------------------------------------------------------------------- Slack export, mail
+
+#: Channels of ``slack_export.zip`` (apart from the CSV's channels, so nothing is counted twice).
+EXPORT_CHANNELS = ("ask-observe", "data-guild")
+EXPORT_BOT = ("U0LUMNBOT", "lumina-ci", "Lumina CI")
+EXPORT_MESSAGES = (
+    "Has anyone seen freshness alerts fire twice for the same table?",
+    "How do I wire Lineage into our dbt project?",
+    "Pulse dashboards are slow for the EU tenant, any idea?",
+    "Writing up the Observe 3.0 migration guide, input welcome",
+    "Is there a way to mute an incident for a maintenance window?",
+    "Sharing the slides from yesterday's customer workshop",
+)
+MAIL_SUBJECTS = (
+    "Observe 3.0 launch plan", "Customer escalation: Apex Foods", "Weekly product update",
+    "Webinar speakers", "Q4 roadmap review", "Lineage beta feedback",
+)
+#: Fixed time of every zip member, so the archive is byte-identical run after run.
+ZIP_TIME = (2026, 11, 16, 2, 0, 0)
+
+
+def slack_user_id(handle: str) -> str:
+    """A Slack-like user id, stable for a handle."""
+    return "U0" + base36(hash_str("slack-user:" + handle) % 36**8).rjust(8, "0")
+
+
+def export_zip(members: dict[str, bytes]) -> bytes:
+    """A zip of ``members`` (stored, fixed times, sorted): the same bytes on every machine."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.external_attr = 0o644 << 16
+            z.writestr(info, members[name])
+    return buf.getvalue()
+
+
+def slack_export(rng: np.random.Generator, mem: Members, people: People) -> bytes:
+    """``slack_export.zip``: threads, mentions and reactions among employees in two channels.
+
+    The internal leaders start and answer most threads; a CI bot posts build notes
+    that people react to (the bot is ``is_bot`` and ranks as automated).
+    """
+    roles = [people.role[p] for p in mem.person]
+    hub = np.array([6.0 if r == "internal_leader" else 1.0 for r in roles])
+    active = np.array([r != "new_hire" for r in roles])
+    w = np.where(active, np.maximum(mem.act, 0.3) ** 0.6 * hub, 0.0)
+    ids = [slack_user_id(h) for h in mem.handle]
+    users = [
+        {
+            "id": ids[k], "team_id": "T0LUMINA1", "name": mem.handle[k], "deleted": False,
+            "real_name": people.name(p), "is_bot": False,
+            "profile": {"real_name": people.name(p), "display_name": mem.handle[k],
+                        "title": people.title[p] or "", "email": employee_email(people, p)},
+        }
+        for k, p in enumerate(mem.person)
+    ]
+    users.append({"id": EXPORT_BOT[0], "team_id": "T0LUMINA1", "name": EXPORT_BOT[1],
+                  "deleted": False, "real_name": EXPORT_BOT[2], "is_bot": True,
+                  "profile": {"real_name": EXPORT_BOT[2], "display_name": EXPORT_BOT[1]}})
+    channels, files = [], {}
+    profile = hourly_profile("internal")
+    for c, name in enumerate(EXPORT_CHANNELS):
+        cid = f"C0{base36(hash_str('channel:' + name) % 36**8).rjust(8, '0')}"
+        channels.append({"id": cid, "name": name, "created": str(START_MS // 1000),
+                         "creator": ids[int(np.argmax(w))], "is_archived": False,
+                         "is_general": False, "members": ids,
+                         "topic": {"value": "", "creator": "", "last_set": "0"},
+                         "purpose": {"value": name.replace("-", " "), "creator": "", "last_set": "0"}})
+        days: dict[str, list[dict]] = {}
+        for ms0 in np.sort(sample_ms(rng, 140, profile)):
+            ms0 = int(ms0)
+            s = int(weighted_choice(rng, w, 1)[0])
+            ts0 = f"{ms0 // 1000}.{(ms0 % 1000) * 1000:06d}"
+            text = EXPORT_MESSAGES[int(rng.integers(0, len(EXPORT_MESSAGES)))]
+            root = {"type": "message", "user": ids[s], "text": text, "ts": ts0}
+            if rng.random() < 0.35:
+                m = int(weighted_choice(rng, w * hub, 1)[0])
+                if m != s:
+                    root["text"] = f"<@{ids[m]}> {text}"
+            thread = [root]
+            ms = ms0
+            for _ in range(int(rng.negative_binomial(1.2, 0.4))):
+                ms += int(max(30_000, rng.lognormal(np.log(0.4 * HOUR_MS), 1.0)))
+                if ms >= END_MS:
+                    break
+                r = int(weighted_choice(rng, w * hub, 1)[0])
+                if r != s:
+                    thread.append({"type": "message", "user": ids[r], "ts": f"{ms // 1000}.{(ms % 1000) * 1000:06d}",
+                                   "thread_ts": ts0, "parent_user_id": ids[s],
+                                   "text": "Here is how we did it: " + text.lower()})
+            if len(thread) > 1:
+                root.update(thread_ts=ts0, reply_count=len(thread) - 1)
+            fans = sorted({int(x) for x in weighted_choice(rng, w, int(rng.integers(0, 4)))} - {s})
+            if fans:
+                root["reactions"] = [{"name": "raised_hands", "users": [ids[f] for f in fans],
+                                      "count": len(fans)}]
+            for msg in thread:
+                day = datetime.fromtimestamp(float(msg["ts"]), tz=UTC).strftime("%Y-%m-%d")
+                days.setdefault(day, []).append(msg)
+        if c == 1:  # the CI bot in #data-guild
+            for ms in np.sort(sample_ms(rng, 25, profile)):
+                ms = int(ms)
+                fans = sorted({int(x) for x in weighted_choice(rng, w, 2)})
+                msg = {"type": "message", "subtype": "bot_message", "bot_id": "B0LUMNCI1",
+                       "username": EXPORT_BOT[1], "user": EXPORT_BOT[0], "text": "Nightly build passed",
+                       "ts": f"{ms // 1000}.{(ms % 1000) * 1000:06d}",
+                       "reactions": [{"name": "+1", "users": [ids[f] for f in fans], "count": len(fans)}]}
+                day = datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d")
+                days.setdefault(day, []).append(msg)
+        for day, msgs in days.items():
+            msgs.sort(key=lambda m: float(m["ts"]))
+            files[f"{name}/{day}.json"] = json.dumps(msgs, indent=1, ensure_ascii=False).encode()
+    files["users.json"] = json.dumps(users, indent=1, ensure_ascii=False).encode()
+    files["channels.json"] = json.dumps(channels, indent=1, ensure_ascii=False).encode()
+    return export_zip(files)
+
+
+def mail_archive(rng: np.random.Generator, people: People, crm_rows: list[dict]) -> bytes:
+    """``mail.mbox.gz``: headers of internal mail (announcements, 1:1s, replies) and customer mail.
+
+    Bodies are one line: Scout reads headers only.
+    """
+    from email.utils import format_datetime
+
+    emp = [i for i in range(people.n) if people.is_employee(i) and people.role[i] != "new_hire"]
+    hub = np.array([6.0 if people.role[i] == "internal_leader" else 1.0 for i in emp])
+    w = np.array([max(people.act[i], 0.3) ** 0.6 for i in emp]) * hub
+    addr = [employee_email(people, i) for i in emp]
+    customers = sorted({f"{r['handle'].replace('_', '.').lower()}@{r['company'].split()[0].lower()}.example"
+                        for r in crm_rows if r.get("company")})[:12]
+    profile = hourly_profile("internal")
+    out = io.StringIO()
+    sent: list[tuple[str, str]] = []  # (message id, sender)
+    for n, ms in enumerate(np.sort(sample_ms(rng, 420, profile))):
+        ms = int(ms)
+        s = int(weighted_choice(rng, w, 1)[0])
+        u = rng.random()
+        if u < 0.1:  # an announcement to a whole department or more
+            to = sorted({addr[int(k)] for k in weighted_choice(rng, np.ones(len(emp)), 25)} - {addr[s]})
+        elif u < 0.2 and customers:
+            to = [customers[int(rng.integers(0, len(customers)))]]
+        else:
+            to = sorted({addr[int(k)] for k in weighted_choice(rng, w * hub, 1 + int(rng.integers(0, 3)))}
+                        - {addr[s]})
+        if not to:
+            continue
+        parent = sent[int(rng.integers(max(0, len(sent) - 30), len(sent)))] if sent and rng.random() < 0.35 else None
+        if parent is not None and parent[1] != addr[s]:
+            to = sorted(set(to) | {parent[1]})
+        mid = f"{n:04d}.{token(rng, 10)}@mail.{EMAIL_DOMAIN}"
+        when = datetime.fromtimestamp(ms / 1000, tz=UTC)
+        subject = MAIL_SUBJECTS[int(rng.integers(0, len(MAIL_SUBJECTS)))]
+        out.write(f"From {addr[s]} {when.strftime('%a %b %d %H:%M:%S %Y')}\n")
+        out.write(f"From: {people.name(emp[s])} <{addr[s]}>\n")
+        out.write(f"To: {', '.join(to)}\n")
+        out.write(f"Subject: {'Re: ' if parent else ''}{subject}\n")
+        out.write(f"Date: {format_datetime(when)}\n")
+        out.write(f"Message-ID: <{mid}>\n")
+        if parent is not None:
+            out.write(f"In-Reply-To: <{parent[0]}>\nReferences: <{parent[0]}>\n")
+        out.write("MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n")
+        out.write("(body omitted in the sample: Scout reads headers only)\n\n")
+        sent.append((mid, addr[s]))
+    return gzip_bytes(out.getvalue().encode("utf-8"))
+
+
 def x_accounts_seen(tw: Tweets, xa: XAccounts) -> set[int]:
     """Rows of the X accounts that appear in the pages (authors, replied to, mentioned)."""
     seen: set[int] = set(int(a) for a in tw.author)
@@ -2698,7 +2870,9 @@ def summarise(tw: Tweets, xa: XAccounts, n_pages: int, edges: list[dict], accoun
 
 def generate(out: Path, seed: int = DEFAULT_SEED) -> dict:
     """Generate every sample file into ``out`` and return the counts."""
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(10)]
+    # Streams 10 and 11 (company channels) were added later: spawning more children
+    # leaves the first ten, and so every older file, unchanged.
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(12)]
     people = build_people(streams[0])
     xa = build_x_accounts(streams[1], people)
     orig = simulate_originals(streams[2], xa)
@@ -2729,6 +2903,8 @@ def generate(out: Path, seed: int = DEFAULT_SEED) -> dict:
         "accounts.csv": csv_bytes(accounts, ACCOUNT_COLUMNS),
         "roster.csv": csv_bytes(roster, ROSTER_COLUMNS),
         "crm.csv": csv_bytes(crm, CRM_COLUMNS),
+        "slack_export.zip": slack_export(streams[10], platforms["slack"], people),
+        "mail.mbox.gz": mail_archive(streams[11], people, crm),
         "ground_truth.json": (json.dumps(truth, indent=2, ensure_ascii=False) + "\n").encode(),
     }
     out.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,8 @@ GENERATED = (
     "accounts.csv",
     "roster.csv",
     "crm.csv",
+    "slack_export.zip",
+    "mail.mbox.gz",
     "ground_truth.json",
 )
 WINDOW = (datetime(2026, 8, 18, tzinfo=UTC), datetime(2026, 11, 16, tzinfo=UTC))

@@ -37,6 +37,7 @@ PAGES = {
     "shortlists": "views/shortlists.py",
     "evaluate": "views/evaluate.py",
     "data": "views/data.py",
+    "people": "views/people.py",
 }
 
 
@@ -111,6 +112,34 @@ def invalidate() -> None:
 
 
 # ----------------------------------------------------------------------------- cached queries
+@st.cache_data(show_spinner="Linking accounts to people…")
+def people_frames(uri: str | None, v: str) -> dict:
+    """People, their account links and pending suggestions (see :class:`graph.people.PeopleState`).
+
+    Link decisions are not runs: the People page calls :func:`invalidate` after each one.
+    """
+    from graph.people import PeopleState
+
+    people = PeopleState(_open_store(uri))
+    return {"people": people.people, "links": people.links, "accounts": people.accounts,
+            "suggestions": people.suggestions(limit=500)}
+
+
+@st.cache_data(show_spinner="Combining each person's accounts…")
+def person_leaders(uri: str | None, v: str, segment: str, unlocked: bool) -> pd.DataFrame | None:
+    """``scout leaders --by person`` of the newest snapshot (``None`` without one).
+
+    ``unlocked`` is part of the cache key: pseudonymised and named boards never mix.
+    """
+    from graph.people import person_board
+
+    store = _open_store(uri)
+    snap = store.load_snapshot()
+    if snap is None or snap.table.empty:
+        return None
+    return person_board(store, snap.table, segment, top=100)
+
+
 def refresh_config_path() -> str | None:
     """The ``scout.toml`` whose schedule the app shows: ``SCOUT_CONFIG``, else ``./scout.toml``."""
     env = os.environ.get("SCOUT_CONFIG")

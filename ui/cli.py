@@ -97,7 +97,8 @@ def _register_subcommands() -> None:
     # module cannot hide the core commands.
     import importlib
 
-    for module_name in ("ui.cli_ingest", "ui.cli_rank", "ui.cli_app", "ui.cli_refresh"):
+    for module_name in ("ui.cli_ingest", "ui.cli_rank", "ui.cli_app", "ui.cli_refresh",
+                        "ui.cli_people"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

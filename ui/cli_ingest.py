@@ -102,7 +102,7 @@ def _ingest_files(
 
 @click.group()
 def ingest() -> None:
-    """Load data: X (API or archives), edge lists, accounts, roster, CRM."""
+    """Load data: X (API or archives), edge lists, accounts, roster, CRM, Slack, mail, Teams, Viva Engage."""
 
 
 # -- files ----------------------------------------------------------------------------------------
@@ -237,6 +237,102 @@ def ingest_crm(app, file, replace, delimiter, strict, as_json) -> None:
     Columns: handle, status (customer or prospect), optional platform, company.
     """
     _people_run(app, "crm", file, strict, as_json, replace=replace, delimiter=delimiter)
+
+
+# -- company channels --------------------------------------------------------------------------
+
+
+def _source_run(app, kind: str, paths: tuple[str, ...], strict: bool, batch_size: int,
+                as_json: bool, progress: bool | None, unit: str, **options) -> None:
+    """Ingest one company source as one run, with a progress bar and file:member errors."""
+    from ingest.jobs import import_source
+
+    label = paths[0] if len(paths) == 1 else f"{len(paths)} inputs"
+    display = RichProgress(
+        f"{kind} {label}", enabled=_show_progress(progress), unit=unit, console=stderr_console()
+    )
+    run = import_source(
+        app.store(), list(paths), kind, strict=strict, batch_size=batch_size,
+        report=display.print, progress=display, **options,
+    )
+    _emit(run, as_json)
+
+
+@ingest.command("slack")
+@click.argument("export", metavar="EXPORT.zip|DIR")
+@_strict_option
+@_batch_option
+@_common
+@click.pass_obj
+def ingest_slack(app, export, strict, batch_size, as_json, progress) -> None:
+    """Import a Slack workspace export (the .zip or its unpacked folder).
+
+    Thread replies, <@user> mentions, reactions and direct messages become
+    interactions; the channel name is their topic; bots are tagged automated.
+    Importing a newer export of the same workspace adds only what is new.
+
+    \b
+    Example:
+      scout ingest slack "Acme Slack export Jan 1 2026 - Mar 31 2026.zip"
+    """
+    _source_run(app, "slack", (export,), strict, batch_size, as_json, progress, "messages")
+
+
+@ingest.command("mail")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH…")
+@click.option(
+    "--internal-domain", "internal_domains", multiple=True, metavar="DOMAIN",
+    help="Addresses in this domain are the company's people (repeatable).",
+)
+@click.option("--subjects", is_flag=True, help="Keep subjects as evidence (default: headers only, no subject).")
+@_strict_option
+@_batch_option
+@_common
+@click.pass_obj
+def ingest_mail(app, paths, internal_domains, subjects, strict, batch_size, as_json, progress) -> None:
+    """Import e-mail headers from mbox files, Maildir folders and folders of .eml files.
+
+    From → each To/Cc is a message weighted 1/number of recipients; a reply to
+    a known Message-ID is a reply to its sender. Bodies are never read;
+    subjects are kept only with --subjects. Deduplicated by Message-ID.
+
+    \b
+    Example:
+      scout ingest mail ~/Mail/archive.mbox ~/Maildir --internal-domain acme.example
+    """
+    domains = tuple(d.strip().lstrip("@").lower() for d in internal_domains if d.strip())
+    _source_run(app, "mail", paths, strict, batch_size, as_json, progress, "mails",
+                internal_domains=domains, subjects=subjects)
+
+
+@ingest.command("teams")
+@click.argument("file", metavar="FILE.jsonl")
+@_strict_option
+@_batch_option
+@_common
+@click.pass_obj
+def ingest_teams(app, file, strict, batch_size, as_json, progress) -> None:
+    """Import Microsoft Teams channel messages (Graph API chatMessage objects, one per line).
+
+    replyToId → reply to the parent's author, mentions → mention, reactions →
+    react; system messages are skipped.
+    """
+    _source_run(app, "teams", (file,), strict, batch_size, as_json, progress, "messages")
+
+
+@ingest.command("engage")
+@click.argument("export", metavar="EXPORT.zip|DIR")
+@_strict_option
+@_batch_option
+@_common
+@click.pass_obj
+def ingest_engage(app, export, strict, batch_size, as_json, progress) -> None:
+    """Import a Viva Engage (Yammer) network data export (Messages.csv, Users.csv).
+
+    replied_to_id → reply to the replied-to message's sender; the group name is
+    the topic.
+    """
+    _source_run(app, "engage", (export,), strict, batch_size, as_json, progress, "messages")
 
 
 # -- the X API -------------------------------------------------------------------------------------

@@ -22,6 +22,9 @@ TABLE_COLUMNS = ("rank", "account", "platform", "segment", "score", "community",
                  "engagers", "in_strength", "pagerank", "betweenness", "bridging", "reach",
                  "automated")
 
+PERSON_COLUMNS = ("rank", "name", "department", "segment", "score", "n_accounts", "platforms",
+                  "accounts")
+
 
 def _stderr():
     from rich.console import Console
@@ -285,9 +288,13 @@ def _load_snapshot(store, snapshot_id):
 @click.option("--hidden", is_flag=True,
               help="Only hidden leaders: accounts a ranking learned with `rank --learn-from` "
                    "places among the known leaders that are not labelled.")
+@click.option("--by", "by", type=click.Choice(["account", "person"]), default="account",
+              show_default=True,
+              help="Rank accounts, or people with all their linked accounts combined "
+                   "(employees pseudonymised unless SCOUT_SHOW_EMPLOYEE_NAMES=1).")
 @pass_app
 def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, preset,
-            hidden) -> None:
+            hidden, by) -> None:
     """Leaderboards from the newest (or a given) ranking snapshot.
 
     \b
@@ -296,6 +303,7 @@ def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, prese
       scout leaders --segment internal --format csv > internal.csv
       scout leaders --topic pricing --format xlsx --out pricing.xlsx
       scout leaders --hidden --segment internal
+      scout leaders --by person --segment internal
     """
     from graph.errors import InputError
     from graph.export import write_table
@@ -324,8 +332,17 @@ def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, prese
                                exclude_negatives=not learned.get("implicit_negatives"))
     if preset:
         table = rescore(table, {k: v for k, v in resolve_weights(preset).items() if k in table})
-    board = current_leaderboard(store, table, segment, top=top, community_id=community_id,
-                                topic=topic)
+    if by == "person":
+        from graph.people import person_board
+
+        board = person_board(store, table, segment, top=top, community_id=community_id, topic=topic)
+    else:
+        board = current_leaderboard(store, table, segment, top=top, community_id=community_id,
+                                    topic=topic)
+        if fmt != "table" and len(board):  # exports carry the person and every handle
+            from graph.people import PeopleState, with_person_columns
+
+            board = with_person_columns(board, PeopleState(store))
     if fmt == "table":
         if out:
             raise InputError("--out needs --format csv, json or xlsx")
@@ -333,7 +350,9 @@ def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, prese
             click.echo("no accounts match", err=True)
             return
         title = "hidden leaders" if hidden else "leaders"
-        _print_table(board, f"{title} ({segment}) — snapshot {snap.id}")
+        label = segment if by == "account" else f"{segment}, by person"
+        _print_table(board, f"{title} ({label}) — snapshot {snap.id}",
+                     PERSON_COLUMNS if by == "person" else TABLE_COLUMNS)
         return
     write_table(board, fmt, out, stream=sys.stdout)
     if out:

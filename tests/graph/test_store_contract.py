@@ -406,3 +406,65 @@ def test_filter_by_sources(store):
     assert set(store.interactions(sources=["x:3"])["post_id"]) == {"p3", "p4"}
     assert set(store.interactions(sources=["x:1", "x:2"], kinds=["reply"])["post_id"]) == {"p2"}
     assert store.interactions(sources=[]).empty
+
+
+class TestIdentities:
+    def test_handle_alias_is_merged_into_the_id_account(self, store):
+        seed(store)
+        store.write_batch(
+            [Account("x", "@bob", handle="Bob"), Account("x", "@zed", handle="zed")],
+            [ev("p9", "x:3", "x:@bob", 3), ev("p1", "x:1", "x:@bob", 0), ev("p8", "x:@bob", "x:3", 4)],
+        )
+        store.set_tags("x:@bob", ["vip"])
+        store.create_shortlist("s")
+        store.add_to_shortlist("s", ["x:@bob"])
+        assert store.handle_aliases("x") == {"x:@bob": "x:2"}  # zed has no id account
+        counts = store.merge_accounts(store.handle_aliases("x"))
+        assert counts == {"accounts": 1, "interactions": 2, "duplicates": 1}
+        assert store.resolve("x:@bob") == [] and store.handle_aliases("x") == {}
+        df = store.interactions()
+        assert set(df.loc[df["post_id"] == "p9", "target"]) == {"x:2"}
+        assert set(df.loc[df["post_id"] == "p8", "source"]) == {"x:2"}
+        assert len(df[(df["post_id"] == "p1") & (df["target"] == "x:2")]) == 1  # duplicate dropped
+        acc = store.get_account("x:2")
+        assert acc["tags"] == ("vip",) and acc["handle"] == "bob"
+        assert store.shortlist_members("s")["account"].tolist() == ["x:2"]
+        # The event moved keeps its identity: writing it again (now resolved) is a duplicate.
+        assert store.write_batch([], [ev("p9", "x:3", "x:2", 3)]).inserted == 0
+        with pytest.raises(NotFoundError):
+            store.merge_accounts({"x:@nobody": "x:2"})
+
+    def test_ambiguous_handles_are_left_alone(self, store):
+        store.write_batch(
+            [Account("x", "1", handle="ann"), Account("x", "2", handle="Ann"), Account("x", "@ann", handle="ann")],
+            [],
+        )
+        assert store.handle_aliases("x") == {}
+
+    def test_roster_emails_decisions_and_opt_outs(self, store):
+        seed(store)
+        store.set_roster([Person(handle="dave", platform="slack", email="dave@l.example",
+                                 employee_id=" E7 ", department="Sales")])
+        roster = store.roster()
+        assert roster.loc[0, ["handle", "employee_id", "department"]].tolist() == ["dave", "E7", "Sales"]
+        assert store.set_account_emails({"slack:dave": " Dave@L.example", "slack:ghost": "g@l.example"}) == 1
+        assert store.account_emails() == {"slack:dave": "dave@l.example"}
+        store.set_link_decision("x:2", "slack:dave", "link")
+        store.set_link_decision("x:1", "x:3", "reject")
+        store.set_link_decision("x:1", "x:3", "link")  # a later decision replaces the earlier one
+        store.set_link_decision("x:2", "x:2", "detach")
+        assert store.link_decisions().values.tolist() == [
+            ["slack:dave", "x:2", "link"], ["x:1", "x:3", "link"], ["x:2", "x:2", "detach"]]
+        with pytest.raises(NotFoundError):
+            store.set_link_decision("x:1", "x:404", "link")
+        with pytest.raises(InputError):
+            store.set_link_decision("x:1", "x:2", "maybe")
+        assert store.clear_link_decisions("x:2") == 2
+        assert store.add_opt_outs(["dave@l.example", "x:3", "x:3"]) == 2
+        assert store.add_opt_outs(["x:3"]) == 0
+        assert store.opt_outs() == ["dave@l.example", "x:3"]
+        assert store.remove_opt_outs(["x:3", "x:9"]) == 1
+        store.forget("x:3")  # decisions naming a forgotten account go with it
+        assert store.link_decisions().empty
+        store.delete_everything()
+        assert store.opt_outs() == [] and store.account_emails() == {} and store.roster().empty

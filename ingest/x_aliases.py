@@ -1,0 +1,97 @@
+"""One X account, one key: ``x:@name`` becomes ``x:<id>`` as soon as the id is known.
+
+A mention whose id the record does not give is stored as ``x:@name``
+(:mod:`ingest.x_parse`, :mod:`ingest.identity`). Two places make sure that
+such a key does not live on next to the account's ``x:<id>``:
+
+* **at the source** — :class:`HandleResolver` rewrites ``x:@name`` to
+  ``x:<id>`` in each chunk before it is written, when the id is known from any
+  earlier record of the run or from the store (so a re-import of an old page
+  finds its events again: duplicates, not new rows);
+* **after the run, and for existing stores** — :func:`merge_handle_aliases`
+  folds every ``x:@name`` account that an id account of the same handle now
+  names into it (:meth:`graph.store.GraphStore.merge_accounts`): the case of a
+  page that mentions a user by name *before* another page reveals the id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+
+from graph.store import GraphStore
+from ingest.pipeline import Chunk
+
+PLATFORM = "x"
+_ALIAS_PREFIX = PLATFORM + ":@"
+
+
+class HandleResolver:
+    """Rewrites ``x:@name`` keys of chunks to the ``x:<id>`` the run or the store knows.
+
+    Parameters
+    ----------
+    store : GraphStore
+        Asked once per unknown handle (the answer, even "unknown", is cached
+        until a record of the run reveals the id).
+    """
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+        self.ids: dict[str, str | None] = {}
+        self.rewritten = 0
+
+    def learn(self, chunk: Chunk) -> None:
+        """Remember the ``handle → x:<id>`` of every id account with a handle in ``chunk``."""
+        for a in chunk.accounts:
+            if a.platform == PLATFORM and a.handle and not a.platform_id.startswith("@"):
+                self.ids[a.handle.lower()] = a.key
+
+    def _lookup(self, alias: str) -> str | None:
+        name = alias[len(_ALIAS_PREFIX):]
+        if name not in self.ids:
+            keys = [k for k in self.store.resolve("@" + name, platform=PLATFORM)
+                    if not k.startswith(_ALIAS_PREFIX)]
+            self.ids[name] = keys[0] if len(keys) == 1 else None
+        return self.ids[name]
+
+    def rewrite(self, chunk: Chunk) -> Chunk:
+        """``chunk`` with known aliases replaced by id keys (their bare accounts dropped)."""
+        self.learn(chunk)
+        aliases = {
+            k for e in chunk.interactions for k in (e.source, e.target) if k.startswith(_ALIAS_PREFIX)
+        }
+        mapping = {a: key for a in aliases if (key := self._lookup(a)) is not None}
+        if not mapping:
+            return chunk
+        chunk.interactions = [
+            _renamed(e, mapping) if (e.source in mapping or e.target in mapping) else e
+            for e in chunk.interactions
+        ]
+        chunk.accounts = [a for a in chunk.accounts if a.key not in mapping]
+        self.rewritten += len(mapping)
+        return chunk
+
+    def apply(self, chunks: Iterable[Chunk]) -> Iterator[Chunk]:
+        """Rewrite every chunk of a stream."""
+        for chunk in chunks:
+            yield self.rewrite(chunk)
+
+
+def _renamed(e, mapping: dict[str, str]):
+    source, target = mapping.get(e.source, e.source), mapping.get(e.target, e.target)
+    if isinstance(e, tuple):  # an Edge
+        return e._replace(source=source, target=target)
+    return replace(e, source=source, target=target)
+
+
+def merge_handle_aliases(store: GraphStore) -> int:
+    """Fold every ``x:@name`` account an ``x:<id>`` account now names into it; returns how many.
+
+    Idempotent and cheap when there is nothing to do, so it runs after every
+    X import (and ``scout people dedupe`` runs it on demand for old stores).
+    """
+    mapping = store.handle_aliases(PLATFORM)
+    if not mapping:
+        return 0
+    return store.merge_accounts(mapping)["accounts"]

@@ -1,0 +1,215 @@
+"""People: exact links, suggestions, person rankings, pseudonyms, opt-outs — on both stores."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pandas as pd
+from click.testing import CliRunner
+
+from graph.model import Account, Interaction, Person
+from graph.people import (
+    PeopleState,
+    person_leaderboard,
+    pseudonymise,
+    resolve_people,
+    suggest_links,
+)
+from ingest.jobs import import_source
+from tests.ingest.company_fixtures import mail_message, small_slack_files, write_export
+from ui.cli import cli
+
+T0 = datetime(2026, 3, 2, tzinfo=UTC)
+
+
+def run(uri, *args, ok=True, env=None):
+    result = CliRunner().invoke(cli, ["--store", uri, *args], catch_exceptions=False, env=env)
+    if ok:
+        assert result.exit_code == 0, (result.output, result.stderr)
+    return result
+
+
+def people_store(store):
+    """Ann: X + Slack (roster, same address) + mail; Bo: X + LinkedIn (employee id); Cy: X alone."""
+    store.write_batch(
+        [
+            Account("x", "1", handle="ann_lee", name="Ann Lee"),
+            Account("slack", "U1", handle="ann", name="Ann Lee"),
+            Account("email", "ann@acme.example", handle="ann@acme.example"),
+            Account("x", "2", handle="bo", name="Bo Berg"),
+            Account("linkedin", "bo-berg", handle="bo-berg", name="Bo Berg"),
+            Account("x", "3", handle="cy", name="Cy Young", url="https://linkedin.com/in/cy-young"),
+            Account("linkedin", "cy-young", handle="cy-young", name="C. Young"),
+        ],
+        [
+            Interaction("x", "p1", "mention", "x:3", "x:1", T0),
+            Interaction("x", "p2", "mention", "x:2", "x:1", T0),
+            Interaction("slack", "s1", "mention", "slack:U1", "slack:U1x", T0),
+        ],
+    )
+    store.set_roster([
+        Person(handle="ann_lee", platform="x", email="ann@acme.example", name="Ann Lee", department="Sales"),
+        Person(handle="bo", platform="x", employee_id="E2", name="Bo Berg", department="R&D"),
+        Person(handle="bo-berg", platform="linkedin", employee_id="E2", name="Bo Berg", department="R&D"),
+    ])
+    store.set_account_emails({"slack:U1": "ann@acme.example"})
+
+
+def test_exact_links_on_both_stores(store):
+    people_store(store)
+    state = PeopleState(store)
+    person = dict(zip(state.links["account"], state.links["person"], strict=True))
+    assert person["x:1"] == person["slack:U1"] == person["email:ann@acme.example"] == "mail:ann@acme.example"
+    assert person["x:2"] == person["linkedin:bo-berg"] == "emp:E2"
+    assert "x:3" not in person  # no evidence: a person of its own
+    table = state.people.set_index("person")
+    assert table.at["mail:ann@acme.example", "name"] == "Ann Lee"
+    assert table.at["mail:ann@acme.example", "platforms"] == "email;slack;x"
+    assert table.at["emp:E2", "department"] == "R&D"
+    # suggestions: the profile URL ties Cy's X and LinkedIn accounts; never merged silently
+    sug = state.suggestions()
+    assert ("linkedin:cy-young", "x:3", "profile URL") in set(
+        zip(sug["a"], sug["b"], sug["reason"], strict=True))
+    assert state.person_id("x:3") == "x:3"
+    store.set_link_decision("x:3", "linkedin:cy-young", "link")
+    state = PeopleState(store)
+    assert state.person_id("x:3") == state.person_id("linkedin:cy-young")
+    assert not any("cy-young" in a or "cy-young" in b for a, b in zip(state.suggestions()["a"],
+                                                                      state.suggestions()["b"], strict=True))
+    # detach: the Slack account leaves Ann's person despite its address
+    store.set_link_decision("slack:U1", "slack:U1", "detach")
+    assert PeopleState(store).person_id("slack:U1") == "slack:U1"
+
+
+def test_resolve_people_is_order_independent():
+    acc = pd.DataFrame({"key": ["b:1", "a:1", "email:z@x.io"], "platform": ["b", "a", "email"],
+                        "platform_id": ["1", "1", "z@x.io"], "handle": ["q", "q", "z@x.io"]})
+    dec = pd.DataFrame({"a": ["a:1"], "b": ["b:1"], "decision": ["link"]})
+    roster = pd.DataFrame(columns=["handle", "platform", "email", "employee_id"])
+    one = resolve_people(acc, roster, {"b:1": "z@x.io"}, dec)
+    two = resolve_people(acc.iloc[::-1], roster, {"b:1": "z@x.io"}, dec)
+    assert one.equals(two) and set(one["person"]) == {"mail:z@x.io"}
+    assert set(one.loc[one["account"] == "a:1", "evidence"]) == {"manual"}
+
+
+def test_suggestions_by_name_and_handle_skip_rejected():
+    acc = pd.DataFrame({
+        "key": ["x:1", "linkedin:maria-gonzalez", "community:mgonzalez", "x:9"],
+        "platform": ["x", "linkedin", "community", "x"],
+        "handle": ["mgonzalez_", "maria-gonzalez", "mgonzalez", "zed"],
+        "name": ["María González", "Maria Gonzalez", None, "Sam"],
+        "url": [None] * 4, "bio": [None] * 4,
+    })
+    empty = pd.DataFrame(columns=["account", "person", "evidence"])
+    none = pd.DataFrame(columns=["a", "b", "decision"])
+    sug = suggest_links(acc, empty, none)
+    pairs = {(a, b): why for a, b, why in zip(sug["a"], sug["b"], sug["reason"], strict=True)}
+    assert pairs[("linkedin:maria-gonzalez", "x:1")] == "same name"
+    assert pairs[("community:mgonzalez", "x:1")] == "similar handles"
+    rejected = pd.DataFrame({"a": ["linkedin:maria-gonzalez"], "b": ["x:1"], "decision": ["reject"]})
+    after = suggest_links(acc, empty, rejected)
+    assert ("linkedin:maria-gonzalez", "x:1") not in set(zip(after["a"], after["b"], strict=True))
+
+
+def test_person_leaderboard_and_pseudonyms():
+    board = pd.DataFrame({
+        "key": ["x:1", "slack:U1", "x:2", "x:3"], "account": ["ann_lee", "ann", "bo", "cy"],
+        "platform": ["x", "slack", "x", "x"], "segment": ["internal", "internal", "internal", "external"],
+        "score": [50.0, 40.0, 70.0, 60.0], "engagers": [5, 4, 9, 1],
+    })
+    links = pd.DataFrame({"account": ["x:1", "slack:U1"], "person": ["mail:ann@a.io"] * 2,
+                          "evidence": ["roster", "email"]})
+    people = pd.DataFrame({"person": ["mail:ann@a.io"], "name": ["Ann Lee"], "department": ["Sales"]})
+    top = person_leaderboard(board, links, people, top=None)
+    assert top["person"].tolist() == ["mail:ann@a.io", "x:2", "x:3"]
+    ann = top.iloc[0]
+    assert ann["score"] == 90.0 and ann["engagers"] == 9 and ann["n_accounts"] == 2
+    assert ann["accounts"] == "ann_lee (x) 50.000; ann (slack) 40.000"
+    hidden = pseudonymise(top)
+    assert hidden.iloc[0]["name"] == "A.L. (Sales)" and hidden.iloc[0]["person"] == ""
+    assert "ann" not in hidden.iloc[0]["accounts"] and "slack 40.000" in hidden.iloc[0]["accounts"]
+    assert hidden.iloc[2]["name"] == "cy"  # external people keep their names
+
+
+def _snapshot(store):
+    keys = store.accounts()["key"].tolist()
+    table = pd.DataFrame({"account": keys, "rank": range(1, len(keys) + 1),
+                          "score": [float(100 - i) for i in range(len(keys))]})
+    acc = store.accounts().set_index("key")
+    table["handle"] = acc.reindex(keys)["handle"].to_numpy()
+    table["platform"] = acc.reindex(keys)["platform"].to_numpy()
+    table["segment"] = ["internal" if v else "external" for v in acc.reindex(keys)["internal"]]
+    table["topics"] = ""
+    store.save_snapshot({"preset": "test"}, table)
+
+
+def test_leaders_by_person_cli_on_both_stores(store):
+    people_store(store)
+    _snapshot(store)
+    uri = store.display
+    r = run(uri, "leaders", "--by", "person", "--segment", "internal", "--format", "json")
+    rows = json.loads(r.stdout)
+    assert [row["name"] for row in rows] == ["A.L. (Sales)", "B.B. (R&D)"]
+    assert all(row["person"] == "" for row in rows) and "ann" not in r.stdout
+    r = run(uri, "leaders", "--by", "person", "--format", "csv",
+            env={"SCOUT_SHOW_EMPLOYEE_NAMES": "1"})
+    df = pd.read_csv(__import__("io").StringIO(r.stdout))
+    ann = df[df["person"] == "mail:ann@acme.example"].iloc[0]
+    assert ann["name"] == "Ann Lee" and ann["n_accounts"] == 3 and ann["platforms"] == "email;slack;x"
+    assert "ann_lee (x)" in ann["accounts"] and "ann (slack)" in ann["accounts"]
+    assert run(uri, "leaders", "--by", "person").exit_code == 0  # the table
+    # account exports carry the person and every handle of the person
+    rows = {r["key"]: r for r in json.loads(run(uri, "leaders", "--format", "json", "--top", "50").stdout)}
+    assert rows["slack:U1"]["person_accounts"] == "email:ann@acme.example;slack:ann;x:ann_lee"
+    assert rows["slack:U1"]["person"] == ""  # an employee's id hides their address
+    assert rows["x:3"]["person"] == "x:3" and rows["x:3"]["person_accounts"] == "x:cy"
+
+
+def test_people_cli(store):
+    people_store(store)
+    uri = store.display
+    listed = json.loads(run(uri, "people", "list", "--json").stdout)
+    assert "A.L. (Sales)" in {p["name"] for p in listed} and "Ann Lee" not in str(listed)
+    named = run(uri, "people", "list", "--json", env={"SCOUT_SHOW_EMPLOYEE_NAMES": "1"}).stdout
+    assert "mail:ann@acme.example" in named and "Ann Lee" in named
+    shown = json.loads(run(uri, "people", "show", "ann_lee", "--json").stdout)
+    assert shown["person"] == "mail:ann@acme.example" and len(shown["accounts"]) == 3
+    sug = json.loads(run(uri, "people", "suggest", "--json").stdout)
+    assert {"a": "linkedin:cy-young", "b": "x:3"}.items() <= next(
+        s for s in sug if s["b"] == "x:3" and s["a"] == "linkedin:cy-young").items()
+    run(uri, "people", "reject", "x:3", "linkedin:cy-young")
+    assert not any(s["b"] == "x:3" and s["a"] == "linkedin:cy-young"
+                   for s in json.loads(run(uri, "people", "suggest", "--json").stdout))
+    run(uri, "people", "link", "x:3", "linkedin:cy-young")
+    assert len(json.loads(run(uri, "people", "show", "cy", "--json").stdout)["accounts"]) == 2
+    run(uri, "people", "unlink", "x:3")
+    assert len(json.loads(run(uri, "people", "show", "cy", "--json").stdout)["accounts"]) == 1
+    bad = run(uri, "people", "link", "x:3", "nobody", ok=False)
+    assert bad.exit_code != 0 and "no account 'nobody'" in bad.stderr
+
+
+def test_opt_out_forgets_and_keeps_out(store, tmp_path):
+    slack = write_export(tmp_path / "slack", small_slack_files(), as_zip=True)
+    import_source(store, slack, "slack")
+    import mailbox
+
+    box = mailbox.mbox(str(tmp_path / "m.mbox"), create=True)
+    box.add(mail_message(1, "user2@acme.example", ["user0@acme.example"]))
+    box.add(mail_message(2, "user0@acme.example", ["user2@acme.example"]))
+    box.close()
+    import_source(store, tmp_path / "m.mbox", "mail")
+    uri = store.display
+    r = run(uri, "people", "opt-out", "User2@acme.example", "--yes")
+    assert "forgot 2 account(s)" in r.stdout
+    keys = set(store.accounts()["key"])
+    assert "slack:U0000002" not in keys and "email:user2@acme.example" not in keys
+    df = store.interactions()
+    assert not (df["source"].isin(["slack:U0000002"]) | df["target"].isin(["slack:U0000002"])).any()
+    # Re-importing the old export and mailbox brings nobody back.
+    import_source(store, slack, "slack")
+    import_source(store, tmp_path / "m.mbox", "mail")
+    keys = set(store.accounts()["key"])
+    assert "slack:U0000002" not in keys and "email:user2@acme.example" not in keys
+    assert "user2@acme.example" in run(uri, "people", "opt-out", "--list").stdout
+    assert store.interactions(account="email:user0@acme.example").empty
