@@ -570,3 +570,46 @@ def with_person_columns(board: pd.DataFrame, state: PeopleState) -> pd.DataFrame
             hide = hide | (out["segment"] == "internal").to_numpy()
         out.loc[hide, "person"] = ""
     return out
+
+
+def manager_labels(state: PeopleState) -> pd.Series:
+    """Known leaders from the roster: every account of an employee who manages someone.
+
+    A roster row manages someone when another row names its e-mail in
+    ``manager``. Every account of such a person (their roster accounts and the
+    accounts linked to them) is labelled 1; the accounts of the other
+    employees 0 — they are known to be employees who lead no team, a fair
+    "not a (formal) leader" for :func:`graph.learn.learn_weights`.
+
+    Returns
+    -------
+    pandas.Series
+        1/0 by account key (empty without a roster or without managers).
+
+    Examples
+    --------
+    >>> class S:  # a minimal stand-in for PeopleState
+    ...     roster = pd.DataFrame({"handle": ["ann", "bob"], "platform": ["x", "x"],
+    ...                            "email": ["ann@c.io", "bob@c.io"], "manager": [None, "ann@c.io"]})
+    ...     accounts = pd.DataFrame({"key": ["x:1", "x:2"], "platform": ["x", "x"],
+    ...                              "platform_id": ["1", "2"], "handle": ["ann", "bob"]})
+    ...     links = pd.DataFrame(columns=["account", "person", "evidence"])
+    >>> manager_labels(S()).to_dict()
+    {'x:1': 1.0, 'x:2': 0.0}
+    """
+    roster, accounts = state.roster, state.accounts
+    if roster is None or roster.empty or "manager" not in roster:
+        return pd.Series(dtype=float)
+    bosses = set(roster["manager"].dropna().astype(str).str.strip().str.lower()) - {""}
+    r = roster.reset_index(drop=True)
+    is_boss = r["email"].fillna("").astype(str).str.lower().isin(bosses).to_numpy()
+    labels: dict[str, float] = {}
+    person = dict(zip(state.links["account"], state.links["person"], strict=True))
+    by_person: dict[str, list[str]] = {}
+    for key, pid in person.items():
+        by_person.setdefault(pid, []).append(key)
+    for row, key in _roster_matches(r, accounts):
+        value = 1.0 if is_boss[row] else 0.0
+        for k in by_person.get(person.get(key, key), [key]):
+            labels[k] = max(labels.get(k, 0.0), value)  # a manager's account is never a 0
+    return pd.Series(labels, dtype=float).sort_index()

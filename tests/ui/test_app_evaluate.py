@@ -37,3 +37,25 @@ def test_evaluate_with_a_shortlist_then_learn_and_show_hidden_leaders(make_app, 
     assert learned["positives"] == len(keys) and learned["source"]
     hidden = frame(at, "hidden_table")
     assert len(hidden) > 0 and not (set(hidden["account"]) & set(keys))
+
+
+def test_evaluate_with_the_rosters_managers(make_app, app_sample_uri):
+    from graph.people import PeopleState, manager_labels
+
+    with open_store(app_sample_uri) as store:
+        labels = manager_labels(PeopleState(store))
+    assert (labels == 1).sum() >= 5 and (labels == 0).sum() >= 5
+    at = make_app(app_sample_uri)
+    page(at, "evaluate")
+    at.radio(key="ev_source").set_value("The roster's managers").run()
+    assert_clean(at)
+    at.button(key="ev_go").click().run()
+    assert_clean(at)
+    models = frame(at, column="auc")
+    assert {"scout", "engagers", "in_strength", "pagerank"} <= set(models["model"])
+    at.button(key="ev_learn").click().run()
+    assert_clean(at)
+    with open_store(app_sample_uri) as store:
+        learned = store.load_snapshot().config["learned"]
+    assert learned["positives"] == int((labels == 1).sum())
+    assert not learned["implicit_negatives"]

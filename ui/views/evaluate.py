@@ -26,7 +26,8 @@ st.markdown(
 with st.container(border=True):
     st.subheader("Known leaders", anchor=False)
     source = st.radio("Where do the known leaders come from?",
-                      ["A file (account,label)", "A shortlist"], horizontal=True,
+                      ["A file (account,label)", "A shortlist", "The roster's managers"],
+                      horizontal=True,
                       key="ev_source")
     truth: pd.Series | None = None
     if source.startswith("A file"):
@@ -39,6 +40,18 @@ with st.container(border=True):
                 truth = parse_truth(up.getvalue(), up.name)
             except ScoutError as exc:
                 st.error(str(exc), icon=":material/error:")
+    elif source.startswith("The roster"):
+        from graph.people import PeopleState, manager_labels
+
+        truth = manager_labels(PeopleState(store))
+        if truth.empty or not (truth == 1).any():
+            st.info("The roster names no managers (its `manager` column holds each "
+                    "employee's manager's e-mail).")
+            truth = None
+        else:
+            st.caption(f"{int((truth == 1).sum()):,} accounts of employees who manage someone "
+                       f"are the leaders; {int((truth == 0).sum()):,} accounts of the other "
+                       "employees are not.")
     else:
         lists = [s.name for s in store.shortlists()]
         if not lists:
