@@ -613,3 +613,53 @@ def manager_labels(state: PeopleState) -> pd.Series:
         for k in by_person.get(person.get(key, key), [key]):
             labels[k] = max(labels.get(k, 0.0), value)  # a manager's account is never a 0
     return pd.Series(labels, dtype=float).sort_index()
+
+
+def pseudonymise_accounts(board: pd.DataFrame, state: PeopleState) -> pd.DataFrame:
+    """An *account* leaderboard with employees shown as initials + department.
+
+    Rows of the ``internal`` segment get :func:`pseudonym` of their person's
+    roster name and department in ``account``; their ``key``, ``handle``,
+    ``name``, ``person`` and ``person_accounts`` are blanked. Scores, ranks and
+    metrics stay, so the ranking still explains itself. External rows are
+    untouched.
+
+    Examples
+    --------
+    >>> s = PeopleState.__new__(PeopleState)
+    >>> s.links = pd.DataFrame({"account": ["slack:U1"], "person": ["mail:ann@c.io"],
+    ...                         "evidence": ["roster"]})
+    >>> s.people = pd.DataFrame({"person": ["mail:ann@c.io"], "name": ["Ann Lee"],
+    ...                          "department": ["Sales"]})
+    >>> s.accounts = pd.DataFrame({"key": ["slack:U1", "x:2"], "name": ["Ann Lee", "Bo"]})
+    >>> b = pd.DataFrame({"account": ["ann", "bo"], "key": ["slack:U1", "x:2"],
+    ...                   "segment": ["internal", "external"]})
+    >>> pseudonymise_accounts(b, s)[["account", "key"]].values.tolist()
+    [['A.L. (Sales)', ''], ['bo', 'x:2']]
+    """
+    out = board.copy()
+    if out.empty or "segment" not in out:
+        return out
+    inside = (out["segment"] == "internal").to_numpy()
+    if not inside.any():
+        return out
+    keys = out["key"] if "key" in out else out["account"]
+    person = person_of(state.links, keys).to_numpy()
+    people = state.people.drop_duplicates("person").set_index("person")
+    acc = state.accounts.drop_duplicates("key").set_index("key")
+    labels = []
+    for k, p in zip(keys.to_numpy()[inside], person[inside], strict=True):
+        name = people["name"].get(p) if p in people.index else None
+        dept = people["department"].get(p) if p in people.index else None
+        if not isinstance(name, str) and "name" in acc and k in acc.index:
+            name = acc["name"].get(k)
+        if not isinstance(dept, str) and "department" in acc and k in acc.index:
+            dept = acc["department"].get(k)
+        labels.append(pseudonym(name, dept))
+    out["account"] = out["account"].astype(object)
+    out.loc[inside, "account"] = labels
+    for col in ("key", "handle", "name", "person", "person_accounts"):
+        if col in out:
+            out[col] = out[col].astype(object)
+            out.loc[inside, col] = ""
+    return out
