@@ -691,6 +691,11 @@ def rank_store(store, config: RankConfig | None = None, *, progress: Progress | 
         if save and events.empty:
             raise NotFoundError("no interactions in the window and filters: nothing to rank "
                                 "(no snapshot saved)")
+        if save and config.topics and not topic_mask(events["topics"], config.topics).any():
+            # A topic ranking of nothing would become the newest snapshot, which
+            # every leaderboard and refresh then reads: refuse instead.
+            raise NotFoundError(f"no interaction in the window carries the topic(s) "
+                                f"{', '.join(config.topics)}: nothing to rank (no snapshot saved)")
         texts = None
         if 0 < len(events) <= TEXT_READ_ALL_BELOW:
             texts = store.interactions(since=config.since, until=until,

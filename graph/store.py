@@ -414,6 +414,37 @@ def _chunks(items: list, size: int) -> Iterable[list]:
         yield items[i : i + size]
 
 
+def accounts_to_forget(store: GraphStore, ref: str, all_platforms: bool = False) -> list[str]:
+    """The account keys ``ref`` names for :meth:`GraphStore.forget`, refusing ambiguity.
+
+    ``ref`` is a key (``x:2244994945``), ``platform:handle`` (``linkedin:ada``) or
+    a bare handle. One command must not erase different people: a bare handle
+    that names accounts on several platforms is refused unless ``all_platforms``.
+
+    Raises
+    ------
+    NotFoundError
+        No account matches.
+    ConflictError
+        Several accounts match and ``all_platforms`` is false; the message lists them.
+    """
+    from graph.errors import ConflictError, NotFoundError
+
+    ref = ref.strip()
+    keys = store.resolve(ref)
+    if not keys and ":" in ref and not ref.startswith("@"):
+        platform, _, handle = ref.partition(":")
+        keys = store.resolve(handle, platform=platform.strip().lower())
+    if not keys:
+        raise NotFoundError(f"no account {ref!r}")
+    if len(keys) > 1 and not all_platforms:
+        raise ConflictError(
+            f"{ref!r} names {len(keys)} accounts: {', '.join(keys)}; name one as "
+            "platform:handle or pass --all-platforms"
+        )
+    return keys
+
+
 def validate_status(status: str) -> str:
     """Check an outreach status against :data:`graph.model.OUTREACH_STATUSES`."""
     from graph.errors import InputError

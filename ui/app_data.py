@@ -195,7 +195,7 @@ STATUS_ICONS: dict[str, str] = {
 
 
 def refresh_line(status: Mapping, now: datetime | None = None) -> str:
-    """One Markdown line on scheduled refreshes (from :func:`ui.refresh.refresh_status`).
+    """One Markdown line on scheduled refreshes (from :func:`ingest.ops.refresh.refresh_status`).
 
     Examples
     --------

@@ -230,12 +230,14 @@ def _load_snapshot(store, snapshot_id):
               default=None, help="Output format (default table, or from --out's extension).")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Write to FILE (csv/json go to stdout without it).")
+@click.option("--mkdir", "make_dirs", is_flag=True, help="Create --out's missing parent folders.")
 @click.option("--snapshot", "snapshot_id", default=None, metavar="ID",
               help="A stored snapshot (default: the newest).")
 @click.option("--preset", type=click.Choice(list(PRESETS)), default=None,
               help="Re-score the snapshot's metrics with another preset.")
 @pass_app
-def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, preset) -> None:
+def leaders(app, segment, community_id, topic, top, fmt, out, make_dirs, snapshot_id,
+            preset) -> None:
     """Leaderboards from the newest (or a given) ranking snapshot.
 
     \b
@@ -269,7 +271,7 @@ def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, prese
             return
         _print_table(board, f"leaders ({segment}) — snapshot {snap.id}")
         return
-    write_table(board, fmt, out, stream=sys.stdout)
+    write_table(board, fmt, out, stream=sys.stdout, make_dirs=make_dirs)
     if out:
         click.echo(f"wrote {len(board)} rows to {out}", err=True)
 
