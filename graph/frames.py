@@ -295,7 +295,10 @@ def _map_unique(col: pd.Series, fn, what: str) -> pd.Series:
 
 def _validated_event_frame(frame: pd.DataFrame) -> pd.DataFrame:
     from graph.model import (
+        MAX_ID_LENGTH,
         SNIPPET_LENGTH,
+        WIDEST_EARLIEST,
+        WIDEST_LATEST,
         normalize_kind,
         normalize_platform,
         normalize_topic,
@@ -320,6 +323,16 @@ def _validated_event_frame(frame: pd.DataFrame) -> pd.DataFrame:
     at = _times(frame["at"].reset_index(drop=True))
     if at.isna().any():
         raise InputError("missing or invalid time in column 'at'")
+    # The store's last line of defence (ingest jobs screen each record before):
+    # a frame with a time or id the data model refuses is refused whole.
+    lo, hi = pd.Timestamp(WIDEST_EARLIEST), pd.Timestamp(WIDEST_LATEST)
+    outside = (at < lo) | (at > hi)
+    if outside.any():
+        raise InputError(f"time {at[outside].iloc[0]} outside {lo.date()} .. {hi.date()}")
+    for col in ("post_id", "source", "target"):
+        too_long = out[col].str.len() > MAX_ID_LENGTH + 33  # + "platform:" of keys
+        if too_long.any():
+            raise InputError(f"{col} longer than {MAX_ID_LENGTH} characters")
     out["at"] = at.dt.as_unit("ms").astype("int64")
     if "text" in frame:
         text = frame["text"].reset_index(drop=True)

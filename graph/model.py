@@ -318,6 +318,23 @@ def split_key(key: str) -> tuple[str, str]:
     return platform, pid
 
 
+def checked_key(key: str, what: str = "account key") -> str:
+    r"""An account key ``platform:id`` whose id is cleaned and fits :data:`MAX_ID_LENGTH`.
+
+    Raises
+    ------
+    ValueError
+        Not ``platform:id``, or an id the data model refuses (:func:`check_id`).
+
+    Examples
+    --------
+    >>> checked_key("slack:ann\x00")
+    'slack:ann'
+    """
+    platform, pid = split_key(str(key))
+    return f"{platform}:{check_id(pid, what + ' id')}"
+
+
 def normalize_platform(platform: str) -> str:
     """Lower-case and validate a platform name (``x``, ``linkedin``, ``slack``…)."""
     p = str(platform).strip().lower()
@@ -427,23 +444,19 @@ class Interaction:
     def __post_init__(self) -> None:
         self.platform = normalize_platform(self.platform)
         self.kind = normalize_kind(self.kind)
-        self.post_id = str(self.post_id).strip()
-        if not self.post_id:
-            raise ValueError("empty post id")
-        split_key(self.source)
-        split_key(self.target)
-        self.at = to_utc(self.at)
+        self.post_id = check_id(self.post_id, "post id")
+        self.source = checked_key(self.source, "source")
+        self.target = checked_key(self.target, "target")
+        self.at = check_time(self.at, None)
         if self.text is not None:
-            self.text = self.text[:SNIPPET_LENGTH]
+            self.text = clean_text(self.text, multiline=True)[:SNIPPET_LENGTH]
         seen: dict[str, None] = {}
         for t in self.topics:
             nt = normalize_topic(t)
             if nt:
                 seen[nt] = None
         self.topics = tuple(seen)
-        self.weight = float(self.weight)
-        if not (self.weight >= 0):  # also rejects NaN
-            raise ValueError(f"weight must be a non-negative number, got {self.weight!r}")
+        self.weight = check_weight(self.weight)
 
     @property
     def identity(self) -> tuple[str, str, str, str]:

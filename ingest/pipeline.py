@@ -37,6 +37,7 @@ from graph.model import (
     TimeWindow,
     WriteResult,
     check_id,
+    checked_key,
     clean_text,
     sanitize_account,
     to_utc,
@@ -191,7 +192,8 @@ def screen_chunk(chunk: Chunk, times: TimeWindow | None = DEFAULT_TIMES, label: 
     Returns
     -------
     int
-        How many origins were rejected (each also decrements ``chunk.read``).
+        How many records were rejected: origins of refused interactions (each also
+        decrements ``chunk.read``) and refused profiles.
     """
     rejected: dict[str, str] = {}
     lo, hi = (times or ANY_TIME).bounds()
@@ -211,6 +213,7 @@ def screen_chunk(chunk: Chunk, times: TimeWindow | None = DEFAULT_TIMES, label: 
         if len(kept) != len(edges) or any(k is not e for k, e in zip(kept, edges, strict=False)):
             chunk.interactions = kept
             chunk.origins = kept_origins if origins is not None else []
+    edge_rejects = len(rejected)
     accounts = chunk.accounts
     if accounts:
         origins = chunk.account_origins if len(chunk.account_origins) == len(accounts) else None
@@ -223,15 +226,18 @@ def screen_chunk(chunk: Chunk, times: TimeWindow | None = DEFAULT_TIMES, label: 
                 sanitize_account(a)
             except ValueError as exc:
                 where = origins[i] if origins is not None else f"{label} (account {i + 1})"
-                rejected.setdefault(where, f"account {a.platform}:{str(a.platform_id)[:40]}: {exc}")
+                reason = f"account {a.platform}:{str(a.platform_id)[:40]}: {exc}"
+                rejected[f"{where}\0{reason}"] = reason  # one record each
                 continue
             good.append(a)
         if len(good) != len(accounts):
             chunk.accounts = good
             chunk.account_origins = []
     for where, reason in rejected.items():
-        chunk.errors.append(f"{where}: {reason}")
-    chunk.read = max(0, chunk.read - len(rejected))
+        chunk.errors.append(f"{where.partition(chr(0))[0]}: {reason}")
+    # A rejected post was counted as read by its parser (an error counts as one more
+    # record read); a rejected profile is a record of its own.
+    chunk.read = max(0, chunk.read - edge_rejects)
     return len(rejected)
 
 
@@ -267,8 +273,8 @@ def _screen_edge(e, lo, hi, times: TimeWindow | None):
         return e, None
     try:
         platform = e.platform
-        src = platform_key(src, "source")
-        dst = platform_key(dst, "target")
+        src = checked_key(src, "source")
+        dst = checked_key(dst, "target")
         pid = check_id(pid, "post id")
     except ValueError as exc:
         return None, str(exc)
@@ -280,14 +286,6 @@ def _screen_edge(e, lo, hi, times: TimeWindow | None):
             setattr(e, name, value)
         return e, None
     return e._replace(**fields), None
-
-
-def platform_key(key: str, what: str) -> str:
-    """An account key with a cleaned, length-checked id (see :func:`graph.model.check_id`)."""
-    platform, sep, pid = str(key).partition(":")
-    if not sep:
-        raise ValueError(f"{what} {key[:40]!r} is not an account key (platform:id)")
-    return f"{platform}:{check_id(pid, what + ' id')}"
 
 
 # -- rejected records ---------------------------------------------------------------------------
