@@ -36,6 +36,9 @@ KNOWN_KINDS: tuple[str, ...] = (
 CRM_STATUSES: tuple[str, ...] = ("customer", "prospect", "none")
 OUTREACH_STATUSES: tuple[str, ...] = ("to contact", "contacted", "replied", "recruited", "declined")
 RUN_STATUSES: tuple[str, ...] = ("running", "ok", "partial", "failed", "interrupted")
+#: Leaderboard segments: everyone, employees, everyone else, brokers between
+#: communities, brokers across the company boundary (``graph.ranking.leaderboard``).
+SEGMENTS: tuple[str, ...] = ("all", "internal", "external", "brokers", "boundary")
 
 SNIPPET_LENGTH = 280
 

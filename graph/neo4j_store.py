@@ -56,7 +56,8 @@ from graph.model import (
     normalize_topic,
     utcnow,
 )
-from graph.store import GraphStore, parse_store_uri, validate_status
+from graph.store import GraphStore, validate_status
+from graph.store_uri import parse_store_uri
 
 SCHEMA = (
     "CREATE CONSTRAINT account_key IF NOT EXISTS FOR (a:Account) REQUIRE a.key IS UNIQUE",

@@ -31,7 +31,7 @@ import pandas as pd
 from graph import automation as auto
 from graph import centrality, community, scoring
 from graph.errors import ConfigError, NotFoundError
-from graph.model import normalize_topic
+from graph.model import SEGMENTS, normalize_topic
 from graph.projection import (
     DEFAULT_HALF_LIFE_DAYS,
     Projection,
@@ -92,7 +92,6 @@ BOUNDARY_BROKER_WEIGHTS: dict[str, float] = {
     "betweenness": 0.2,
     "pagerank": 0.1,
 }
-SEGMENTS: tuple[str, ...] = ("all", "internal", "external", "brokers", "boundary")
 
 Progress = Callable[[str], None]
 

@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -1037,19 +1037,19 @@ def guess_kind(filename: str) -> str:
 
 
 def rank_config(preset: str, window_days: int | None, topics: Iterable[str] = (),
-                last_event: datetime | None = None):
-    """A :class:`graph.ranking.RankConfig` for the Data page's choices.
+                last_event: datetime | None = None, since: datetime | None = None,
+                until: datetime | None = None):
+    """A :class:`graph.ranking.RankConfig` for the Data page's choices
+    (:func:`graph.rank_config.build_rank_config`).
 
     The window ends at the newest event (so that sample data from the past still
-    has a "last 30 days"), or now when the store is empty.
+    has a "last 30 days"), or now when the store is empty; ``since``/``until``
+    give a custom window instead.
     """
-    from graph.ranking import RankConfig
+    from graph.rank_config import build_rank_config
 
-    since = None
-    if window_days:
-        end = last_event or datetime.now(UTC)
-        since = end - timedelta(days=window_days)
-    return RankConfig(preset=preset, since=since, topics=tuple(t for t in topics if t))
+    return build_rank_config(preset=preset, window_days=window_days, newest=last_event,
+                             since=since, until=until, topics=topics)
 
 
 def rank(store: GraphStore, config, progress: Callable[[str], None] | None = None):

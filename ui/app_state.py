@@ -22,8 +22,10 @@ import pandas as pd
 import streamlit as st
 
 from graph.errors import ScoutError
+from graph.factory import open_store
 from graph.model import Run, Snapshot, Stats
-from graph.store import GraphStore, open_store, parse_store_uri
+from graph.store import GraphStore
+from graph.store_uri import parse_store_uri
 from ingest.ops.throttle import LOGIN_THROTTLE
 from ui import app_data as data
 

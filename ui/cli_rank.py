@@ -12,10 +12,11 @@ import sys
 
 import click
 
+from graph.model import SEGMENTS
 from graph.scoring import PRESETS
 from ui.context import pass_app
 
-SEGMENT_CHOICES = ("all", "internal", "external", "brokers", "boundary")
+SEGMENT_CHOICES = SEGMENTS
 SUMMARY_COLUMNS = ("rank", "account", "platform", "score", "community", "engagers", "pagerank",
                    "crm_status")
 TABLE_COLUMNS = ("rank", "account", "platform", "segment", "score", "community", "crm_status",
@@ -51,26 +52,12 @@ def _progress_status(enabled: bool = True):
 
 def _config(since, until, topics, platforms, kinds, preset, weights_file, half_life, resolution,
             seed, betweenness_k=None):
-    from graph.ranking import RankConfig, parse_datetime
-    from graph.scoring import DEFAULT_PRESET, load_weights_file
+    from graph.rank_config import build_rank_config
 
-    file = load_weights_file(weights_file) if weights_file else {}
-    kw = {}
-    if betweenness_k is not None:
-        kw["betweenness_k"] = betweenness_k
-    return RankConfig(
-        since=parse_datetime(since),
-        until=parse_datetime(until),
-        topics=tuple(topics),
-        platforms=tuple(platforms),
-        kinds=tuple(kinds),
-        preset=preset or file.get("preset") or DEFAULT_PRESET,
-        weights=file.get("weights", {}),
-        kind_weights=file.get("kind_weights", {}),
-        half_life_days=half_life if half_life else None,
-        resolution=resolution,
-        seed=seed,
-        **kw,
+    return build_rank_config(
+        since=since, until=until, topics=topics, platforms=platforms, kinds=kinds, preset=preset,
+        weights_file=weights_file, half_life_days=half_life, resolution=resolution, seed=seed,
+        betweenness_k=betweenness_k,
     )
 
 
@@ -127,19 +114,6 @@ def _window_options(f):
     return f
 
 
-def ranking_is_stale(store) -> bool:
-    """Whether there is no snapshot, or an ingest finished after the newest snapshot."""
-    snaps = store.snapshots()
-    if snaps.empty:
-        return True
-    newest = snaps["created_at"].iloc[0].to_pydatetime()
-    return any(
-        r.kind == "ingest" and r.status in ("ok", "partial") and r.finished_at is not None
-        and r.finished_at > newest
-        for r in store.runs(limit=100, kind="ingest")
-    )
-
-
 @click.command()
 @_window_options
 @click.option("--betweenness-k", type=click.IntRange(min=2), default=None,
@@ -150,7 +124,8 @@ def ranking_is_stale(store) -> bool:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_app
 @click.option("--if-stale", is_flag=True,
-              help="Rank only when no snapshot exists or data was ingested after the newest one.")
+              help="Rank only when the newest snapshot is stale: no snapshot, new events, "
+                   "another configuration, or a changed roster/CRM (the refresh's rule).")
 def rank(app, since, until, topics, platforms, kinds, preset, weights_file, half_life,
          resolution, seed, betweenness_k, top, as_json, if_stale) -> None:
     """Rank accounts and store a snapshot (with a `rank` run).
@@ -166,9 +141,12 @@ def rank(app, since, until, topics, platforms, kinds, preset, weights_file, half
     config = _config(since, until, topics, platforms, kinds, preset, weights_file, half_life,
                      resolution, seed, betweenness_k)
     store = app.store()
-    if if_stale and not ranking_is_stale(store):
-        click.echo("the newest snapshot is up to date with the data; not ranking again")
-        return
+    if if_stale:
+        from graph.staleness import ranking_reason
+
+        if ranking_reason(store, config, store.load_snapshot()) is None:
+            click.echo("the newest snapshot is up to date with the data; not ranking again")
+            return
     status, update = _progress_status(True)
     with status:
         outcome = rank_store(store, config, progress=update)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.errors import ConfigError
+from graph.model import SEGMENTS
 
 DEFAULT_CONFIG = "scout.toml"
 
@@ -73,7 +74,6 @@ _SCHEMA: dict[str, Any] = {
 
 FILE_TYPES = ("jsonl", "edges", "accounts")
 EXPORT_FORMATS = ("csv", "xlsx", "json")
-SEGMENTS = ("internal", "external", "all")
 
 
 @dataclass

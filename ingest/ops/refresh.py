@@ -27,16 +27,26 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from graph.errors import ConfigError, ConflictError, InputError, ScoutError, StoreUnavailableError
+from graph.errors import (  # noqa: F401 - RefreshBusyError re-exported
+    ConfigError,
+    ConflictError,
+    InputError,
+    RefreshBusyError,
+    ScoutError,
+    StoreUnavailableError,
+)
+from graph.factory import open_store
 from graph.model import Run, Snapshot, utcnow
-from graph.store import DEFAULT_STORE_URI, GraphStore, open_store, parse_store_uri
+from graph.staleness import ranking_reason, segments_changed  # noqa: F401 - re-exported
+from graph.store import GraphStore
+from graph.store_uri import DEFAULT_STORE_URI, parse_store_uri
 from ingest.ops.config import FileSource, RefreshConfig, XSource, cron_trigger, load_config
 from ingest.ops.lock import RefreshLock
 from ingest.pipeline import MAX_RUN_ERRORS, close_stale_runs, new_run, run_owner
@@ -54,20 +64,10 @@ _EDGE = 1024 * 1024
 MOVERS = 10
 #: Files listed per source in a summary (the counts cover all of them).
 MAX_FILES_LISTED = 20
-#: Ingest runs looked at to tell whether events arrived since the newest snapshot.
-RUN_LOOKBACK = 200
-#: Run sources that write interactions (accounts, roster and CRM files do not).
-EVENT_SOURCE_PREFIXES = ("jsonl:", "edges:", "x:")
 #: Exit codes of ``scout refresh``.
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_BUSY = 0, 1, 2, 3
 #: Message of a refresh that found nothing new.
 NOTHING_NEW = "no new events; ranking unchanged"
-
-
-class RefreshBusyError(ConflictError):
-    """Another refresh holds the lock; this one did nothing."""
-
-    exit_code = EXIT_BUSY
 
 
 # ----------------------------------------------------------------------------- reporting
@@ -207,26 +207,21 @@ def rank_config(cfg: RefreshConfig, newest: datetime | None = None):
     """
     from graph.community import DEFAULT_RESOLUTION
     from graph.projection import DEFAULT_HALF_LIFE_DAYS
-    from graph.ranking import RankConfig
-    from graph.scoring import DEFAULT_PRESET
+    from graph.rank_config import build_rank_config
 
     r = cfg.ranking
-    since = None
-    if "window_days" in r:
-        now = utcnow()
-        anchor = min(newest, now) if newest is not None else now
-        since = anchor - timedelta(days=float(r["window_days"]))
     try:
-        return RankConfig(
-            since=since,
-            topics=tuple(r.get("topics", ())),
-            platforms=tuple(r.get("platforms", ())),
-            kinds=tuple(r.get("kinds", ())),
-            preset=r.get("preset", DEFAULT_PRESET),
-            weights={k: float(v) for k, v in r.get("weights", {}).items()},
-            half_life_days=float(r.get("half_life_days", DEFAULT_HALF_LIFE_DAYS)),
-            resolution=float(r.get("resolution", DEFAULT_RESOLUTION)),
-            seed=int(r.get("seed", 0)),
+        return build_rank_config(
+            window_days=r.get("window_days"),
+            newest=newest,
+            topics=r.get("topics", ()),
+            platforms=r.get("platforms", ()),
+            kinds=r.get("kinds", ()),
+            preset=r.get("preset"),
+            weights=r.get("weights", {}),
+            half_life_days=r.get("half_life_days", DEFAULT_HALF_LIFE_DAYS),
+            resolution=r.get("resolution", DEFAULT_RESOLUTION),
+            seed=r.get("seed", 0),
         )
     except ConfigError as exc:
         where = f"{cfg.path}: " if cfg.path else ""
@@ -541,10 +536,15 @@ class _Refresh:
         except StoreUnavailableError:
             raise
         except ScoutError as exc:
+            # (A PageRank that does not converge is one: a ScoutError like any other.)
             info["status"] = "failed"
             self.errors.append(f"ranking: {exc}")
             self.summary["message"] = f"ranking failed: {exc}"
-            return None
+            if previous is not None:
+                # The exports are still written, from the last good snapshot.
+                info["exports_from"] = previous.id
+                self.summary["message"] += f"; exports from the previous snapshot {previous.id}"
+            return previous
         snapshot = outcome.snapshot
         stats = outcome.result.stats
         info.update(status="ranked", snapshot=snapshot.id, accounts=int(stats.get("accounts", 0)),
@@ -717,52 +717,6 @@ def newest_event(store: GraphStore, cfg: RefreshConfig) -> datetime | None:
     if df.empty:
         return None
     return pd.Timestamp(df["at"].max()).to_pydatetime()
-
-
-def ranking_reason(store: GraphStore, config, previous: Snapshot | None,
-                   new_events: int = 0) -> str | None:
-    """Why a refresh must rank again, or ``None`` when the newest snapshot is current.
-
-    It is current when no event arrived since it was made (no ingest inserted
-    events or ended without finishing — a killed ingest may have committed
-    batches), its configuration is the one asked for, and the roster and CRM
-    still give every ranked account the segment and CRM status it has there.
-    """
-    if previous is None:
-        return "no ranking yet"
-    if new_events:
-        return "new events"
-    wanted = config.to_dict()
-    if any(previous.config.get(k) != v for k, v in wanted.items()):
-        return "the ranking configuration changed"
-    made = previous.created_at
-    for run in store.runs(limit=RUN_LOOKBACK, kind="ingest"):
-        if not run.source.startswith(EVENT_SOURCE_PREFIXES):
-            continue
-        if (run.finished_at or run.started_at) <= made:
-            continue
-        if run.inserted > 0 or run.status in ("running", "interrupted"):
-            return "data was ingested since the last ranking"
-    if segments_changed(store, previous.table):
-        return "the roster or CRM changed"
-    return None
-
-
-def segments_changed(store: GraphStore, table: pd.DataFrame) -> int:
-    """How many ranked accounts have another segment or CRM status in the store now."""
-    if table is None or table.empty:
-        return 0
-    keys = table["account"].astype(str).tolist()
-    now = store.accounts(keys).drop_duplicates("key").set_index("key").reindex(keys)
-    changed = pd.Series(False, index=range(len(keys)))
-    if "segment" in table and "internal" in now:
-        seg = now["internal"].astype("boolean").fillna(False).map(
-            {True: "internal", False: "external"})
-        changed |= (seg.to_numpy() != table["segment"].to_numpy())
-    if "crm_status" in table and "crm_status" in now:
-        crm = now["crm_status"].where(now["crm_status"].notna(), "none")
-        changed |= (crm.to_numpy() != table["crm_status"].fillna("none").to_numpy())
-    return int(changed.sum())
 
 
 def top_changes(current: pd.DataFrame, previous: pd.DataFrame | None, top: int,
