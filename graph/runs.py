@@ -118,7 +118,8 @@ def recorded_run(
     save : bool
         ``False`` keeps the bookkeeping in memory only (a dry run).
     before_save : callable, optional
-        Called with the run just before each final save (copy counters into it).
+        Called with the finished run (status and end time set) just before the
+        final save: copy counters or a summary into it.
     close_stale : bool
         First mark runs of dead processes ``interrupted``.
     """
@@ -135,16 +136,16 @@ def recorded_run(
             add_error(run, str(exc))
         elif not interrupted:
             add_error(run, f"{type(exc).__name__}: {exc}")
+        finish_run(run, "interrupted" if interrupted else "failed", started)
         if before_save is not None:
             before_save(run)
-        finish_run(run, "interrupted" if interrupted else "failed", started)
         # When the store is gone, the next job marks this run interrupted.
         if save and not isinstance(exc, StoreUnavailableError):
             save_quietly(store, run)
         raise
-    if before_save is not None:
-        before_save(run)
     status = run.status if run.status != "running" else ("partial" if run.rejected else "ok")
     finish_run(run, status, started)
+    if before_save is not None:
+        before_save(run)
     if save:
         store.save_run(run)

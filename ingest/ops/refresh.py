@@ -44,12 +44,12 @@ from graph.errors import (  # noqa: F401 - RefreshBusyError re-exported
 )
 from graph.factory import open_store
 from graph.model import Run, Snapshot, utcnow
+from graph.runs import MAX_RUN_ERRORS, new_run, recorded_run, run_owner
 from graph.staleness import ranking_reason, segments_changed  # noqa: F401 - re-exported
 from graph.store import GraphStore
 from graph.store_uri import DEFAULT_STORE_URI, parse_store_uri
 from ingest.ops.config import FileSource, RefreshConfig, XSource, cron_trigger, load_config
 from ingest.ops.lock import RefreshLock
-from ingest.pipeline import MAX_RUN_ERRORS, close_stale_runs, new_run, run_owner
 
 log = logging.getLogger(__name__)
 
@@ -336,33 +336,35 @@ class _Refresh:
     # -- driver -------------------------------------------------------------------------
     def run(self) -> RefreshResult:
         run = self.run_record
-        try:
-            close_stale_runs(self.store)
-            _close_own_stale_runs(self.store, self.cfg)
-            self._save()
-            _pause("sources", self.reporter)
-            self._sources()
-            _pause("rank", self.reporter)
-            snapshot = self._rank()
-            _pause("exports", self.reporter)
-            if snapshot is not None:
-                self._exports(snapshot)
-        except BaseException as exc:
-            # The store is gone or the user stopped us: record what we can, then stop.
-            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-            message = str(exc) if isinstance(exc, ScoutError) else f"{type(exc).__name__}: {exc}"
-            self.errors.append(message)
-            self._finish(status)
-            if not isinstance(exc, StoreUnavailableError):  # a lost store would only time out
-                with contextlib.suppress(Exception):
-                    self._save()
-            raise
-        self._finish("failed" if self.errors else ("partial" if run.rejected else "ok"))
-        self._save()
+        _close_own_stale_runs(self.store, self.cfg)
+        self._sync(run)
+        # Saved as running (with our pid and host), finished or failed/interrupted
+        # by the one bookkeeping every job uses; the store being lost is re-raised.
+        with recorded_run(self.store, run, before_save=self._sync):
+            try:
+                _pause("sources", self.reporter)
+                self._sources()
+                _pause("rank", self.reporter)
+                snapshot = self._rank()
+                _pause("exports", self.reporter)
+                if snapshot is not None:
+                    self._exports(snapshot)
+            except BaseException as exc:
+                self.errors.append(str(exc) if isinstance(exc, ScoutError)
+                                   else f"{type(exc).__name__}: {exc}")
+                raise
+            self._sync(run)
+            run.status = "failed" if self.errors else ("partial" if run.rejected else "ok")
         return RefreshResult(run, run.summary)
 
     def _save(self) -> None:
+        """Save the run as it stands (progress between phases)."""
         run = self.run_record
+        self._sync(run)
+        self.store.save_run(run)
+
+    def _sync(self, run: Run) -> None:
+        """Copy the sources' counters, the errors and the summary into the run record."""
         self.summary["sources"] = [s.as_dict() for s in self.sources]
         self.summary["new_events"] = sum(s.new_events for s in self.sources)
         self.summary["rejected"] = sum(s.rejected for s in self.sources)
@@ -371,20 +373,15 @@ class _Refresh:
         run.duplicates = sum(s.duplicates for s in self.sources)
         run.rejected = self.summary["rejected"]
         run.errors = self.errors[:MAX_RUN_ERRORS]
+        if run.finished_at is not None:
+            self.summary["status"] = run.status
+            self.summary["exit_code"] = EXIT_FAILED if self.errors else EXIT_OK
+            self.summary["finished_at"] = run.finished_at.isoformat()
+            self.summary["seconds"] = round(time.perf_counter() - self.started, 3)
+            if not self.summary["message"]:
+                self.summary["message"] = f"refresh {run.status}"
         # The owner (pid, host) lets the next job tell a killed refresh from a live one.
         run.summary = {**self.summary, **run_owner()}
-        self.store.save_run(run)
-
-    def _finish(self, status: str) -> None:
-        run = self.run_record
-        run.status = status
-        run.finished_at = utcnow()
-        self.summary["status"] = status
-        self.summary["exit_code"] = EXIT_FAILED if self.errors else EXIT_OK
-        self.summary["finished_at"] = run.finished_at.isoformat()
-        self.summary["seconds"] = round(time.perf_counter() - self.started, 3)
-        if not self.summary["message"]:
-            self.summary["message"] = f"refresh {status}"
 
     # -- sources ------------------------------------------------------------------------
     def _sources(self) -> None:
@@ -674,7 +671,7 @@ def describe_source(rep: SourceReport) -> str:
 def _close_own_stale_runs(store: GraphStore, cfg: RefreshConfig) -> int:
     """Close runs this very process left ``running`` (a store lost mid-run in ``scout schedule``).
 
-    :func:`ingest.pipeline.close_stale_runs` only closes runs of dead processes;
+    :func:`graph.runs.close_stale_runs` only closes runs of dead processes;
     a long-running scheduler outlives its failed runs. Under the refresh lock no
     other refresh of ours runs, so our own ``running`` refresh runs and runs of
     our sources are leftovers.
