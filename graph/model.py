@@ -486,12 +486,20 @@ class Person:
     def __post_init__(self) -> None:
         if self.handle is not None:
             self.handle = normalize_handle(self.handle) or None
+            if self.handle is not None:
+                self.handle = check_id(self.handle, "handle")
         if self.platform is not None:
             self.platform = normalize_platform(self.platform)
         if self.email is not None:
-            self.email = self.email.strip().lower() or None
+            self.email = clean_text(self.email).strip().lower() or None
+            if self.email is not None:
+                self.email = check_id(self.email, "email")
         if not self.handle and not self.email:
             raise ValueError("a roster row needs a handle or an email")
+        for name in ("name", "department", "manager"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, clean_text(value).strip()[:MAX_NAME_LENGTH] or None)
 
 
 @dataclass(slots=True)
@@ -507,6 +515,9 @@ class CrmEntry:
         self.handle = normalize_handle(self.handle)
         if not self.handle:
             raise ValueError("a CRM row needs a handle")
+        self.handle = check_id(self.handle, "handle")
+        if self.company is not None:
+            self.company = clean_text(self.company).strip()[:MAX_NAME_LENGTH] or None
         self.status = str(self.status).strip().lower()
         if self.status not in CRM_STATUSES:
             raise ValueError(f"CRM status must be one of {', '.join(CRM_STATUSES)}")

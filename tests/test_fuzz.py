@@ -21,7 +21,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ui.cli import cli
@@ -121,6 +121,21 @@ FILES = {
 }
 SUFFIX = {"jsonl": ".jsonl"}
 
+# Inputs that once broke Scout (issue 11), tried first on every run.
+_R = RECENT.isoformat()
+KNOWN = {
+    "jsonl": json.dumps({"data": [{"id": "1", "author_id": "10", "created_at": "2999-01-01T00:00:00Z",
+                                   "text": "@b \u0007", "entities": {"mentions": [
+                                       {"username": "b\u202e", "id": "11"}]}}],
+                         "includes": {"users": [{"id": "11", "username": "b\u0007",
+                                                 "public_metrics": {"followers_count": str(2**64)}}]}}),
+    "edges": f"source,target,timestamp\nbell\x07,base1,{_R}\n{'h' * 9000},base2,{_R}\n"
+             f"base3,base4,2999-01-01T00:00:00Z\nbase4,base5,2100-01-01\n\u202eevil,base1,{_R}\n",
+    "accounts": f"handle,followers,name\nbase1,{2**64},x\nbase2,5,=bell\x07\n{'h' * 9000},1,x\n",
+    "roster": "handle,name\nbase1,\u202eAnn\x07\nbase2,Bob\n",
+    "crm": "handle,status,company\nbase3,customer,=HYPERLINK(\"x\")\x07\n",
+}
+
 
 def any_file(kind: str) -> st.SearchStrategy[bytes]:
     return st.one_of(st.binary(max_size=600), nasty_text.map(lambda t: t.encode("utf-8", "surrogatepass")),
@@ -179,6 +194,8 @@ FUZZ = settings(max_examples=12, deadline=None, derandomize=True,
 def test_fuzz_ingest_rank_export_sqlite(kind):
     @FUZZ
     @given(data=any_file(kind), any_time=st.booleans())
+    @example(data=KNOWN[kind].encode("utf-8"), any_time=False)
+    @example(data=KNOWN[kind].encode("utf-8"), any_time=True)
     def check(data: bytes, any_time: bool) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
@@ -191,6 +208,7 @@ def test_fuzz_ingest_rank_export_sqlite(kind):
 def test_fuzz_ingest_rank_export_neo4j(kind, neo4j_uri):
     @settings(FUZZ, max_examples=3)
     @given(data=any_file(kind), any_time=st.booleans())
+    @example(data=KNOWN[kind].encode("utf-8"), any_time=False)
     def check(data: bytes, any_time: bool) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from graph.export import table_bytes
+from graph.frames import counts_column
 from graph.model import OUTREACH_STATUSES, Run
 from graph.store import GraphStore
 from ingest.sample import SAMPLE_DIR
@@ -411,7 +412,7 @@ def leaders_view(rows: pd.DataFrame, limit: int | None = 500) -> pd.DataFrame:
     view = rows.head(limit) if limit is not None else rows
     out = view.reindex(columns=cols)
     out["community"] = pd.to_numeric(out["community"], errors="coerce").astype("Int64")
-    out["followers"] = pd.to_numeric(out["followers"], errors="coerce").astype("Int64")
+    out["followers"] = counts_column(out["followers"])
     out["topics"] = out["topics"].fillna("").astype(str).str.replace(";", ", ", regex=False)
     return out.reset_index(drop=True)
 
