@@ -55,7 +55,7 @@ def synthetic_events(n: int, accounts: int, seed: int = 7) -> pd.DataFrame:
 
 
 def load(store_uri: str, events: pd.DataFrame, batch: int, queue: mp.Queue) -> None:
-    from graph.store import open_store
+    from graph.factory import open_store
 
     with open_store(store_uri) as store:
         store.delete_everything()

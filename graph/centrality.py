@@ -25,6 +25,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from graph.errors import ConvergenceError  # noqa: F401 - raised here, re-exported
+
 #: PageRank / HITS stop when the L1 change of the whole vector is below this.
 #: (``networkx`` stops at ``N * tol``, which loosens with the graph's size: on a
 #: million nodes its default 1e-6 allows an L1 error of 1, i.e. no convergence.)
@@ -35,10 +37,6 @@ DEFAULT_MAX_ITER = 1000
 BETWEENNESS_CHUNK = 16
 #: Below this much work (sources × edges), betweenness runs in-process.
 PARALLEL_MIN_WORK = 50_000_000
-
-
-class ConvergenceError(RuntimeError):
-    """A power iteration did not converge within ``max_iter`` iterations."""
 
 
 def in_degree(adjacency: sp.spmatrix) -> np.ndarray:

@@ -1,7 +1,8 @@
-"""Every exception Scout raises on purpose.
+"""Every exception Scout raises on purpose, all under :class:`ScoutError`.
 
-The CLI turns :class:`ScoutError` into one line on stderr and an exit code;
-anything else is a bug and keeps its traceback.
+The CLI turns :class:`ScoutError` into one line on stderr and its ``exit_code``
+(1: a failure, 2: bad input, configuration or store address, 3: another refresh
+is running); anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -43,3 +44,25 @@ class ConfigError(ScoutError, ValueError):
     """A configuration file with unknown keys or wrong types."""
 
     exit_code = 2
+
+
+class RecordError(InputError):
+    """A record (line, tweet) that cannot be read; the message is the reason."""
+
+
+class XApiError(ScoutError):
+    """The X API failed in a way retrying did not fix."""
+
+
+class XAuthError(InputError):
+    """The X API refused the bearer token (HTTP 401 / 403)."""
+
+
+class ConvergenceError(ScoutError, RuntimeError):
+    """A power iteration (PageRank, HITS) did not converge within ``max_iter`` iterations."""
+
+
+class RefreshBusyError(ConflictError):
+    """Another refresh holds the lock; this one did nothing."""
+
+    exit_code = 3

@@ -28,23 +28,31 @@ import numpy as np
 import pandas as pd
 
 from graph.errors import InputError
+from graph.model import clean_text
 
 FORMATS: tuple[str, ...] = ("table", "csv", "json", "xlsx")
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralize(value: object) -> object:
-    """Prefix a text value that a spreadsheet would read as a formula with ``'``.
+    """Make a text value safe in any export: no formula, no control characters.
 
-    Non-text values are returned unchanged.
+    Control characters (which XLSX cannot hold at all), lone surrogates and
+    bidi overrides are removed (:func:`graph.model.clean_text`; tabs and line
+    breaks stay), then a value that a spreadsheet would read as a formula is
+    prefixed with ``'``. Non-text values are returned unchanged, so a store
+    holding anything at all still exports.
 
     Examples
     --------
-    >>> neutralize("@alice"), neutralize(-3), neutralize("ok")
-    ("'@alice", -3, 'ok')
+    >>> neutralize("@alice"), neutralize(-3), neutralize("ok"), neutralize("a\x07b")
+    ("'@alice", -3, 'ok', 'ab')
     """
-    if isinstance(value, str) and value.startswith(_DANGEROUS):
-        return "'" + value
+    if isinstance(value, str):
+        if not (value.isascii() and value.isprintable()):
+            value = clean_text(value, multiline=True)
+        if value.startswith(_DANGEROUS):
+            return "'" + value
     return value
 
 
@@ -143,11 +151,12 @@ def excel_sheet_name(name: str) -> str:
 
 
 def write_table(df: pd.DataFrame, fmt: str, path: str | Path | None = None,
-                stream: IO[str] | None = None, sheet_name: str = "leaders") -> None:
+                stream: IO[str] | None = None, sheet_name: str = "leaders",
+                make_dirs: bool = False) -> None:
     """Write a table as CSV, JSON or XLSX (spreadsheet-safe), to a file or a stream.
 
-    A file is written atomically (a temporary file in the same folder, then
-    renamed), so a reader never sees half an export.
+    A file is written with :func:`write_output`: atomically for a regular file,
+    straight into a FIFO or device.
 
     Parameters
     ----------
@@ -161,11 +170,13 @@ def write_table(df: pd.DataFrame, fmt: str, path: str | Path | None = None,
         Where CSV/JSON go when there is no ``path``.
     sheet_name : str
         XLSX sheet name.
+    make_dirs : bool
+        Create missing parent folders (otherwise they are an error).
 
     Raises
     ------
     InputError
-        Unknown format, or XLSX without a file.
+        Unknown format, XLSX without a file, or an output that cannot be written.
 
     Examples
     --------
@@ -180,12 +191,45 @@ def write_table(df: pd.DataFrame, fmt: str, path: str | Path | None = None,
     if path is None:
         (stream or sys.stdout).write(data.decode("utf-8"))
         return
-    write_atomically(Path(path), data)
+    write_output(Path(path), data, make_dirs=make_dirs)
+
+
+def write_output(path: Path, data: bytes, make_dirs: bool = False) -> None:
+    """Write ``data`` to ``path`` the way a careful tool does.
+
+    * an existing FIFO, character device or socket is written *into* (``/dev/stdout``,
+      a named pipe), never replaced by a regular file;
+    * a symlink is followed: its target is written, the link stays;
+    * a regular file is replaced atomically (a temporary file in the same folder,
+      then a rename), so a reader never sees half an export;
+    * a missing parent folder is an error unless ``make_dirs``.
+
+    Raises
+    ------
+    InputError
+        The parent folder is missing (without ``make_dirs``), the path is a
+        folder, or the file cannot be written.
+    """
+    try:
+        target = path.resolve() if path.is_symlink() else path
+        if target.exists() and not target.is_file():
+            if target.is_dir():
+                raise InputError(f"{path}: is a directory")
+            with open(target, "wb") as f:  # a FIFO or device: write into it
+                f.write(data)
+            return
+        if not target.parent.is_dir():
+            if not make_dirs:
+                raise InputError(f"{path}: folder {target.parent} does not exist "
+                                 "(create it first)")
+            target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(target, data)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``data`` to the regular file ``path`` through a temporary file and a rename."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:

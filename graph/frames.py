@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from graph.errors import InputError
-from graph.model import ACCOUNT_COLUMNS, INTERACTION_COLUMNS, Run, utcnow
+from graph.model import ACCOUNT_COLUMNS, INTERACTION_COLUMNS, MAX_COUNT, Run, utcnow
 
 
 def to_ms(value: datetime | None) -> int | None:
@@ -114,7 +114,7 @@ def accounts_frame(rows: Sequence[tuple]) -> pd.DataFrame:
 def normalize_accounts_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Give an accounts frame its documented dtypes (shared by both stores)."""
     for col in ("followers", "following", "posts"):
-        df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
+        df[col] = counts_column(df[col])
     df["created_at"] = pd.to_datetime(
         pd.to_numeric(df["created_at"], errors="coerce"), unit="ms", utc=True
     )
@@ -123,6 +123,25 @@ def normalize_accounts_frame(df: pd.DataFrame) -> pd.DataFrame:
     df["crm_status"] = df["crm_status"].fillna("none")
     df["tags"] = df["tags"].map(lambda t: tuple(json.loads(t)) if isinstance(t, str) else tuple(t or ()))
     return df
+
+
+def counts_column(col: pd.Series) -> pd.Series:
+    """Counts as ``Int64``, whatever a store returned.
+
+    pandas reads a column of Python ints with gaps as float64, which rounds counts
+    near 2**63 up past the largest int64: those are clamped to it (the data model
+    refuses larger counts, see :data:`graph.model.MAX_COUNT`).
+    """
+    num = pd.to_numeric(col, errors="coerce")
+    if num.dtype.kind == "f":
+        num = num.clip(lower=-float(MAX_COUNT), upper=float(MAX_COUNT))
+        big = num.abs() >= 2.0**63
+        if big.any():
+            out = num.where(~big, 0).astype("Int64")
+            out[big & (num > 0)] = MAX_COUNT
+            out[big & (num < 0)] = -MAX_COUNT
+            return out
+    return num.astype("Int64")
 
 
 def interactions_frame(rows: Sequence[tuple] | dict[str, list]) -> pd.DataFrame:
@@ -159,7 +178,7 @@ def members_frame(rows: Sequence[tuple]) -> pd.DataFrame:
             "note", "owner", "status", "added_at",
         ],
     )
-    df["followers"] = pd.to_numeric(df["followers"], errors="coerce").astype("Int64")
+    df["followers"] = counts_column(df["followers"])
     df["internal"] = df["internal"].fillna(0).astype(bool)
     df["added_at"] = pd.to_datetime(df["added_at"].astype("int64"), unit="ms", utc=True)
     return df
@@ -295,7 +314,10 @@ def _map_unique(col: pd.Series, fn, what: str) -> pd.Series:
 
 def _validated_event_frame(frame: pd.DataFrame) -> pd.DataFrame:
     from graph.model import (
+        MAX_ID_LENGTH,
         SNIPPET_LENGTH,
+        WIDEST_EARLIEST,
+        WIDEST_LATEST,
         normalize_kind,
         normalize_platform,
         normalize_topic,
@@ -320,6 +342,16 @@ def _validated_event_frame(frame: pd.DataFrame) -> pd.DataFrame:
     at = _times(frame["at"].reset_index(drop=True))
     if at.isna().any():
         raise InputError("missing or invalid time in column 'at'")
+    # The store's last line of defence (ingest jobs screen each record before):
+    # a frame with a time or id the data model refuses is refused whole.
+    lo, hi = pd.Timestamp(WIDEST_EARLIEST), pd.Timestamp(WIDEST_LATEST)
+    outside = (at < lo) | (at > hi)
+    if outside.any():
+        raise InputError(f"time {at[outside].iloc[0]} outside {lo.date()} .. {hi.date()}")
+    for col in ("post_id", "source", "target"):
+        too_long = out[col].str.len() > MAX_ID_LENGTH + 33  # + "platform:" of keys
+        if too_long.any():
+            raise InputError(f"{col} longer than {MAX_ID_LENGTH} characters")
     out["at"] = at.dt.as_unit("ms").astype("int64")
     if "text" in frame:
         text = frame["text"].reset_index(drop=True)

@@ -17,8 +17,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 #: Interaction kinds Scout knows; any other lower-case name is accepted as custom.
 KNOWN_KINDS: tuple[str, ...] = (
@@ -35,6 +36,9 @@ KNOWN_KINDS: tuple[str, ...] = (
 CRM_STATUSES: tuple[str, ...] = ("customer", "prospect", "none")
 OUTREACH_STATUSES: tuple[str, ...] = ("to contact", "contacted", "replied", "recruited", "declined")
 RUN_STATUSES: tuple[str, ...] = ("running", "ok", "partial", "failed", "interrupted")
+#: Leaderboard segments: everyone, employees, everyone else, brokers between
+#: communities, brokers across the company boundary (``graph.ranking.leaderboard``).
+SEGMENTS: tuple[str, ...] = ("all", "internal", "external", "brokers", "boundary")
 
 SNIPPET_LENGTH = 280
 
@@ -70,6 +74,202 @@ ACCOUNT_COLUMNS: tuple[str, ...] = (
     "crm_status",
     "tags",
 )
+
+# -- input limits ------------------------------------------------------------------------
+# One home for what a record may hold: every ingest path (and the store, as a last
+# line of defence) checks records with the functions below, so both stores accept
+# and refuse exactly the same records. The README's "Input limits" lists them.
+
+#: Longest platform id, post id or handle (characters). Neo4j's index entries hold
+#: at most ~8 kB and a character may take 4 bytes in UTF-8; real ids are far shorter.
+MAX_ID_LENGTH = 512
+#: Longest display name, URL and profile text kept (longer values are cut).
+MAX_NAME_LENGTH = 256
+MAX_URL_LENGTH = 2048
+MAX_BIO_LENGTH = 2000
+#: Counts (followers, following, posts) must fit a signed 64-bit integer (both stores).
+MAX_COUNT = 2**63 - 1
+#: Largest interaction weight (a float beyond this is a typo, and would swamp a ranking).
+MAX_WEIGHT = 1e6
+#: Default time rule: interactions from 2000-01-01 to one day after "now" (clock skew).
+EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)
+#: ``--any-time`` widens the rule to what every store and pandas can represent.
+WIDEST_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+WIDEST_LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+# C0/C1 control characters (but tab/newline in multi-line text), lone surrogates,
+# and the invisible characters that allow visual spoofing: bidi embeddings,
+# overrides and isolates, LRM/RLM/ALM, zero-width space, word joiner, BOM.
+_UNSAFE_CHARS = (
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e"
+    "\u2060\u2066-\u2069\ufeff\ud800-\udfff"
+)
+_UNSAFE_LINE = re.compile(f"[\t\n\r{_UNSAFE_CHARS}]")
+_UNSAFE_TEXT = re.compile(f"[{_UNSAFE_CHARS}]")
+_BLANKS = re.compile(r"[\t\n\r]+")
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """The times an ingested interaction may carry: ``earliest <= at <= latest``.
+
+    ``latest=None`` means "now + :data:`FUTURE_SLACK`", evaluated at each check, so
+    a long-running scheduler does not freeze its clock.
+    """
+
+    earliest: datetime = EARLIEST_TIME
+    latest: datetime | None = None
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The two bounds as aware datetimes."""
+        latest = self.latest if self.latest is not None else utcnow() + FUTURE_SLACK
+        return self.earliest, latest
+
+    def problem(self, at: datetime) -> str | None:
+        """Why ``at`` (aware) is refused, or ``None``."""
+        lo, hi = self.bounds()
+        if lo <= at <= hi:
+            return None
+        return (f"time {at.isoformat()} outside the accepted range {lo.date().isoformat()} .. "
+                f"{hi.isoformat(timespec='seconds')} (use --any-time to widen it)")
+
+
+#: The default rule, and the widest one (``--any-time``).
+DEFAULT_TIMES = TimeWindow()
+ANY_TIME = TimeWindow(WIDEST_EARLIEST, WIDEST_LATEST)
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    r"""Remove control characters, lone surrogates and invisible spoofing characters.
+
+    Names and handles become one line (tabs and line breaks turn into a space);
+    ``multiline`` text keeps its tabs and line breaks. The result is NFC-normalised,
+    so the same name typed on two systems is one string.
+
+    Examples
+    --------
+    >>> clean_text("a\x07b\u202e\x00c")
+    'abc'
+    >>> clean_text("two\nlines"), clean_text("two\nlines", multiline=True)
+    ('two lines', 'two\nlines')
+    """
+    s = str(value)
+    if s.isascii() and s.isprintable():  # the common case, and the cheap test
+        return s
+    if multiline:
+        s = _UNSAFE_TEXT.sub("", s)
+    else:
+        s = _UNSAFE_TEXT.sub("", _BLANKS.sub(" ", s))
+    return unicodedata.normalize("NFC", s)
+
+
+def has_unsafe_chars(value: str, *, multiline: bool = False) -> bool:
+    """Whether :func:`clean_text` would change ``value`` (apart from NFC)."""
+    return bool((_UNSAFE_TEXT if multiline else _UNSAFE_LINE).search(value))
+
+
+def check_id(value: object, what: str = "id") -> str:
+    """A cleaned, non-empty platform id, post id or handle of at most :data:`MAX_ID_LENGTH`.
+
+    Raises
+    ------
+    ValueError
+        If the value is empty once cleaned, or too long.
+    """
+    s = clean_text(str(value)).strip()
+    if not s:
+        raise ValueError(f"empty {what}")
+    if len(s) > MAX_ID_LENGTH:
+        raise ValueError(f"{what} too long ({len(s)} characters, at most {MAX_ID_LENGTH})")
+    return s
+
+
+def check_count(value: object, what: str = "count") -> int | None:
+    """A count in ``[0, MAX_COUNT]`` (``None`` stays ``None``).
+
+    Raises
+    ------
+    ValueError
+        A negative, fractional, non-numeric or too large value.
+
+    Examples
+    --------
+    >>> check_count(5), check_count(None)
+    (5, None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            f = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ValueError(f"{what} is not a number: {value!r}") from None
+        if not f.is_integer():
+            raise ValueError(f"{what} must be a whole number, got {value!r}")
+        value = int(f)
+    if not 0 <= value <= MAX_COUNT:
+        raise ValueError(f"{what} out of range (0 to 2^63-1): {value}")
+    return value
+
+
+def check_weight(value: object) -> float:
+    """An interaction weight in ``[0, MAX_WEIGHT]``.
+
+    Raises
+    ------
+    ValueError
+        Negative, NaN, infinite or too large.
+    """
+    w = float(value)  # type: ignore[arg-type]
+    if not 0 <= w <= MAX_WEIGHT:  # also rejects NaN
+        raise ValueError(f"weight must be a number from 0 to {MAX_WEIGHT:g}, got {value!r}")
+    return w
+
+
+def check_time(at: datetime, window: TimeWindow | None = DEFAULT_TIMES) -> datetime:
+    """``at`` in UTC, checked against ``window`` (``None``: only the widest bounds).
+
+    Raises
+    ------
+    ValueError
+        Outside the window.
+    """
+    at = to_utc(at)
+    problem = (window or ANY_TIME).problem(at)
+    if problem:
+        raise ValueError(problem)
+    return at
+
+
+def sanitize_account(a: Account) -> None:
+    """Clean an account's text fields and check its limits, in place.
+
+    Ids and handles lose control and spoofing characters and must fit
+    :data:`MAX_ID_LENGTH`; names, URLs and profile texts are cleaned and cut to
+    their limits; counts must fit :func:`check_count`; ``created_at`` must lie in
+    the widest time window.
+
+    Raises
+    ------
+    ValueError
+        A record that cannot be stored as it is (the message says why).
+    """
+    a.platform_id = check_id(a.platform_id, "platform id")
+    if a.handle is not None:
+        a.handle = check_id(a.handle, "handle") if a.handle.strip() else None
+    if a.name is not None:
+        a.name = clean_text(a.name).strip()[:MAX_NAME_LENGTH] or None
+    if a.bio is not None:
+        a.bio = clean_text(a.bio, multiline=True)[:MAX_BIO_LENGTH] or None
+    if a.url is not None:
+        a.url = clean_text(a.url).strip()[:MAX_URL_LENGTH] or None
+    a.followers = check_count(a.followers, "followers")
+    a.following = check_count(a.following, "following")
+    a.posts = check_count(a.posts, "posts")
+    if a.created_at is not None:
+        a.created_at = check_time(a.created_at, None)
+
 
 _KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _PLATFORM_RE = re.compile(r"^[a-z][a-z0-9_.-]{0,31}$")
@@ -121,6 +321,23 @@ def split_key(key: str) -> tuple[str, str]:
     return platform, pid
 
 
+def checked_key(key: str, what: str = "account key") -> str:
+    r"""An account key ``platform:id`` whose id is cleaned and fits :data:`MAX_ID_LENGTH`.
+
+    Raises
+    ------
+    ValueError
+        Not ``platform:id``, or an id the data model refuses (:func:`check_id`).
+
+    Examples
+    --------
+    >>> checked_key("slack:ann\x00")
+    'slack:ann'
+    """
+    platform, pid = split_key(str(key))
+    return f"{platform}:{check_id(pid, what + ' id')}"
+
+
 def normalize_platform(platform: str) -> str:
     """Lower-case and validate a platform name (``x``, ``linkedin``, ``slack``…)."""
     p = str(platform).strip().lower()
@@ -139,8 +356,9 @@ def normalize_kind(kind: str) -> str:
 
 
 def normalize_handle(handle: str) -> str:
-    """Return a handle without a leading ``@`` and surrounding blanks (case kept)."""
-    return str(handle).strip().lstrip("@").strip()
+    """Return a handle without a leading ``@``, surrounding blanks and control or
+    spoofing characters (case kept; see :func:`clean_text`)."""
+    return clean_text(str(handle)).strip().lstrip("@").strip()
 
 
 def normalize_topic(topic: str) -> str:
@@ -193,13 +411,9 @@ class Account:
 
     def __post_init__(self) -> None:
         self.platform = normalize_platform(self.platform)
-        self.platform_id = str(self.platform_id).strip()
-        if not self.platform_id:
-            raise ValueError("empty platform id")
         if self.handle is not None:
             self.handle = normalize_handle(self.handle) or None
-        if self.created_at is not None:
-            self.created_at = to_utc(self.created_at)
+        sanitize_account(self)
 
     @property
     def key(self) -> str:
@@ -233,23 +447,19 @@ class Interaction:
     def __post_init__(self) -> None:
         self.platform = normalize_platform(self.platform)
         self.kind = normalize_kind(self.kind)
-        self.post_id = str(self.post_id).strip()
-        if not self.post_id:
-            raise ValueError("empty post id")
-        split_key(self.source)
-        split_key(self.target)
-        self.at = to_utc(self.at)
+        self.post_id = check_id(self.post_id, "post id")
+        self.source = checked_key(self.source, "source")
+        self.target = checked_key(self.target, "target")
+        self.at = check_time(self.at, None)
         if self.text is not None:
-            self.text = self.text[:SNIPPET_LENGTH]
+            self.text = clean_text(self.text, multiline=True)[:SNIPPET_LENGTH]
         seen: dict[str, None] = {}
         for t in self.topics:
             nt = normalize_topic(t)
             if nt:
                 seen[nt] = None
         self.topics = tuple(seen)
-        self.weight = float(self.weight)
-        if not (self.weight >= 0):  # also rejects NaN
-            raise ValueError(f"weight must be a non-negative number, got {self.weight!r}")
+        self.weight = check_weight(self.weight)
 
     @property
     def identity(self) -> tuple[str, str, str, str]:
@@ -278,14 +488,22 @@ class Person:
     def __post_init__(self) -> None:
         if self.handle is not None:
             self.handle = normalize_handle(self.handle) or None
+            if self.handle is not None:
+                self.handle = check_id(self.handle, "handle")
         if self.platform is not None:
             self.platform = normalize_platform(self.platform)
         if self.email is not None:
-            self.email = self.email.strip().lower() or None
+            self.email = clean_text(self.email).strip().lower() or None
+            if self.email is not None:
+                self.email = check_id(self.email, "email")
         if self.employee_id is not None:
-            self.employee_id = str(self.employee_id).strip() or None
+            self.employee_id = clean_text(str(self.employee_id)).strip() or None
         if not self.handle and not self.email:
             raise ValueError("a roster row needs a handle or an email")
+        for name in ("name", "department", "manager"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, clean_text(value).strip()[:MAX_NAME_LENGTH] or None)
 
 
 @dataclass(slots=True)
@@ -301,6 +519,9 @@ class CrmEntry:
         self.handle = normalize_handle(self.handle)
         if not self.handle:
             raise ValueError("a CRM row needs a handle")
+        self.handle = check_id(self.handle, "handle")
+        if self.company is not None:
+            self.company = clean_text(self.company).strip()[:MAX_NAME_LENGTH] or None
         self.status = str(self.status).strip().lower()
         if self.status not in CRM_STATUSES:
             raise ValueError(f"CRM status must be one of {', '.join(CRM_STATUSES)}")

@@ -59,7 +59,8 @@ from graph.model import (
     normalize_topic,
     utcnow,
 )
-from graph.store import ROSTER_COLUMNS, GraphStore, decision_pair, parse_store_uri, validate_status
+from graph.store import ROSTER_COLUMNS, GraphStore, decision_pair, validate_status
+from graph.store_uri import parse_store_uri
 
 SCHEMA = (
     "CREATE CONSTRAINT account_key IF NOT EXISTS FOR (a:Account) REQUIRE a.key IS UNIQUE",

@@ -146,10 +146,11 @@ def decay_factors(at: pd.Series, reference: pd.Timestamp | None,
     """
     if not half_life_days or half_life_days <= 0 or reference is None or len(at) == 0:
         return np.ones(len(at))
-    ts = pd.Series(pd.to_datetime(at, utc=True)).dt.as_unit("ns")
-    ref_ns = pd.Timestamp(reference).as_unit("ns").value
-    age_ns = (ref_ns - ts.array.asi8).astype(np.float64)
-    age_days = np.maximum(age_ns, 0.0) / 86_400e9
+    # Microseconds, not nanoseconds: any stored time (even a bogus year 2999) fits.
+    ts = pd.Series(pd.to_datetime(at, utc=True)).dt.as_unit("us")
+    ref_us = int(pd.Timestamp(reference).as_unit("us").asm8.astype(np.int64))
+    age_us = (ref_us - ts.array.asi8).astype(np.float64)
+    age_days = np.maximum(age_us, 0.0) / 86_400e6
     return np.exp2(-age_days / float(half_life_days))
 
 

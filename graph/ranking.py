@@ -31,7 +31,7 @@ import pandas as pd
 from graph import automation as auto
 from graph import centrality, community, scoring
 from graph.errors import ConfigError, NotFoundError
-from graph.model import normalize_topic
+from graph.model import SEGMENTS, normalize_topic
 from graph.projection import (
     Projection,
     project_events,
@@ -91,7 +91,6 @@ BOUNDARY_BROKER_WEIGHTS: dict[str, float] = {
     "betweenness": 0.2,
     "pagerank": 0.1,
 }
-SEGMENTS: tuple[str, ...] = ("all", "internal", "external", "brokers", "boundary")
 #: ``half_life_days = "auto"``: the half-life is this share of the window's span
 #: (45 days for a 90-day window), so the oldest events of any window weigh about
 #: a quarter as much as the newest. Chosen on the temporal benchmark sets (README).
@@ -787,26 +786,33 @@ def rank_store(store, config: RankConfig | None = None, *, progress: Progress | 
     """
     import uuid
 
-    from graph.model import Run, utcnow
+    from graph.model import FUTURE_SLACK, utcnow
+    from graph.runs import new_run, recorded_run
 
     config = config or RankConfig()
     previous = store.load_snapshot() if save else None
-    run = Run(id="rank-" + uuid.uuid4().hex[:12], kind="rank", source="rank",
-              started_at=utcnow())
-    if save:
-        store.save_run(run)
-    try:
+    run = new_run("rank", kind="rank", run_id="rank-" + uuid.uuid4().hex[:12])
+    # Without --until, events dated in the future (stored before the time rule, or
+    # with --any-time) are left out: they would become the decay's "now" and wipe
+    # out the weight of everything else.
+    until = config.until if config.until is not None else utcnow() + FUTURE_SLACK
+    with recorded_run(store, run, save=save):
         if progress:
             progress("reading events")
-        events = store.interactions(since=config.since, until=config.until,
+        events = store.interactions(since=config.since, until=until,
                                     kinds=list(config.kinds) or None,
                                     platforms=list(config.platforms) or None, with_text=False)
         if save and events.empty:
             raise NotFoundError("no interactions in the window and filters: nothing to rank "
                                 "(no snapshot saved)")
+        if save and config.topics and not topic_mask(events["topics"], config.topics).any():
+            # A topic ranking of nothing would become the newest snapshot, which
+            # every leaderboard and refresh then reads: refuse instead.
+            raise NotFoundError(f"no interaction in the window carries the topic(s) "
+                                f"{', '.join(config.topics)}: nothing to rank (no snapshot saved)")
         texts = None
         if 0 < len(events) <= TEXT_READ_ALL_BELOW:
-            texts = store.interactions(since=config.since, until=config.until,
+            texts = store.interactions(since=config.since, until=until,
                                        kinds=list(config.kinds) or None,
                                        platforms=list(config.platforms) or None,
                                        with_text=True)[["source", "post_id", "text"]]
@@ -827,18 +833,8 @@ def rank_store(store, config: RankConfig | None = None, *, progress: Progress | 
             if progress:
                 progress("saving snapshot")
             snapshot = store.save_snapshot(result.snapshot_config(), result.table)
-            run.status = "ok"
             run.read = int(len(events))
-            run.finished_at = utcnow()
-            run.summary = {"snapshot": snapshot.id, **result.stats}
-            store.save_run(run)
-    except BaseException as exc:
-        if save:
-            run.status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-            run.errors = [f"{type(exc).__name__}: {exc}"]
-            run.finished_at = utcnow()
-            store.save_run(run)
-        raise
+            run.summary.update({"snapshot": snapshot.id, **result.stats})
     return RankOutcome(result=result, snapshot=snapshot, previous=previous, run=run)
 
 

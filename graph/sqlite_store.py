@@ -247,6 +247,9 @@ class SqliteStore(GraphStore):
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
+            # Deleted rows are overwritten with zeros, whatever the distribution's
+            # build default: `scout forget` must not leave personal data in free pages.
+            self._conn.execute("PRAGMA secure_delete=ON")
             self._conn.execute("PRAGMA temp_store=MEMORY")
             self._conn.execute("PRAGMA cache_size=-131072")  # 128 MiB
             self._conn.executescript(SCHEMA)
@@ -925,6 +928,10 @@ class SqliteStore(GraphStore):
             counts["crm rows"] = cur.rowcount
             cur.execute("DELETE FROM accounts WHERE key = ?", (key,))
             counts["accounts"] = cur.rowcount
+        # Copy the zeroed pages into the database file and empty the WAL, which
+        # would otherwise still hold the rows' previous page images.
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return counts
 
     def stats(self) -> Stats:

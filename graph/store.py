@@ -1,4 +1,4 @@
-"""The ``GraphStore`` interface and store selection.
+"""The ``GraphStore`` interface.
 
 Two implementations stand behind this one interface and pass one contract test
 suite (``tests/graph/test_store_contract.py``):
@@ -6,23 +6,19 @@ suite (``tests/graph/test_store_contract.py``):
 * :class:`graph.sqlite_store.SqliteStore` — the embedded default, a SQLite file in WAL mode;
 * :class:`graph.neo4j_store.Neo4jStore` — the production store, Neo4j over Bolt.
 
-Pick one with a URI (``--store`` / ``SCOUT_STORE``), see :func:`open_store`.
+This module knows neither: store URIs are parsed in :mod:`graph.store_uri`, and
+:func:`graph.factory.open_store` picks the implementation a URI names.
 """
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pandas as pd
 
-from graph.errors import StoreUriError
 from graph.model import (
     Account,
     CrmEntry,
@@ -35,128 +31,10 @@ from graph.model import (
     WriteResult,
 )
 
-DEFAULT_STORE_URI = "sqlite:///.scout/scout.db"
-ACCEPTED_FORMS = (
-    "sqlite:///relative/path.db, sqlite:////absolute/path.db, "
-    "bolt://host:port, neo4j://host:port (also bolt+s://, neo4j+s://)"
-)
-NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 #: Columns of :meth:`GraphStore.roster` (``handle`` is lower-cased).
 ROSTER_COLUMNS = ("handle", "platform", "email", "employee_id", "name", "department", "manager")
 #: Rows per write transaction; ingest jobs commit one batch at a time.
 DEFAULT_BATCH_SIZE = 5_000
-
-
-@dataclass(frozen=True, slots=True)
-class StoreLocation:
-    """A parsed store URI. ``display`` is safe to print (it never holds a password)."""
-
-    kind: str  # "sqlite" or "neo4j"
-    uri: str
-    path: Path | None = None
-
-    @property
-    def display(self) -> str:
-        if self.kind == "sqlite":
-            return f"sqlite:///{self.path}"
-        parts = urlsplit(self.uri)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-        return f"{parts.scheme}://{host}{port}"
-
-
-def parse_store_uri(uri: str | None) -> StoreLocation:
-    """Parse a store URI.
-
-    Parameters
-    ----------
-    uri : str or None
-        ``sqlite:///path`` (relative) or ``sqlite:////abs/path``, or a Neo4j
-        ``bolt://`` / ``neo4j://`` URI. ``None`` or empty means the default,
-        ``sqlite:///.scout/scout.db``.
-
-    Returns
-    -------
-    StoreLocation
-
-    Raises
-    ------
-    StoreUriError
-        If the URI is of no accepted form; the message lists the accepted forms.
-
-    Examples
-    --------
-    >>> parse_store_uri("sqlite:///tmp/x.db").path
-    PosixPath('tmp/x.db')
-    >>> parse_store_uri("bolt://127.0.0.1:7687").kind
-    'neo4j'
-    """
-    uri = (uri or DEFAULT_STORE_URI).strip()
-    shown = redact_uri(uri)
-    scheme, sep, rest = uri.partition("://")
-    scheme = scheme.lower()
-    if sep and scheme == "sqlite":
-        if not rest.startswith("/") or rest == "/":
-            raise StoreUriError(f"malformed store URI {shown!r}; accepted forms: {ACCEPTED_FORMS}")
-        return StoreLocation("sqlite", uri, Path(rest[1:]))
-    if sep and scheme in NEO4J_SCHEMES:
-        try:
-            parts = urlsplit(uri)
-            parts.port  # noqa: B018 - raises on a bad port
-        except ValueError as exc:
-            raise StoreUriError(
-                f"malformed store URI {shown!r} ({exc}); accepted forms: {ACCEPTED_FORMS}"
-            ) from None
-        if not parts.hostname:
-            raise StoreUriError(f"store URI {shown!r} has no host; accepted forms: {ACCEPTED_FORMS}")
-        if parts.username or parts.password:
-            raise StoreUriError(
-                f"store URI {shown!r} holds credentials; put them in SCOUT_NEO4J_USER and "
-                "SCOUT_NEO4J_PASSWORD instead"
-            )
-        return StoreLocation("neo4j", uri)
-    raise StoreUriError(f"malformed store URI {shown!r}; accepted forms: {ACCEPTED_FORMS}")
-
-
-def redact_uri(uri: str) -> str:
-    """``uri`` with any ``user:password@`` part replaced by ``***@`` (safe to print).
-
-    Examples
-    --------
-    >>> redact_uri("bolt://neo4j:secret@db:7687")
-    'bolt://***@db:7687'
-    """
-    scheme, sep, rest = uri.partition("://")
-    if not sep:
-        return uri
-    authority, slash, path = rest.partition("/")
-    if "@" in authority:
-        authority = "***@" + authority.rpartition("@")[2]
-    return f"{scheme}{sep}{authority}{slash}{path}"
-
-
-def open_store(uri: str | None = None, **options) -> GraphStore:
-    """Open the store a URI names (default: ``$SCOUT_STORE``, else the embedded SQLite file).
-
-    Neo4j credentials come from ``SCOUT_NEO4J_USER`` (default ``neo4j``),
-    ``SCOUT_NEO4J_PASSWORD`` and ``SCOUT_NEO4J_DATABASE`` (default ``neo4j``)
-    unless given as keyword options.
-
-    Raises
-    ------
-    StoreUriError
-        Malformed URI.
-    StoreUnavailableError
-        Neo4j unreachable or credentials refused.
-    """
-    loc = parse_store_uri(uri or os.environ.get("SCOUT_STORE"))
-    if loc.kind == "sqlite":
-        from graph.sqlite_store import SqliteStore
-
-        return SqliteStore(loc.path, **options)
-    from graph.neo4j_store import Neo4jStore
-
-    return Neo4jStore(loc.uri, **options)
 
 
 class GraphStore(ABC):
@@ -489,6 +367,37 @@ class GraphStore(ABC):
 def _chunks(items: list, size: int) -> Iterable[list]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def accounts_to_forget(store: GraphStore, ref: str, all_platforms: bool = False) -> list[str]:
+    """The account keys ``ref`` names for :meth:`GraphStore.forget`, refusing ambiguity.
+
+    ``ref`` is a key (``x:2244994945``), ``platform:handle`` (``linkedin:ada``) or
+    a bare handle. One command must not erase different people: a bare handle
+    that names accounts on several platforms is refused unless ``all_platforms``.
+
+    Raises
+    ------
+    NotFoundError
+        No account matches.
+    ConflictError
+        Several accounts match and ``all_platforms`` is false; the message lists them.
+    """
+    from graph.errors import ConflictError, NotFoundError
+
+    ref = ref.strip()
+    keys = store.resolve(ref)
+    if not keys and ":" in ref and not ref.startswith("@"):
+        platform, _, handle = ref.partition(":")
+        keys = store.resolve(handle, platform=platform.strip().lower())
+    if not keys:
+        raise NotFoundError(f"no account {ref!r}")
+    if len(keys) > 1 and not all_platforms:
+        raise ConflictError(
+            f"{ref!r} names {len(keys)} accounts: {', '.join(keys)}; name one as "
+            "platform:handle or pass --all-platforms"
+        )
+    return keys
 
 
 def validate_status(status: str) -> str:

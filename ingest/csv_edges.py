@@ -83,7 +83,8 @@ def parse_timestamps(values: pd.Series) -> pd.Series:
     Returns
     -------
     pandas.Series
-        ``datetime64[ns, UTC]``; ``NaT`` where a value is missing or unreadable.
+        ``datetime64[us, UTC]``; ``NaT`` where a value is missing or unreadable
+        (whether a readable time is plausible is :mod:`ingest.pipeline`'s call).
 
     Examples
     --------
@@ -94,7 +95,9 @@ def parse_timestamps(values: pd.Series) -> pd.Series:
     values = values.astype("string").str.strip()
     numeric = pd.to_numeric(values, errors="coerce")
     is_num = numeric.notna()
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+    # Microseconds hold any year up to 294,000, so a far-off date is a value the
+    # time rule refuses per row, never an overflow that loses the file.
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
     if is_num.any():
         secs = numeric[is_num].astype("float64")
         secs = secs.where(secs.abs() < MS_THRESHOLD, secs / 1000.0)
@@ -102,7 +105,8 @@ def parse_timestamps(values: pd.Series) -> pd.Series:
             out[is_num] = pd.to_datetime(secs, unit="s", utc=True, errors="coerce")
     text = ~is_num & values.fillna("").ne("")
     if text.any():
-        out[text] = pd.to_datetime(values[text], utc=True, errors="coerce", format="ISO8601")
+        parsed = pd.to_datetime(values[text], utc=True, errors="coerce", format="ISO8601")
+        out[text] = parsed.dt.as_unit("us") if hasattr(parsed, "dt") else parsed
     return out
 
 
@@ -284,27 +288,28 @@ def edges_chunk(
                 post_id = row_post_id(
                     plat, kind, src_id, dst_id, when.isoformat(), text, ";".join(topics), repr(float(weight))
                 )
-            interactions.append(
-                Edge(
-                    plat,
-                    post_id,
-                    kind,
-                    f"{plat}:{src_id}",
-                    f"{plat}:{dst_id}",
-                    when,
-                    text or None,
-                    topics,
-                    None,
-                    float(weight),
-                )
+            edge = Edge(
+                plat,
+                post_id,
+                kind,
+                f"{plat}:{src_id}",
+                f"{plat}:{dst_id}",
+                when,
+                text or None,
+                topics,
+                None,
+                float(weight),
             )
+            # Accounts before the edge: a handle the data model refuses rejects the row.
+            for pid, handle in ((src_id, src_handle), (dst_id, dst_handle)):
+                key = f"{plat}:{pid}"
+                if key not in accounts:
+                    accounts[key] = Account(plat, pid, handle=handle)
         except ValueError as exc:
             chunk.errors.append(f"{name}:{line}: {exc}")
             continue
-        for pid, handle in ((src_id, src_handle), (dst_id, dst_handle)):
-            key = f"{plat}:{pid}"
-            if key not in accounts:
-                accounts[key] = Account(plat, pid, handle=handle)
+        interactions.append(edge)
+        chunk.origins.append(f"{name}:{line}")
         chunk.read += 1
     chunk.accounts.extend(accounts.values())
     return chunk

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -111,6 +112,9 @@ def open_csv(
             sample += text.readline()
     except UnicodeDecodeError:
         raise InputError(f"{inp.name}: not UTF-8 text") from None
+    except (OSError, EOFError, zlib.error) as exc:
+        # A truncated .gz raises EOFError, which click would report as a bare "Aborted!".
+        raise InputError(f"{inp.name}: cannot read the start of the file: {exc}") from None
     if delimiter is None:
         delimiter = _sniff(sample, aliases, required)
     elif len(delimiter) != 1:
@@ -148,6 +152,9 @@ def _rows(name: str, reader) -> Iterator[tuple[int, list[str] | str]]:
             return
         except UnicodeDecodeError:
             raise InputError(f"{name}:{start}: not UTF-8 text") from None
+        except (OSError, EOFError, zlib.error) as exc:
+            # A truncated .gz raises EOFError, which click would report as a bare "Aborted!".
+            raise InputError(f"{name}: cannot read past line {last_end}: {exc}") from None
         except csv.Error as exc:
             if reader.line_num <= last_end:  # no progress: give up rather than loop
                 raise InputError(f"{name}:{start}: unreadable CSV: {exc}") from None

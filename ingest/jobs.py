@@ -6,24 +6,15 @@ These are what the CLI (``scout ingest …``), the app's Data page and
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-from graph.errors import InputError, ScoutError
-from graph.model import Run
+from graph.errors import InputError
+from graph.model import DEFAULT_TIMES, Run, TimeWindow
+from graph.runs import close_stale_runs, new_run, recorded_run
 from graph.store import DEFAULT_BATCH_SIZE, GraphStore
-from ingest.pipeline import (
-    MAX_RUN_ERRORS,
-    Chunk,
-    Progress,
-    _save_quietly,
-    close_stale_runs,
-    finish_run,
-    new_run,
-    run_ingest,
-)
+from ingest.pipeline import Chunk, Progress, RejectLog, run_ingest
 from ingest.sources import open_input
 
 #: Kinds of file :func:`import_file` reads.
@@ -48,6 +39,9 @@ def import_file(
     batch_size: int = DEFAULT_BATCH_SIZE,
     report: Callable[[str], None] | None = None,
     progress: Progress | None = None,
+    times: TimeWindow | None = DEFAULT_TIMES,
+    rejects: str | Path | None = None,
+    force: bool = False,
 ) -> Run:
     """Ingest one file and record the run.
 
@@ -65,7 +59,9 @@ def import_file(
         Edge lists and account files: the platform of rows without one, the
         CSV delimiter (default: sniffed), the time of rows without a timestamp.
     replace : bool
-        Roster / CRM: drop the previous list first.
+        Roster / CRM: drop the previous list first. An empty replacement (a
+        header-only file) is refused unless ``force``: it would turn every
+        employee external (or every customer a stranger).
     strict : bool
         Stop at the first bad line with nothing from this file written.
     batch_size : int
@@ -74,6 +70,12 @@ def import_file(
         Called with each ``file:line: reason`` as it is found.
     progress : Progress, optional
         Running totals; ``set_total(bytes)`` is called first when it has it.
+    times : TimeWindow, optional
+        The times interactions may carry (``None``: the widest range).
+    rejects : str or Path, optional
+        Append every rejected record's ``file:line: reason`` to this file.
+    force : bool
+        Allow an empty ``replace``.
 
     Returns
     -------
@@ -131,9 +133,12 @@ def import_file(
             progress=progress,
             run=run,
             keep_cursor=False,
+            times=times,
+            rejects=rejects,
         )
         return _merge_aliases(store, run, resolver)
-    run = _import_people(store, path, kind, run, name, platform, delimiter, replace, strict, note)
+    run = _import_people(store, path, kind, run, name, platform, delimiter, replace, strict, note,
+                         rejects, force)
     return _merge_aliases(store, run, None)
 
 
@@ -170,46 +175,49 @@ def _import_people(
     replace: bool,
     strict: bool,
     note: Callable[[str], None],
+    rejects: str | Path | None = None,
+    force: bool = False,
 ) -> Run:
     """People files are small: read whole, then written in one call."""
     from ingest import people
 
-    store.save_run(run)
-    started = time.perf_counter()
+    if rejects is not None:
+        run.summary["rejects"] = str(rejects)
+    log = RejectLog(run, note, rejects)
     try:
-        with open_input(path) as inp:
-            if name is not None:
-                inp.name = name
+        with recorded_run(store, run, close_stale=False):
+            with open_input(path) as inp:
+                if name is not None:
+                    inp.name = name
+                if kind == "accounts":
+                    result = people.read_accounts(inp, platform, delimiter, None)
+                elif kind == "roster":
+                    result = people.read_roster(inp, delimiter, None)
+                else:
+                    result = people.read_crm(inp, delimiter, None)
+            run.read = len(result.rows) + len(result.errors)
+            if result.errors and strict:
+                raise InputError(f"{result.errors[0]} (--strict: nothing from this input was written)")
+            log.add(result.errors)
+            if replace and not result.items and not force:
+                raise InputError(
+                    f"{name or path}: no {kind} rows to replace the current list with; "
+                    "nothing was changed (use --force to empty it)"
+                )
             if kind == "accounts":
-                result = people.read_accounts(inp, platform, delimiter, None)
+                run.summary["accounts"] = store.upsert_accounts(result.items)
             elif kind == "roster":
-                result = people.read_roster(inp, delimiter, None)
+                run.summary["internal_accounts"] = store.set_roster(result.items, replace=replace)
+                run.summary["replace"] = replace
             else:
-                result = people.read_crm(inp, delimiter, None)
-        run.read = len(result.rows) + len(result.errors)
-        if result.errors and strict:
-            raise InputError(f"{result.errors[0]} (--strict: nothing from this input was written)")
-        for message in result.errors:
-            note(message)
-        run.rejected = len(result.errors)
-        run.errors = result.errors[:MAX_RUN_ERRORS]
-        if kind == "accounts":
-            run.summary["accounts"] = store.upsert_accounts(result.items)
-        elif kind == "roster":
-            run.summary["internal_accounts"] = store.set_roster(result.items, replace=replace)
-            run.summary["replace"] = replace
-        else:
-            run.summary["crm_accounts"] = store.set_crm(result.items, replace=replace)
-            run.summary["replace"] = replace
-        run.inserted = len(result.rows)
-    except BaseException as exc:
-        if isinstance(exc, ScoutError) and len(run.errors) < MAX_RUN_ERRORS:
-            run.errors.append(str(exc))
-        finish_run(run, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed", started)
-        _save_quietly(store, run)
-        raise
-    finish_run(run, "partial" if run.rejected else "ok", started)
-    store.save_run(run)
+                run.summary["crm_accounts"] = store.set_crm(result.items, replace=replace)
+                run.summary["replace"] = replace
+            run.inserted = len(result.rows)
+            if run.rejected and run.rejected == run.read:
+                run.status = "failed"
+                run.errors.append(f"every record was rejected ({run.rejected:,})")
+    finally:
+        log.close()
     return run
 
 

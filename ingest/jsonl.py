@@ -24,7 +24,9 @@ def parsed_to_chunk(parsed: Parsed, where: str, chunk: Chunk) -> None:
     """Add one record's :class:`Parsed` result to ``chunk``, locating its errors at ``where``."""
     chunk.read += parsed.posts + parsed.users
     chunk.accounts.extend(parsed.accounts)
+    chunk.account_origins.extend([where] * len(parsed.accounts))
     chunk.interactions.extend(parsed.interactions)
+    chunk.origins.extend([where] * len(parsed.interactions))
     for reason in parsed.errors:
         chunk.errors.append(f"{where}: {reason}")
     if parsed.newest_id is not None and (chunk.cursor is None or parsed.newest_id > chunk.cursor):

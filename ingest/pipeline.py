@@ -13,20 +13,48 @@ and run again therefore ends with the same contents as one clean run.
 from __future__ import annotations
 
 import os
-import socket
+import re
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
 
 from graph.errors import InputError, ScoutError, StoreUnavailableError
-from graph.model import Account, Interaction, Run, WriteResult, utcnow
+from graph.model import (
+    ANY_TIME,
+    DEFAULT_TIMES,
+    MAX_COUNT,
+    MAX_ID_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_WEIGHT,
+    WIDEST_EARLIEST,
+    WIDEST_LATEST,
+    Account,
+    Interaction,
+    Run,
+    TimeWindow,
+    WriteResult,
+    check_id,
+    checked_key,
+    clean_text,
+    sanitize_account,
+    to_utc,
+)
+from graph.runs import (  # noqa: F401 - re-exported: the run bookkeeping's home is graph.runs
+    MAX_RUN_ERRORS,
+    add_error,
+    close_stale_runs,
+    finish_run,
+    new_run,
+    recorded_run,
+    run_owner,
+)
+from graph.runs import save_quietly as _save_quietly  # noqa: F401
 from graph.store import DEFAULT_BATCH_SIZE, GraphStore
 from ingest.records import Edge, edges_frame
 
-#: How many error messages a run record keeps.
-MAX_RUN_ERRORS = 20
 #: Test hook: seconds to sleep after each committed batch, so that a test can
 #: kill an ingest between batches. Not meant for users.
 SLEEP_ENV = "SCOUT_INGEST_BATCH_SLEEP"
@@ -49,6 +77,10 @@ class Chunk:
     counts: dict[str, int] = field(default_factory=dict)
     #: Bytes of the input consumed so far (progress); ``None`` if unknown.
     position: int | None = None
+    #: Where each interaction / account comes from (``file:line``), parallel to
+    #: ``interactions`` / ``accounts``; optional (records then are located by number).
+    origins: list[str] = field(default_factory=list)
+    account_origins: list[str] = field(default_factory=list)
 
 
 class Progress:
@@ -141,69 +173,194 @@ class BatchWriter:
             time.sleep(self._sleep)
 
 
-def new_run(source: str, kind: str = "ingest") -> Run:
-    """A fresh run record (status ``running``) that names the process running it."""
-    return Run(
-        id=uuid.uuid4().hex, kind=kind, source=source, started_at=utcnow(), summary=run_owner()
-    )
+# -- the data model's input rules, applied to every record of every ingest path --------------
 
 
-def run_owner() -> dict[str, object]:
-    """Who runs a job: recorded in a run's summary to tell a crashed run from a live one."""
-    return {"pid": os.getpid(), "host": socket.gethostname()}
+def screen_chunk(chunk: Chunk, times: TimeWindow | None = DEFAULT_TIMES, label: str = "input") -> int:
+    """Apply the data model's input rules to a chunk's records, in place.
 
-
-def close_stale_runs(store: GraphStore, limit: int = 50) -> int:
-    """Mark as ``interrupted`` the runs left ``running`` by a process of this host that died.
-
-    A run killed by SIGKILL cannot record its own end; the next job notices it.
-    Runs from other hosts are left alone (their processes cannot be checked here).
+    Every ingest path goes through :func:`run_ingest`, which calls this on each
+    chunk, so a new parser gets the rules for free: interactions must carry a time
+    inside ``times`` (:class:`graph.model.TimeWindow`), ids within
+    :data:`graph.model.MAX_ID_LENGTH`, a weight within :func:`graph.model.check_weight`;
+    ids, handles, names and texts lose control and spoofing characters
+    (:func:`graph.model.clean_text`); accounts must pass
+    :func:`graph.model.sanitize_account`. An offending record is dropped and
+    reported once per origin as ``file:line: reason`` (``chunk.origins``; records
+    without an origin are located as ``label (record N)``).
 
     Returns
     -------
     int
-        How many runs were closed.
+        How many records were rejected: origins of refused interactions (each also
+        decrements ``chunk.read``) and refused profiles.
     """
-    host = socket.gethostname()
-    closed = 0
-    for run in store.runs(limit=limit):
-        if run.status != "running" or run.summary.get("host") != host:
-            continue
-        pid = run.summary.get("pid")
-        if isinstance(pid, int) and pid != os.getpid() and not _alive(pid):
-            run.status = "interrupted"
-            run.finished_at = utcnow()
-            if len(run.errors) < MAX_RUN_ERRORS:
-                run.errors.append(f"process {pid} ended without finishing the run")
-            store.save_run(run)
-            closed += 1
-    return closed
+    rejected: dict[str, str] = {}
+    lo, hi = (times or ANY_TIME).bounds()
+    edges = chunk.interactions
+    if edges:
+        origins = chunk.origins if len(chunk.origins) == len(edges) else None
+        kept: list = []
+        kept_origins: list[str] = []
+        for i, e in enumerate(edges):
+            where = origins[i] if origins is not None else f"{label} (record {i + 1})"
+            fixed, reason = _screen_edge(e, lo, hi, times)
+            if reason is not None:
+                rejected.setdefault(where, reason)
+                continue
+            kept.append(fixed)
+            kept_origins.append(where)
+        if len(kept) != len(edges) or any(k is not e for k, e in zip(kept, edges, strict=False)):
+            chunk.interactions = kept
+            chunk.origins = kept_origins if origins is not None else []
+    edge_rejects = len(rejected)
+    accounts = chunk.accounts
+    if accounts:
+        origins = chunk.account_origins if len(chunk.account_origins) == len(accounts) else None
+        good = []
+        for i, a in enumerate(accounts):
+            if _account_is_plain(a):
+                good.append(a)
+                continue
+            try:
+                sanitize_account(a)
+            except ValueError as exc:
+                where = origins[i] if origins is not None else f"{label} (account {i + 1})"
+                reason = f"account {a.platform}:{str(a.platform_id)[:40]}: {exc}"
+                rejected[f"{where}\0{reason}"] = reason  # one record each
+                continue
+            good.append(a)
+        if len(good) != len(accounts):
+            chunk.accounts = good
+            chunk.account_origins = []
+    for where, reason in rejected.items():
+        chunk.errors.append(f"{where.partition(chr(0))[0]}: {reason}")
+    # A rejected post was counted as read by its parser (an error counts as one more
+    # record read); a rejected profile is a record of its own.
+    chunk.read = max(0, chunk.read - edge_rejects)
+    return len(rejected)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+def _account_is_plain(a: Account) -> bool:
+    """Cheap test: nothing in the account needs :func:`graph.model.sanitize_account`."""
+    for v in (a.platform_id, a.handle, a.name, a.url):
+        if v is not None and (type(v) is not str or len(v) > MAX_NAME_LENGTH
+                              or not (v.isascii() and v.isprintable())):
+            return False
+    if a.bio is not None:
         return False
-    except PermissionError:
-        return True
-    return True
+    for n in (a.followers, a.following, a.posts):
+        if n is not None and (type(n) is not int or not 0 <= n <= MAX_COUNT):
+            return False
+    return a.created_at is None or WIDEST_EARLIEST <= a.created_at <= WIDEST_LATEST
 
 
-def finish_run(run: Run, status: str, started: float) -> None:
-    """Stamp ``run`` as finished with ``status`` and its duration in the summary."""
-    run.status = status
-    run.finished_at = utcnow()
-    run.summary["seconds"] = round(time.perf_counter() - started, 3)
+def _screen_edge(e, lo, hi, times: TimeWindow | None):
+    """``(edge, None)`` — the edge, cleaned when needed — or ``(None, reason)``."""
+    at = e.at
+    try:
+        if not lo <= at <= hi:
+            return None, (times or ANY_TIME).problem(to_utc(at))
+    except TypeError:  # a naive time
+        return None, f"time {at!r} has no time zone"
+    w = e.weight
+    if not 0 <= w <= MAX_WEIGHT:
+        return None, f"weight must be a number from 0 to {MAX_WEIGHT:g}, got {w!r}"
+    src, dst, pid, text = e.source, e.target, e.post_id, e.text
+    plain = (len(src) <= MAX_ID_LENGTH and len(dst) <= MAX_ID_LENGTH and len(pid) <= MAX_ID_LENGTH
+             and (src + dst + pid).isascii() and (src + dst + pid).isprintable())
+    if plain and (text is None or (text.isascii() and text.isprintable())):
+        return e, None
+    try:
+        platform = e.platform
+        src = checked_key(src, "source")
+        dst = checked_key(dst, "target")
+        pid = check_id(pid, "post id")
+    except ValueError as exc:
+        return None, str(exc)
+    if text is not None:
+        text = clean_text(text, multiline=True) or None
+    fields = {"source": src, "target": dst, "post_id": pid, "text": text, "platform": platform}
+    if isinstance(e, Interaction):
+        for name, value in fields.items():
+            setattr(e, name, value)
+        return e, None
+    return e._replace(**fields), None
 
 
-def _note_errors(run: Run, errors: list[str], report: Callable[[str], None] | None) -> None:
-    for message in errors:
-        run.rejected += 1
-        if len(run.errors) < MAX_RUN_ERRORS:
-            run.errors.append(message)
-        if report is not None:
-            report(message)
+# -- rejected records ---------------------------------------------------------------------------
+
+#: Bad records printed one by one; the rest are counted by reason.
+MAX_REPORTED = 10
+#: Reasons counted in a run record (the rest are counted as "other").
+MAX_REASONS = 20
+_LOCATION = re.compile(r"^.*?:\d+: ")
+_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|\d[\d.:+TZ-]*")
+
+
+def reason_of(message: str) -> str:
+    """The kind of a ``file:line: reason`` message: location and values left out.
+
+    Examples
+    --------
+    >>> reason_of("a.csv:12: unreadable timestamp 'x'")
+    'unreadable timestamp …'
+    """
+    return _VALUES.sub("…", _LOCATION.sub("", message, count=1))[:100]
+
+
+class RejectLog:
+    """Where an ingest's rejected records go.
+
+    The first :data:`MAX_REPORTED` messages are passed to ``report`` as they come;
+    every message is written to ``rejects`` (a file, when given); the run keeps the
+    first :data:`~graph.runs.MAX_RUN_ERRORS` messages and the counts per reason
+    (``summary["rejected_by_reason"]``). :meth:`close` reports the counts of what
+    was not shown.
+    """
+
+    def __init__(self, run: Run, report: Callable[[str], None] | None = None,
+                 rejects: str | Path | None = None, limit: int = MAX_REPORTED) -> None:
+        self.run = run
+        self.report = report
+        self.limit = limit
+        self.reasons: dict[str, int] = run.summary.setdefault("rejected_by_reason", {})
+        self.hidden: dict[str, int] = {}
+        self._file: TextIO | None = None
+        if rejects is not None:
+            try:
+                self._file = open(rejects, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+            except OSError as exc:
+                raise InputError(f"--rejects {rejects}: cannot write: {exc.strerror or exc}") from None
+
+    def add(self, messages: Iterable[str]) -> None:
+        run = self.run
+        for message in messages:
+            run.rejected += 1
+            add_error(run, message)
+            reason = reason_of(message)
+            if reason not in self.reasons and len(self.reasons) >= MAX_REASONS:
+                reason = "other"
+            self.reasons[reason] = self.reasons.get(reason, 0) + 1
+            if self._file is not None:
+                self._file.write(message.replace("\n", " ") + "\n")
+            if self.report is not None:
+                if run.rejected <= self.limit:
+                    self.report(message)
+                else:
+                    self.hidden[reason] = self.hidden.get(reason, 0) + 1
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if self.report is not None and self.hidden:
+            total = sum(self.hidden.values())
+            where = f"; all of them in {self.run.summary['rejects']}" if "rejects" in self.run.summary else ""
+            self.report(f"{self.run.source}: {total:,} more rejected record(s) not shown{where}:")
+            for reason, n in sorted(self.hidden.items(), key=lambda kv: -kv[1]):
+                self.report(f"  {n:,} × {reason}")
+            self.hidden = {}
 
 
 def _add_counts(run: Run, counts: dict[str, int]) -> None:
@@ -223,6 +380,8 @@ def run_ingest(
     cursor: str | None = None,
     run: Run | None = None,
     keep_cursor: bool = True,
+    times: TimeWindow | None = DEFAULT_TIMES,
+    rejects: str | Path | None = None,
 ) -> Run:
     """Write parsed chunks to ``store`` and record the run.
 
@@ -234,13 +393,15 @@ def run_ingest(
         What is ingested, as recorded in the run (``"jsonl:path"``, ``"x:search:QUERY"``).
     chunks : iterable of Chunk
         Parsed input, consumed lazily (so that a fetch and its writes interleave).
+        Each chunk is screened with :func:`screen_chunk` first.
     batch_size : int
         Interactions per write transaction.
     strict : bool
         Read all chunks before writing anything and stop at the first bad record,
         with nothing written.
     report : callable, optional
-        Called with each ``file:line: reason`` message as it is found.
+        Called with the first :data:`MAX_REPORTED` ``file:line: reason`` messages
+        as they are found, then with counts per reason (see :class:`RejectLog`).
     progress : Progress, optional
         Told the running totals after each chunk.
     cursor : str, optional
@@ -252,11 +413,17 @@ def run_ingest(
     keep_cursor : bool
         Record the newest post id as the run's cursor (incremental API sources);
         file imports pass ``False``.
+    times : TimeWindow, optional
+        The times interactions may carry (default :data:`graph.model.DEFAULT_TIMES`;
+        ``None`` accepts the widest range, :data:`graph.model.ANY_TIME`).
+    rejects : str or Path, optional
+        A file to which every rejected record's message is appended.
 
     Returns
     -------
     Run
-        The saved run: ``ok``, or ``partial`` when records were rejected.
+        The saved run: ``ok``, ``partial`` when records were rejected, ``failed``
+        when every record read was rejected.
 
     Raises
     ------
@@ -267,18 +434,19 @@ def run_ingest(
         what was read until then is written first, except in strict mode.
     """
     run = run if run is not None else new_run(source)
-    store.save_run(run)
-    started = time.perf_counter()
     writer = BatchWriter(store, batch_size)
     newest = int(cursor) if cursor is not None and cursor.isdigit() else None
     posts = edges = 0
     position: int | None = None
+    if rejects is not None:
+        run.summary["rejects"] = str(rejects)
+    log = RejectLog(run, report, rejects)
 
     def consume(chunk: Chunk) -> None:
         nonlocal newest, posts, edges, position
         run.read += chunk.read + len(chunk.errors)
         _add_counts(run, chunk.counts)
-        _note_errors(run, chunk.errors, report)
+        log.add(chunk.errors)
         writer.add(chunk.accounts, chunk.interactions)
         if chunk.cursor is not None and (newest is None or chunk.cursor > newest):
             newest = chunk.cursor
@@ -288,51 +456,46 @@ def run_ingest(
         if progress is not None:
             progress.update(posts, edges, chunk.position)
 
+    def screened() -> Iterator[Chunk]:
+        for chunk in chunks:
+            screen_chunk(chunk, times, source)
+            yield chunk
+
+    def counters(r: Run) -> None:
+        r.inserted, r.duplicates = writer.result.inserted, writer.result.duplicates
+
     try:
-        try:
-            if strict:
-                for chunk in _strict(chunks):
+        with recorded_run(store, run, before_save=counters, close_stale=False):
+            try:
+                for chunk in (_strict(screened()) if strict else screened()):
                     consume(chunk)
-            else:
-                for chunk in chunks:
-                    consume(chunk)
-        except ScoutError as exc:
-            # A reader gave up half-way (truncated file, API down): keep what was
-            # read, then fail. A store that is gone gets no further attempt, and a
-            # store that fails again must not hide the cause.
-            if not strict and not isinstance(exc, StoreUnavailableError):
-                try:
-                    writer.flush()
-                except Exception as flush_error:  # noqa: BLE001 - reported, cause re-raised
-                    print(f"scout: warning: could not write the last batch: {flush_error}",
-                          file=sys.stderr)
-            raise
-        writer.flush()
-        if progress is not None:
-            progress.finish(posts, edges, position)
-    except BaseException as exc:
-        run.inserted, run.duplicates = writer.result.inserted, writer.result.duplicates
-        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-        if isinstance(exc, ScoutError) and len(run.errors) < MAX_RUN_ERRORS:
-            run.errors.append(str(exc))
-        elif not isinstance(exc, KeyboardInterrupt | ScoutError):
-            run.errors.append(f"{type(exc).__name__}: {exc}")
-        finish_run(run, status, started)
-        if not isinstance(exc, StoreUnavailableError):
-            # (When the store is gone, the next job marks this run interrupted.)
-            _save_quietly(store, run)
-        raise
+            except ScoutError as exc:
+                # A reader gave up half-way (truncated file, API down): keep what was
+                # read, then fail. A store that is gone gets no further attempt, and a
+                # store that fails again must not hide the cause.
+                if not strict and not isinstance(exc, StoreUnavailableError):
+                    try:
+                        writer.flush()
+                    except Exception as flush_error:  # noqa: BLE001 - reported, cause re-raised
+                        print(f"scout: warning: could not write the last batch: {flush_error}",
+                              file=sys.stderr)
+                raise
+            writer.flush()
+            if progress is not None:
+                progress.finish(posts, edges, position)
+            run.summary["accounts"] = writer.accounts_written
+            run.summary["edges"] = edges
+            run.summary["batches"] = writer.batches
+            if keep_cursor:
+                run.cursor = str(newest) if newest is not None else cursor
+            if run.rejected and run.rejected == run.read:
+                # Nothing usable: say so with a failed run and a non-zero exit.
+                run.status = "failed"
+                add_error(run, f"every record was rejected ({run.rejected:,})")
     finally:
+        log.close()
         if progress is not None:
             progress.close()
-    run.inserted, run.duplicates = writer.result.inserted, writer.result.duplicates
-    run.summary["accounts"] = writer.accounts_written
-    run.summary["edges"] = edges
-    run.summary["batches"] = writer.batches
-    if keep_cursor:
-        run.cursor = str(newest) if newest is not None else cursor
-    finish_run(run, "partial" if run.rejected else "ok", started)
-    store.save_run(run)
     return run
 
 
@@ -344,14 +507,6 @@ def _strict(chunks: Iterable[Chunk]) -> Iterator[Chunk]:
             raise InputError(f"{chunk.errors[0]} (--strict: nothing from this input was written)")
         kept.append(chunk)
     yield from kept
-
-
-def _save_quietly(store: GraphStore, run: Run) -> None:
-    """Record a failed run; a store that is down must not hide the original error."""
-    try:
-        store.save_run(run)
-    except Exception as exc:  # noqa: BLE001 - best effort, the caller re-raises the cause
-        print(f"scout: warning: could not record run {run.id}: {exc}", file=sys.stderr)
 
 
 def run_summary(run: Run) -> dict:

@@ -31,7 +31,7 @@ from typing import IO, Any
 import requests
 import tweepy
 
-from graph.errors import InputError, ScoutError
+from graph.errors import InputError, ScoutError, XApiError, XAuthError  # noqa: F401 - re-exported
 from ingest.jsonio import dumps_line
 from ingest.jsonl import parsed_to_chunk
 from ingest.pipeline import Chunk
@@ -61,14 +61,6 @@ TWEET_FIELDS = (
     "author_id",
 )
 USER_FIELDS = ("username", "name", "created_at", "description", "public_metrics", "verified", "url")
-
-
-class XApiError(ScoutError):
-    """The X API failed in a way retrying did not fix."""
-
-
-class XAuthError(InputError):
-    """The X API refused the bearer token (HTTP 401 / 403)."""
 
 
 def bearer_token(environ: dict[str, str] | None = None) -> str:

@@ -40,7 +40,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from graph.errors import InputError
+from graph.errors import InputError, RecordError  # noqa: F401 - RecordError re-exported
 from graph.model import Account, normalize_handle
 from ingest.records import Edge
 
@@ -55,10 +55,6 @@ _HANDLE_IN_PREFIX_RE = re.compile(r"@(\w{1,50})")
 _MAX_DEPTH = 3
 #: How deep lists and recorded responses may nest (file → list → {uri, body} → list).
 _MAX_NESTING = 6
-
-
-class RecordError(InputError):
-    """A record (line, tweet) that cannot be read; the message is the reason."""
 
 
 @dataclass(slots=True)

@@ -16,13 +16,14 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from graph.export import table_bytes
+from graph.frames import counts_column
 from graph.model import OUTREACH_STATUSES, Run
 from graph.store import GraphStore
 from ingest.sample import SAMPLE_DIR
@@ -195,7 +196,7 @@ STATUS_ICONS: dict[str, str] = {
 
 
 def refresh_line(status: Mapping, now: datetime | None = None) -> str:
-    """One Markdown line on scheduled refreshes (from :func:`ui.refresh.refresh_status`).
+    """One Markdown line on scheduled refreshes (from :func:`ingest.ops.refresh.refresh_status`).
 
     Examples
     --------
@@ -411,7 +412,7 @@ def leaders_view(rows: pd.DataFrame, limit: int | None = 500) -> pd.DataFrame:
     view = rows.head(limit) if limit is not None else rows
     out = view.reindex(columns=cols)
     out["community"] = pd.to_numeric(out["community"], errors="coerce").astype("Int64")
-    out["followers"] = pd.to_numeric(out["followers"], errors="coerce").astype("Int64")
+    out["followers"] = counts_column(out["followers"])
     out["topics"] = out["topics"].fillna("").astype(str).str.replace(";", ", ", regex=False)
     return out.reset_index(drop=True)
 
@@ -1037,19 +1038,19 @@ def guess_kind(filename: str) -> str:
 
 
 def rank_config(preset: str, window_days: int | None, topics: Iterable[str] = (),
-                last_event: datetime | None = None):
-    """A :class:`graph.ranking.RankConfig` for the Data page's choices.
+                last_event: datetime | None = None, since: datetime | None = None,
+                until: datetime | None = None):
+    """A :class:`graph.ranking.RankConfig` for the Data page's choices
+    (:func:`graph.rank_config.build_rank_config`).
 
     The window ends at the newest event (so that sample data from the past still
-    has a "last 30 days"), or now when the store is empty.
+    has a "last 30 days"), or now when the store is empty; ``since``/``until``
+    give a custom window instead.
     """
-    from graph.ranking import RankConfig
+    from graph.rank_config import build_rank_config
 
-    since = None
-    if window_days:
-        end = last_event or datetime.now(UTC)
-        since = end - timedelta(days=window_days)
-    return RankConfig(preset=preset, since=since, topics=tuple(t for t in topics if t))
+    return build_rank_config(preset=preset, window_days=window_days, newest=last_event,
+                             since=since, until=until, topics=topics)
 
 
 def rank(store: GraphStore, config, progress: Callable[[str], None] | None = None,

@@ -13,15 +13,20 @@ from __future__ import annotations
 import hmac
 import importlib.util
 import logging
+import math
 import os
+import secrets
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
 from graph.errors import ScoutError
+from graph.factory import open_store
 from graph.model import Run, Snapshot, Stats
-from graph.store import GraphStore, open_store, parse_store_uri
+from graph.store import GraphStore
+from graph.store_uri import parse_store_uri
+from ingest.ops.throttle import LOGIN_THROTTLE
 from ui import app_data as data
 
 PASSWORD_ENV = "SCOUT_APP_PASSWORD"
@@ -150,8 +155,8 @@ def refresh_config_path() -> str | None:
 
 @st.cache_data(show_spinner=False, max_entries=4, ttl=60)
 def refresh_status(uri: str | None, version_: str, config_path: str | None) -> dict:
-    """The last refresh, its summary and the next scheduled time (:func:`ui.refresh.refresh_status`)."""
-    from ui.refresh import refresh_status as status
+    """The last refresh, its summary and the next scheduled time (:func:`ingest.ops.refresh.refresh_status`)."""
+    from ingest.ops.refresh import refresh_status as status
 
     return status(_open_store(uri), config_path)
 
@@ -322,12 +327,30 @@ def require_login() -> bool:
         given = st.text_input("Password", type="password", key="_scout_password")
         ok = st.form_submit_button("Log in", type="primary", icon=":material/login:")
     if ok:
+        keys = _login_keys()
+        wait = LOGIN_THROTTLE.wait(keys)
+        if wait > 0:
+            # Not even checked: guessing must not go faster than the throttle allows.
+            st.error(f"Too many wrong passwords: try again in {math.ceil(wait)} s.")
+            return False
         if hmac.compare_digest((given or "").encode("utf-8"), expected.encode("utf-8")):
+            LOGIN_THROTTLE.succeeded(keys)
             st.session_state["_scout_authenticated"] = True
             st.session_state.pop("_scout_password", None)
             st.rerun()
+        LOGIN_THROTTLE.failed(keys)
         st.error("Wrong password.")
     return False
+
+
+def _login_keys() -> list[str]:
+    """Who is trying: this browser session, and its client address when Streamlit knows it."""
+    session = st.session_state.setdefault("_scout_login_session", secrets.token_hex(8))
+    keys = [f"session:{session}"]
+    ip = getattr(st.context, "ip_address", None)
+    if ip:
+        keys.append(f"client:{ip}")
+    return keys
 
 
 def logout_button() -> None:

@@ -72,19 +72,30 @@ def stats(app: AppContext, fmt: str) -> None:
 
 @cli.command()
 @click.argument("handle")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (required when stdin is not a terminal).")
+@click.option("--all-platforms", is_flag=True,
+              help="Forget every account HANDLE names, on every platform.")
 @pass_app
-def forget(app: AppContext, handle: str, yes: bool) -> None:
-    """Remove an account and everything naming it (events, snapshot rows, shortlist entries)."""
-    from graph.errors import NotFoundError
+def forget(app: AppContext, handle: str, yes: bool, all_platforms: bool) -> None:
+    """Remove an account and everything naming it (events, snapshot rows, shortlist entries).
+
+    HANDLE is an account key (x:2244994945), platform:handle (linkedin:ada) or a
+    bare handle; a bare handle that names accounts on several platforms lists
+    them and stops, unless --all-platforms.
+    """
+    from graph.errors import InputError
+    from graph.store import accounts_to_forget
 
     store = app.store()
-    keys = store.resolve(handle)
-    if not keys:
-        raise NotFoundError(f"no account {handle!r}")
+    keys = accounts_to_forget(store, handle, all_platforms=all_platforms)
+    if not yes:
+        # A pipe or cron job cannot answer: deleting for good needs an explicit --yes.
+        if not sys.stdin.isatty():
+            raise InputError("forget deletes for good: pass --yes when stdin is not a terminal "
+                             f"(would forget {', '.join(keys)})")
+        click.confirm(f"Forget {', '.join(keys)} and every interaction naming "
+                      f"{'them' if len(keys) > 1 else 'it'}?", abort=True)
     for key in keys:
-        if not yes and sys.stdin.isatty():
-            click.confirm(f"Forget {key} and every interaction naming it?", abort=True)
         removed = store.forget(key)
         click.echo(
             f"forgot {key}: "

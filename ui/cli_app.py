@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from graph.store import parse_store_uri
+from graph.store_uri import parse_store_uri
 from ui.context import AppContext, pass_app
 
 APP_PATH = Path(__file__).resolve().parent / "app.py"

@@ -24,6 +24,43 @@ from ingest.pipeline import (
 from ingest.progress import RichProgress, stderr_console
 
 
+def _input_options(fn: Callable) -> Callable:
+    """Options of every file import: where rejects go, and the time rule."""
+    fn = click.option(
+        "--rejects", "rejects", type=click.Path(dir_okay=False, writable=True), default=None,
+        metavar="FILE", help="Write every rejected record (file:line: reason) to FILE.",
+    )(fn)
+    return fn
+
+
+def _time_option(fn: Callable) -> Callable:
+    return click.option(
+        "--any-time", is_flag=True,
+        help="Accept interaction times from 1970 to 2200 (default: 2000-01-01 to now + 1 day).",
+    )(fn)
+
+
+def _times(any_time: bool):
+    from graph.model import ANY_TIME, DEFAULT_TIMES
+
+    return ANY_TIME if any_time else DEFAULT_TIMES
+
+
+def _start_rejects(rejects: str | None) -> None:
+    """Start ``--rejects FILE`` empty (each input's run appends to it)."""
+    if rejects is not None:
+        try:
+            Path(rejects).write_text("", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"--rejects {rejects}: cannot write: {exc.strerror or exc}") from None
+
+
+def _exit_if_failed(runs: list) -> None:
+    """Exit with the bad-input status when a run rejected every record it read."""
+    if any(r.status == "failed" for r in runs):
+        click.get_current_context().exit(InputError.exit_code)
+
+
 def _common(fn: Callable) -> Callable:
     """Options every ingest command shares."""
     fn = click.option(
@@ -79,6 +116,7 @@ def _ingest_files(
     """Ingest each file as its own run; go on after a file that cannot be read."""
     from ingest.jobs import import_file
 
+    _start_rejects(options.get("rejects"))
     failures = 0
     for path in files:
         display = RichProgress(
@@ -96,6 +134,9 @@ def _ingest_files(
             click.echo(f"scout: error: {exc}", err=True)
             continue
         _emit(run, as_json)
+        if run.status == "failed":
+            failures += 1
+            click.echo(f"scout: error: {run.source}: every record was rejected", err=True)
     if failures:
         click.get_current_context().exit(InputError.exit_code)
 
@@ -112,9 +153,11 @@ def ingest() -> None:
 @click.argument("files", nargs=-1, required=True, metavar="FILE…")
 @_strict_option
 @_batch_option
+@_time_option
+@_input_options
 @_common
 @click.pass_obj
-def ingest_jsonl(app, files, strict, batch_size, as_json, progress) -> None:
+def ingest_jsonl(app, files, strict, batch_size, any_time, rejects, as_json, progress) -> None:
     """Import X archives (JSON Lines, plain or .gz; '-' for stdin).
 
     Each line may be an API v2 page (as saved by twarc2 or Scout), a v2 tweet,
@@ -134,6 +177,8 @@ def ingest_jsonl(app, files, strict, batch_size, as_json, progress) -> None:
         as_json=as_json,
         progress=progress,
         unit="posts",
+        times=_times(any_time),
+        rejects=rejects,
     )
 
 
@@ -149,10 +194,13 @@ def ingest_jsonl(app, files, strict, batch_size, as_json, progress) -> None:
 )
 @_strict_option
 @_batch_option
+@_time_option
+@_input_options
 @_common
 @click.pass_obj
 def ingest_edges(
-    app, files, platform, delimiter, default_time, strict, batch_size, as_json, progress
+    app, files, platform, delimiter, default_time, strict, batch_size, any_time, rejects, as_json,
+    progress,
 ) -> None:
     """Import edge lists (source,target CSV files).
 
@@ -178,6 +226,8 @@ def ingest_edges(
         as_json=as_json,
         progress=progress,
         unit="rows",
+        times=_times(any_time),
+        rejects=rejects,
     )
 
 
@@ -186,11 +236,15 @@ def _people_run(app, kind: str, path: str, strict: bool, as_json: bool, **option
     from ingest.jobs import import_file
 
     console = stderr_console()
+    _start_rejects(options.get("rejects"))
     run = import_file(
         app.store(), path, kind, strict=strict,
-        report=lambda m: console.print(m, markup=False), **options,
+        report=lambda m: console.print(m, markup=False, highlight=False), **options,
     )
     _emit(run, as_json)
+    if run.status == "failed":
+        click.echo(f"scout: error: {run.source}: every record was rejected", err=True)
+    _exit_if_failed([run])
 
 
 @ingest.command("accounts")
@@ -198,45 +252,53 @@ def _people_run(app, kind: str, path: str, strict: bool, as_json: bool, **option
 @click.option("--platform", default=None, help="Platform of rows without one (default: generic).")
 @click.option("--delimiter", default=None, help="Field delimiter (default: sniffed).")
 @_strict_option
+@_input_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @click.pass_obj
-def ingest_accounts(app, file, platform, delimiter, strict, as_json) -> None:
+def ingest_accounts(app, file, platform, delimiter, strict, rejects, as_json) -> None:
     """Import account profiles (CSV).
 
     Columns: platform, handle or id, name, followers, following, posts,
     created_at, verified, bio, url.
     """
-    _people_run(app, "accounts", file, strict, as_json, platform=platform, delimiter=delimiter)
+    _people_run(app, "accounts", file, strict, as_json, platform=platform, delimiter=delimiter,
+                rejects=rejects)
 
 
 @ingest.command("roster")
 @click.argument("file")
 @click.option("--replace", is_flag=True, help="Drop the previous roster first (people who left).")
 @click.option("--delimiter", default=None, help="Field delimiter (default: sniffed).")
+@click.option("--force", is_flag=True, help="With --replace: accept a file without rows (empties the list).")
 @_strict_option
+@_input_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @click.pass_obj
-def ingest_roster(app, file, replace, delimiter, strict, as_json) -> None:
+def ingest_roster(app, file, replace, delimiter, force, strict, rejects, as_json) -> None:
     """Import the company roster (CSV): who works for the company.
 
     Columns: handle (with optional platform) or email, name, department, manager.
     """
-    _people_run(app, "roster", file, strict, as_json, replace=replace, delimiter=delimiter)
+    _people_run(app, "roster", file, strict, as_json, replace=replace, delimiter=delimiter,
+                force=force, rejects=rejects)
 
 
 @ingest.command("crm")
 @click.argument("file")
 @click.option("--replace", is_flag=True, help="Drop the previous CRM list first.")
 @click.option("--delimiter", default=None, help="Field delimiter (default: sniffed).")
+@click.option("--force", is_flag=True, help="With --replace: accept a file without rows (empties the list).")
 @_strict_option
+@_input_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @click.pass_obj
-def ingest_crm(app, file, replace, delimiter, strict, as_json) -> None:
+def ingest_crm(app, file, replace, delimiter, force, strict, rejects, as_json) -> None:
     """Import customers and prospects (CSV).
 
     Columns: handle, status (customer or prospect), optional platform, company.
     """
-    _people_run(app, "crm", file, strict, as_json, replace=replace, delimiter=delimiter)
+    _people_run(app, "crm", file, strict, as_json, replace=replace, delimiter=delimiter,
+                force=force, rejects=rejects)
 
 
 # -- company channels --------------------------------------------------------------------------

@@ -12,10 +12,11 @@ import sys
 
 import click
 
+from graph.model import SEGMENTS
 from graph.scoring import PRESET_CHOICES
 from ui.context import pass_app
 
-SEGMENT_CHOICES = ("all", "internal", "external", "brokers", "boundary")
+SEGMENT_CHOICES = SEGMENTS
 SUMMARY_COLUMNS = ("rank", "account", "platform", "score", "community", "engagers", "pagerank",
                    "crm_status")
 TABLE_COLUMNS = ("rank", "account", "platform", "segment", "score", "community", "crm_status",
@@ -54,43 +55,13 @@ def _progress_status(enabled: bool = True):
 
 def _config(since, until, topics, platforms, kinds, preset, weights_file, half_life, resolution,
             seed, betweenness_k=None):
-    from graph.ranking import RankConfig, parse_datetime
-    from graph.scoring import DEFAULT_PRESET, load_weights_file
+    from graph.rank_config import build_rank_config
 
-    half_life = _half_life(half_life)
-    file = load_weights_file(weights_file) if weights_file else {}
-    kw = {}
-    if betweenness_k is not None:
-        kw["betweenness_k"] = betweenness_k
-    return RankConfig(
-        since=parse_datetime(since),
-        until=parse_datetime(until),
-        topics=tuple(topics),
-        platforms=tuple(platforms),
-        kinds=tuple(kinds),
-        preset=preset or file.get("preset") or DEFAULT_PRESET,
-        weights=file.get("weights", {}),
-        kind_weights=file.get("kind_weights", {}),
-        half_life_days=half_life if half_life == "auto" or half_life else None,
-        resolution=resolution,
-        seed=seed,
-        **kw,
+    return build_rank_config(
+        since=since, until=until, topics=topics, platforms=platforms, kinds=kinds, preset=preset,
+        weights_file=weights_file, half_life_days=half_life, resolution=resolution, seed=seed,
+        betweenness_k=betweenness_k,
     )
-
-
-def _half_life(value):
-    """``--half-life``: ``auto`` or a number of days (0 = no decay)."""
-    from graph.errors import InputError
-
-    if value is None or str(value).strip().lower() == "auto":
-        return "auto"
-    try:
-        days = float(value)
-    except ValueError:
-        raise InputError(f"--half-life takes a number of days or 'auto', got {value!r}") from None
-    if not days >= 0:
-        raise InputError("--half-life must be >= 0 days")
-    return days
 
 
 def _records(df):
@@ -148,19 +119,6 @@ def _window_options(f):
     return f
 
 
-def ranking_is_stale(store) -> bool:
-    """Whether there is no snapshot, or an ingest finished after the newest snapshot."""
-    snaps = store.snapshots()
-    if snaps.empty:
-        return True
-    newest = snaps["created_at"].iloc[0].to_pydatetime()
-    return any(
-        r.kind == "ingest" and r.status in ("ok", "partial") and r.finished_at is not None
-        and r.finished_at > newest
-        for r in store.runs(limit=100, kind="ingest")
-    )
-
-
 @click.command()
 @_window_options
 @click.option("--betweenness-k", type=click.IntRange(min=2), default=None,
@@ -171,7 +129,8 @@ def ranking_is_stale(store) -> bool:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_app
 @click.option("--if-stale", is_flag=True,
-              help="Rank only when no snapshot exists or data was ingested after the newest one.")
+              help="Rank only when the newest snapshot is stale: no snapshot, new events, "
+                   "another configuration, or a changed roster/CRM (the refresh's rule).")
 @click.option("--learn-from", "learn_from", type=click.Path(dir_okay=False), default=None,
               metavar="FILE.csv",
               help="Known leaders (CSV account,label with 1/0): fit the metric weights to them "
@@ -194,9 +153,12 @@ def rank(app, since, until, topics, platforms, kinds, preset, weights_file, half
                      resolution, seed, betweenness_k)
     labels = read_truth(learn_from) if learn_from else None
     store = app.store()
-    if if_stale and not ranking_is_stale(store):
-        click.echo("the newest snapshot is up to date with the data; not ranking again")
-        return
+    if if_stale:
+        from graph.staleness import ranking_reason
+
+        if ranking_reason(store, config, store.load_snapshot()) is None:
+            click.echo("the newest snapshot is up to date with the data; not ranking again")
+            return
     status, update = _progress_status(True)
     with status:
         outcome = rank_store(store, config, progress=update, learn_from=labels)
@@ -281,6 +243,7 @@ def _load_snapshot(store, snapshot_id):
               default=None, help="Output format (default table, or from --out's extension).")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Write to FILE (csv/json go to stdout without it).")
+@click.option("--mkdir", "make_dirs", is_flag=True, help="Create --out's missing parent folders.")
 @click.option("--snapshot", "snapshot_id", default=None, metavar="ID",
               help="A stored snapshot (default: the newest).")
 @click.option("--preset", type=click.Choice(list(PRESET_CHOICES)), default=None,
@@ -293,7 +256,7 @@ def _load_snapshot(store, snapshot_id):
               help="Rank accounts, or people with all their linked accounts combined "
                    "(employees pseudonymised unless SCOUT_SHOW_EMPLOYEE_NAMES=1).")
 @pass_app
-def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, preset,
+def leaders(app, segment, community_id, topic, top, fmt, out, make_dirs, snapshot_id, preset,
             hidden, by) -> None:
     """Leaderboards from the newest (or a given) ranking snapshot.
 
@@ -354,7 +317,7 @@ def leaders(app, segment, community_id, topic, top, fmt, out, snapshot_id, prese
         _print_table(board, f"{title} ({label}) — snapshot {snap.id}",
                      PERSON_COLUMNS if by == "person" else TABLE_COLUMNS)
         return
-    write_table(board, fmt, out, stream=sys.stdout)
+    write_table(board, fmt, out, stream=sys.stdout, make_dirs=make_dirs)
     if out:
         click.echo(f"wrote {len(board)} rows to {out}", err=True)
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import click
 
-from ui.config import DEFAULT_CONFIG
+from ingest.ops.config import DEFAULT_CONFIG
+from ingest.ops.refresh import RefreshReporter
 from ui.context import pass_app
-from ui.refresh import RefreshReporter
 
 
 class CliReporter(RefreshReporter):
@@ -81,8 +81,8 @@ def refresh(ctx: click.Context, app, config_path: str, as_json: bool, progress: 
     arrive is ranked); 2 bad configuration or store unreachable; 3 another
     refresh is running.
     """
-    from ui.config import load_config
-    from ui.refresh import format_summary, run_refresh
+    from ingest.ops.config import load_config
+    from ingest.ops.refresh import format_summary, run_refresh
 
     # Absolute, so that source names (which key cursors) do not depend on the cwd.
     cfg = load_config(Path(config_path).absolute())
@@ -108,7 +108,7 @@ def schedule(app, config_path: str, run_now: bool, interval_seconds: float | Non
     on stdout. A failed run is logged and the schedule goes on. Stopping waits
     for a running refresh to finish, then exits 0.
     """
-    from ui.refresh import run_schedule
+    from ingest.ops.schedule import run_schedule
 
     trigger = None
     if interval_seconds is not None:

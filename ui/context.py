@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 import click
 
-from graph.store import GraphStore, open_store
+from graph.factory import open_store
+from graph.store import GraphStore
 
 
 @dataclass

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from graph.errors import StoreUnavailableError, StoreUriError
-from graph.store import parse_store_uri, redact_uri
+from graph.store_uri import parse_store_uri, redact_uri
 from ui.cli import cli
 
 

@@ -92,7 +92,11 @@ def test_errors_kept_in_run_are_capped(sqlite_store, tmp_path):
     p.write_text("source,target,timestamp\n" + "a,,2024-01-01\n" * 50)
     reported = []
     run = ingest_file(sqlite_store, p, kind="edges", report=reported.append)
-    assert run.rejected == 50 and len(reported) == 50 and len(run.errors) == 20
+    # The first ten are shown one by one, the other 40 counted by reason.
+    assert run.rejected == 50 and len(run.errors) == 20
+    assert reported[:10] == [f"{p}:{n}: empty target" for n in range(2, 12)]
+    assert reported[10:] == [f"edges:{p}: 40 more rejected record(s) not shown:", "  40 × empty target"]
+    assert run.summary["rejected_by_reason"] == {"empty target": 50}
 
 
 def test_strict_writes_nothing_from_a_bad_file(store):

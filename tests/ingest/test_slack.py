@@ -190,7 +190,7 @@ def test_bots_rank_as_automated(tmp_path):
     from ui.cli import cli
 
     uri = f"sqlite:///{tmp_path / 's.db'}"
-    from graph.store import open_store
+    from graph.factory import open_store
 
     with open_store(uri) as store:
         import_source(store, write_export(tmp_path / "e", small_slack_files(), True), "slack")

@@ -13,8 +13,8 @@ import json
 import pandas as pd
 import pytest
 
+from graph.factory import open_store
 from graph.model import OUTREACH_STATUSES
-from graph.store import open_store
 
 PAGES = ("overview", "leaders", "account", "communities", "shortlists", "evaluate", "data")
 

@@ -3,7 +3,7 @@ table with the baselines, learning and the hidden leaders."""
 
 from __future__ import annotations
 
-from graph.store import open_store
+from graph.factory import open_store
 
 from .test_app import assert_clean, frame, page
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph.store import open_store
+from graph.factory import open_store
 from tests.ui.test_app import assert_clean, frame, page, shown_text
 
 

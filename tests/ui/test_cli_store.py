@@ -41,8 +41,29 @@ def test_forget_by_handle(store, uri):
     assert missing.exit_code == 1 and "no account 'nobody'" in missing.output
 
 
-def test_forget_every_account_with_the_handle(store, uri):
+def test_forget_an_ambiguous_handle_lists_the_accounts_and_stops(store, uri):
+    # One bare handle on two platforms may be two different people.
     store.upsert_accounts([Account("x", "1", handle="sam"), Account("slack", "sam", handle="sam")])
     r = CliRunner().invoke(cli, ["--store", uri, "forget", "sam", "--yes"])
+    assert r.exit_code == 1
+    assert "'sam' names 2 accounts: slack:sam, x:1" in r.output and "--all-platforms" in r.output
+    assert store.stats().accounts == 2
+    one = CliRunner().invoke(cli, ["--store", uri, "forget", "x:sam", "--yes"])
+    assert one.exit_code == 0 and "forgot x:1" in one.output
+    assert store.resolve("sam") == ["slack:sam"]
+
+
+def test_forget_every_platform_when_asked(store, uri):
+    store.upsert_accounts([Account("x", "1", handle="sam"), Account("slack", "sam", handle="sam")])
+    r = CliRunner().invoke(cli, ["--store", uri, "forget", "sam", "--yes", "--all-platforms"])
     assert r.exit_code == 0
     assert store.stats().accounts == 0
+
+
+def test_forget_without_a_terminal_needs_yes(store, uri):
+    # `echo n | scout forget …` used to delete: stdin that is no terminal cannot confirm.
+    seed(store)
+    r = CliRunner().invoke(cli, ["--store", uri, "forget", "@carol"], input="n\n")
+    assert r.exit_code == 2
+    assert "pass --yes when stdin is not a terminal" in r.output
+    assert store.resolve("carol") == ["x:3"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from graph.errors import ConfigError
-from ui.config import load_config, parse_config
+from ingest.ops.config import load_config, parse_config
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -118,7 +118,7 @@ def test_community_may_be_a_number_or_a_quoted_number():
 def test_cron_expressions_keep_crons_meaning(expression, first_fire):
     from datetime import UTC, datetime
 
-    from ui.config import cron_trigger
+    from ingest.ops.config import cron_trigger
 
     # 2026-11-23 is a Monday.
     fire = cron_trigger(expression).get_next_fire_time(None, datetime(2026, 11, 23, 12, 1, tzinfo=UTC))

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from graph.errors import ConflictError
-from ui.lock import RefreshLock
+from ingest.ops.lock import RefreshLock
 
 
 def test_second_holder_is_refused_with_the_holders_pid(tmp_path):
@@ -28,7 +28,7 @@ def test_lock_of_a_killed_process_is_detected_and_cleared(tmp_path):
     path = tmp_path / "refresh.lock"
     code = (
         "import sys, time; sys.path.insert(0, sys.argv[2]);"
-        "from ui.lock import RefreshLock;"
+        "from ingest.ops.lock import RefreshLock;"
         "l = RefreshLock(sys.argv[1]).__enter__(); print('held', flush=True); time.sleep(60)"
     )
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -18,12 +18,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from graph.errors import InputError
 from graph.sqlite_store import SqliteStore
-from tests.conftest import REPO
-from ui.cli import cli
-from ui.config import load_config
-from ui.lock import RefreshLock
-from ui.refresh import (
+from ingest.ops.config import load_config
+from ingest.ops.lock import RefreshLock
+from ingest.ops.refresh import (
     NOTHING_NEW,
     fingerprint,
     rank_config,
@@ -33,6 +32,8 @@ from ui.refresh import (
     top_changes,
     write_atomic,
 )
+from tests.conftest import REPO
+from ui.cli import cli
 
 DATA = REPO / "data"
 SAMPLE = ("accounts.csv", "x_pages.jsonl.gz", "community_edges.csv.gz", "roster.csv", "crm.csv")
@@ -478,7 +479,7 @@ def test_write_atomic_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
         raise OSError("disk full")  # the new file was written, the rename fails
 
     monkeypatch.setattr(graph.export.os, "replace", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match="disk full"):
         write_atomic(pd.DataFrame({"a": [1]}), "csv", target)
     assert target.read_text() == "a\n'=1\n"
     assert [p.name for p in target.parent.iterdir()] == ["top.csv"]
@@ -501,7 +502,7 @@ def test_ranking_reason_config_change(tmp_path):
     cfg = load_config(config)
     with open_db(tmp_path) as store:
         snap = store.load_snapshot()
-        from ui.refresh import newest_event
+        from ingest.ops.refresh import newest_event
 
         same = rank_config(cfg, newest_event(store, cfg))
         assert ranking_reason(store, same, snap) is None

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.store import open_store
+from graph.factory import open_store
 from tests.conftest import REPO
 from tests.ui.test_refresh import clean_env, write_config, write_edges
 

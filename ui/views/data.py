@@ -144,9 +144,7 @@ with st.container(border=True):
                  disabled=s.interactions == 0, key="rank_go"):
         try:
             if window_label == "Custom…":
-                from graph.ranking import RankConfig
-
-                config = RankConfig(preset=preset, since=since, until=until, topics=tuple(topics))
+                config = data.rank_config(preset, None, topics, since=since, until=until)
             else:
                 config = data.rank_config(preset, data.WINDOWS[window_label], topics,
                                           last_event=s.last_at)

@@ -23,25 +23,33 @@ import hashlib
 import json
 import logging
 import os
-import signal
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from graph.errors import ConfigError, ConflictError, InputError, ScoutError, StoreUnavailableError
+from graph.errors import (  # noqa: F401 - RefreshBusyError re-exported
+    ConfigError,
+    ConflictError,
+    InputError,
+    RefreshBusyError,
+    ScoutError,
+    StoreUnavailableError,
+)
+from graph.factory import open_store
 from graph.model import Run, Snapshot, utcnow
-from graph.store import DEFAULT_STORE_URI, GraphStore, open_store, parse_store_uri
-from ingest.pipeline import MAX_RUN_ERRORS, close_stale_runs, new_run, run_owner
-from ui.config import FileSource, RefreshConfig, XSource, cron_trigger, load_config
-from ui.lock import RefreshLock
+from graph.runs import MAX_RUN_ERRORS, new_run, recorded_run, run_owner
+from graph.staleness import ranking_reason, segments_changed  # noqa: F401 - re-exported
+from graph.store import GraphStore
+from graph.store_uri import DEFAULT_STORE_URI, parse_store_uri
+from ingest.ops.config import FileSource, RefreshConfig, XSource, cron_trigger, load_config
+from ingest.ops.lock import RefreshLock
 
 log = logging.getLogger(__name__)
 
@@ -56,20 +64,10 @@ _EDGE = 1024 * 1024
 MOVERS = 10
 #: Files listed per source in a summary (the counts cover all of them).
 MAX_FILES_LISTED = 20
-#: Ingest runs looked at to tell whether events arrived since the newest snapshot.
-RUN_LOOKBACK = 200
-#: Run sources that write interactions (accounts, roster and CRM files do not).
-EVENT_SOURCE_PREFIXES = ("jsonl:", "edges:", "x:")
 #: Exit codes of ``scout refresh``.
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_BUSY = 0, 1, 2, 3
 #: Message of a refresh that found nothing new.
 NOTHING_NEW = "no new events; ranking unchanged"
-
-
-class RefreshBusyError(ConflictError):
-    """Another refresh holds the lock; this one did nothing."""
-
-    exit_code = EXIT_BUSY
 
 
 # ----------------------------------------------------------------------------- reporting
@@ -208,28 +206,22 @@ def rank_config(cfg: RefreshConfig, newest: datetime | None = None):
         A value the ranking refuses (prefixed with ``ranking:``).
     """
     from graph.community import DEFAULT_RESOLUTION
-    from graph.ranking import AUTO_HALF_LIFE, RankConfig
-    from graph.scoring import DEFAULT_PRESET
+    from graph.rank_config import build_rank_config
+    from graph.ranking import AUTO_HALF_LIFE
 
     r = cfg.ranking
-    since = None
-    if "window_days" in r:
-        now = utcnow()
-        anchor = min(newest, now) if newest is not None else now
-        since = anchor - timedelta(days=float(r["window_days"]))
     try:
-        return RankConfig(
-            since=since,
-            topics=tuple(r.get("topics", ())),
-            platforms=tuple(r.get("platforms", ())),
-            kinds=tuple(r.get("kinds", ())),
-            preset=r.get("preset", DEFAULT_PRESET),
-            weights={k: float(v) for k, v in r.get("weights", {}).items()},
-            half_life_days=(r.get("half_life_days", AUTO_HALF_LIFE)
-                            if isinstance(r.get("half_life_days"), str | None)
-                            else float(r["half_life_days"])),
-            resolution=float(r.get("resolution", DEFAULT_RESOLUTION)),
-            seed=int(r.get("seed", 0)),
+        return build_rank_config(
+            window_days=r.get("window_days"),
+            newest=newest,
+            topics=r.get("topics", ()),
+            platforms=r.get("platforms", ()),
+            kinds=r.get("kinds", ()),
+            preset=r.get("preset"),
+            weights=r.get("weights", {}),
+            half_life_days=r.get("half_life_days", AUTO_HALF_LIFE),
+            resolution=r.get("resolution", DEFAULT_RESOLUTION),
+            seed=r.get("seed", 0),
         )
     except ConfigError as exc:
         where = f"{cfg.path}: " if cfg.path else ""
@@ -260,7 +252,7 @@ def run_refresh(
     Parameters
     ----------
     cfg : RefreshConfig
-        A validated configuration (:func:`ui.config.load_config`).
+        A validated configuration (:func:`ingest.ops.config.load_config`).
     store_uri : str, optional
         Overrides ``store.uri`` (``--store`` / ``SCOUT_STORE``).
     reporter : RefreshReporter, optional
@@ -344,33 +336,35 @@ class _Refresh:
     # -- driver -------------------------------------------------------------------------
     def run(self) -> RefreshResult:
         run = self.run_record
-        try:
-            close_stale_runs(self.store)
-            _close_own_stale_runs(self.store, self.cfg)
-            self._save()
-            _pause("sources", self.reporter)
-            self._sources()
-            _pause("rank", self.reporter)
-            snapshot = self._rank()
-            _pause("exports", self.reporter)
-            if snapshot is not None:
-                self._exports(snapshot)
-        except BaseException as exc:
-            # The store is gone or the user stopped us: record what we can, then stop.
-            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-            message = str(exc) if isinstance(exc, ScoutError) else f"{type(exc).__name__}: {exc}"
-            self.errors.append(message)
-            self._finish(status)
-            if not isinstance(exc, StoreUnavailableError):  # a lost store would only time out
-                with contextlib.suppress(Exception):
-                    self._save()
-            raise
-        self._finish("failed" if self.errors else ("partial" if run.rejected else "ok"))
-        self._save()
+        _close_own_stale_runs(self.store, self.cfg)
+        self._sync(run)
+        # Saved as running (with our pid and host), finished or failed/interrupted
+        # by the one bookkeeping every job uses; the store being lost is re-raised.
+        with recorded_run(self.store, run, before_save=self._sync):
+            try:
+                _pause("sources", self.reporter)
+                self._sources()
+                _pause("rank", self.reporter)
+                snapshot = self._rank()
+                _pause("exports", self.reporter)
+                if snapshot is not None:
+                    self._exports(snapshot)
+            except BaseException as exc:
+                self.errors.append(str(exc) if isinstance(exc, ScoutError)
+                                   else f"{type(exc).__name__}: {exc}")
+                raise
+            self._sync(run)
+            run.status = "failed" if self.errors else ("partial" if run.rejected else "ok")
         return RefreshResult(run, run.summary)
 
     def _save(self) -> None:
+        """Save the run as it stands (progress between phases)."""
         run = self.run_record
+        self._sync(run)
+        self.store.save_run(run)
+
+    def _sync(self, run: Run) -> None:
+        """Copy the sources' counters, the errors and the summary into the run record."""
         self.summary["sources"] = [s.as_dict() for s in self.sources]
         self.summary["new_events"] = sum(s.new_events for s in self.sources)
         self.summary["rejected"] = sum(s.rejected for s in self.sources)
@@ -379,20 +373,15 @@ class _Refresh:
         run.duplicates = sum(s.duplicates for s in self.sources)
         run.rejected = self.summary["rejected"]
         run.errors = self.errors[:MAX_RUN_ERRORS]
+        if run.finished_at is not None:
+            self.summary["status"] = run.status
+            self.summary["exit_code"] = EXIT_FAILED if self.errors else EXIT_OK
+            self.summary["finished_at"] = run.finished_at.isoformat()
+            self.summary["seconds"] = round(time.perf_counter() - self.started, 3)
+            if not self.summary["message"]:
+                self.summary["message"] = f"refresh {run.status}"
         # The owner (pid, host) lets the next job tell a killed refresh from a live one.
         run.summary = {**self.summary, **run_owner()}
-        self.store.save_run(run)
-
-    def _finish(self, status: str) -> None:
-        run = self.run_record
-        run.status = status
-        run.finished_at = utcnow()
-        self.summary["status"] = status
-        self.summary["exit_code"] = EXIT_FAILED if self.errors else EXIT_OK
-        self.summary["finished_at"] = run.finished_at.isoformat()
-        self.summary["seconds"] = round(time.perf_counter() - self.started, 3)
-        if not self.summary["message"]:
-            self.summary["message"] = f"refresh {status}"
 
     # -- sources ------------------------------------------------------------------------
     def _sources(self) -> None:
@@ -544,10 +533,15 @@ class _Refresh:
         except StoreUnavailableError:
             raise
         except ScoutError as exc:
+            # (A PageRank that does not converge is one: a ScoutError like any other.)
             info["status"] = "failed"
             self.errors.append(f"ranking: {exc}")
             self.summary["message"] = f"ranking failed: {exc}"
-            return None
+            if previous is not None:
+                # The exports are still written, from the last good snapshot.
+                info["exports_from"] = previous.id
+                self.summary["message"] += f"; exports from the previous snapshot {previous.id}"
+            return previous
         snapshot = outcome.snapshot
         stats = outcome.result.stats
         info.update(status="ranked", snapshot=snapshot.id, accounts=int(stats.get("accounts", 0)),
@@ -677,7 +671,7 @@ def describe_source(rep: SourceReport) -> str:
 def _close_own_stale_runs(store: GraphStore, cfg: RefreshConfig) -> int:
     """Close runs this very process left ``running`` (a store lost mid-run in ``scout schedule``).
 
-    :func:`ingest.pipeline.close_stale_runs` only closes runs of dead processes;
+    :func:`graph.runs.close_stale_runs` only closes runs of dead processes;
     a long-running scheduler outlives its failed runs. Under the refresh lock no
     other refresh of ours runs, so our own ``running`` refresh runs and runs of
     our sources are leftovers.
@@ -720,52 +714,6 @@ def newest_event(store: GraphStore, cfg: RefreshConfig) -> datetime | None:
     if df.empty:
         return None
     return pd.Timestamp(df["at"].max()).to_pydatetime()
-
-
-def ranking_reason(store: GraphStore, config, previous: Snapshot | None,
-                   new_events: int = 0) -> str | None:
-    """Why a refresh must rank again, or ``None`` when the newest snapshot is current.
-
-    It is current when no event arrived since it was made (no ingest inserted
-    events or ended without finishing — a killed ingest may have committed
-    batches), its configuration is the one asked for, and the roster and CRM
-    still give every ranked account the segment and CRM status it has there.
-    """
-    if previous is None:
-        return "no ranking yet"
-    if new_events:
-        return "new events"
-    wanted = config.to_dict()
-    if any(previous.config.get(k) != v for k, v in wanted.items()):
-        return "the ranking configuration changed"
-    made = previous.created_at
-    for run in store.runs(limit=RUN_LOOKBACK, kind="ingest"):
-        if not run.source.startswith(EVENT_SOURCE_PREFIXES):
-            continue
-        if (run.finished_at or run.started_at) <= made:
-            continue
-        if run.inserted > 0 or run.status in ("running", "interrupted"):
-            return "data was ingested since the last ranking"
-    if segments_changed(store, previous.table):
-        return "the roster or CRM changed"
-    return None
-
-
-def segments_changed(store: GraphStore, table: pd.DataFrame) -> int:
-    """How many ranked accounts have another segment or CRM status in the store now."""
-    if table is None or table.empty:
-        return 0
-    keys = table["account"].astype(str).tolist()
-    now = store.accounts(keys).drop_duplicates("key").set_index("key").reindex(keys)
-    changed = pd.Series(False, index=range(len(keys)))
-    if "segment" in table and "internal" in now:
-        seg = now["internal"].astype("boolean").fillna(False).map(
-            {True: "internal", False: "external"})
-        changed |= (seg.to_numpy() != table["segment"].to_numpy())
-    if "crm_status" in table and "crm_status" in now:
-        crm = now["crm_status"].where(now["crm_status"].notna(), "none")
-        changed |= (crm.to_numpy() != table["crm_status"].fillna("none").to_numpy())
-    return int(changed.sum())
 
 
 def top_changes(current: pd.DataFrame, previous: pd.DataFrame | None, top: int,
@@ -840,10 +788,11 @@ def export_board(store: GraphStore, table: pd.DataFrame, segment: str, top: int,
 def write_atomic(df: pd.DataFrame, fmt: str, path: str | Path) -> Path:
     """Write a table (spreadsheet-safe) atomically: :func:`graph.export.write_table`
     writes a temporary file in the target's folder and renames it over the target, so
-    a reader sees the old file or the new one, never half of one."""
+    a reader sees the old file or the new one, never half of one. The configuration
+    names the export folder, which is what asks for it to be created."""
     from graph.export import write_table
 
-    write_table(df, fmt, path)
+    write_table(df, fmt, path, make_dirs=True)
     return Path(path)
 
 
@@ -986,170 +935,3 @@ def refresh_status(store: GraphStore, config_path: str | Path | None = None,
         except ConfigError as exc:
             out["config_error"] = str(exc)
     return out
-
-
-# ----------------------------------------------------------------------------- schedule
-JOB_ID = "scout-refresh"
-
-
-def run_schedule(
-    config_path: str | Path,
-    *,
-    store_uri: str | None = None,
-    trigger=None,
-    run_now: bool = False,
-    logger: logging.Logger | None = None,
-    handle_signals: bool = True,
-    stop: threading.Event | None = None,
-) -> int:
-    """Run refreshes on the ``[schedule]`` cron until SIGTERM / Ctrl-C; returns the exit code.
-
-    Each run re-reads the configuration (edits take effect at the next run;
-    the schedule itself is read once, at start), opens its own store
-    connection and logs one line. A failed run is logged and the scheduler goes
-    on. Runs never overlap (one instance, and the refresh lock); runs missed
-    while the process could not run them are coalesced into one, run late.
-
-    Parameters
-    ----------
-    config_path : str or Path
-    store_uri : str, optional
-        Overrides ``store.uri``.
-    trigger : apscheduler trigger, optional
-        Instead of the cron (tests use an ``IntervalTrigger``).
-    run_now : bool
-        Also run once immediately.
-    logger : logging.Logger, optional
-        Where lines go (default: ``scout.schedule`` on stdout).
-    stop : threading.Event, optional
-        Set it to stop the schedule (callers that do not use signals).
-    handle_signals : bool
-        Stop cleanly on SIGTERM/SIGINT (main thread only).
-
-    Raises
-    ------
-    ConfigError
-        Invalid configuration, or no ``schedule.cron`` and no ``trigger``.
-    """
-    from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
-    from apscheduler.executors.pool import ThreadPoolExecutor
-    from apscheduler.schedulers.background import BackgroundScheduler
-
-    logger = logger or schedule_logger()
-    cfg = load_config(config_path)
-    check_config(cfg, store_uri)
-    if trigger is None:
-        if not cfg.cron:
-            raise ConfigError(f"{config_path}: schedule.cron: required by scout schedule")
-        trigger = cron_trigger(cfg.cron, cfg.timezone)
-    # The jobs run on the scheduler's own threads; the main thread only watches for a
-    # stop request (see below), which is the one signal-safe way to react to SIGTERM.
-    scheduler = BackgroundScheduler(
-        timezone=cfg.timezone,
-        executors={"default": ThreadPoolExecutor(1)},
-        # A run missed while the process was suspended or busy runs once, late.
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-    )
-    job_box: list = []
-
-    def job() -> None:
-        _scheduled_refresh(config_path, store_uri, logger, scheduler, job_box[0])
-
-    kwargs = {"next_run_time": datetime.now(scheduler.timezone)} if run_now else {}
-    job_box.append(scheduler.add_job(job, trigger, id=JOB_ID, name="scout refresh", **kwargs))
-    scheduler.add_listener(
-        lambda ev: logger.info("refresh skipped: the previous one is still running"),
-        EVENT_JOB_MAX_INSTANCES)
-    scheduler.add_listener(lambda ev: logger.info("refresh missed at %s", ev.scheduled_run_time),
-                           EVENT_JOB_MISSED)
-    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # we log runs ourselves
-
-    # Handlers first: a SIGTERM that arrives as soon as we announce ourselves must stop us.
-    # The handler only records the signal: it may interrupt the main thread anywhere,
-    # even inside a lock the scheduler needs, so it must not call into anything.
-    received: list[int] = []
-    restore = _install_stop(received) if handle_signals else None
-    first = trigger.get_next_fire_time(None, datetime.now(scheduler.timezone))
-    what = f"cron {cfg.cron!r} ({cfg.timezone})" if trigger_is_cron(trigger) else str(trigger)
-    logger.info("scout schedule: %s, config %s; %snext run %s", what, Path(config_path).absolute(),
-                "running once now, then " if run_now else "", _when(first))
-    try:
-        scheduler.start()
-        while not received and not (stop is not None and stop.is_set()):
-            time.sleep(STOP_POLL_SECONDS)
-        if received:
-            logger.info("%s received: stopping (after the running refresh, if any)",
-                        signal.Signals(received[0]).name)
-        scheduler.shutdown(wait=True)
-    finally:
-        if restore is not None:
-            restore()
-    logger.info("scout schedule: stopped")
-    return 0
-
-
-def trigger_is_cron(trigger) -> bool:
-    from apscheduler.triggers.cron import CronTrigger
-
-    return isinstance(trigger, CronTrigger)
-
-
-def schedule_logger() -> logging.Logger:
-    """``scout.schedule``: timestamped lines on stdout (what systemd/cron capture)."""
-    logger = logging.getLogger("scout.schedule")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
-        logger.addHandler(handler)
-        logger.propagate = False
-    logger.setLevel(logging.INFO)
-    return logger
-
-
-def _when(t: datetime | None) -> str:
-    return t.isoformat(timespec="seconds") if t is not None else "never"
-
-
-def _scheduled_refresh(config_path, store_uri, logger: logging.Logger, scheduler, job) -> None:
-    """One scheduled run: never raises, logs one line."""
-    try:
-        cfg = load_config(config_path)
-        result = run_refresh(cfg, store_uri=store_uri)
-        line = summary_line(result.summary)
-    except ScoutError as exc:
-        line = f"refresh {'skipped' if isinstance(exc, RefreshBusyError) else 'failed'}: {exc}"
-    except Exception as exc:  # noqa: BLE001 - a bug must not stop the schedule
-        logger.exception("refresh crashed: %s: %s", type(exc).__name__, exc)
-        line = "refresh crashed (see the traceback above)"
-    from apscheduler.schedulers.base import STATE_STOPPED
-
-    if scheduler.state == STATE_STOPPED:
-        logger.info("%s; stopping", line)
-        return
-    # Read without the scheduler's lock: shutdown(wait=True) holds it while waiting for us.
-    nxt = job.next_run_time
-    now = datetime.now(scheduler.timezone)
-    if nxt is None or nxt <= now:
-        nxt = job.trigger.get_next_fire_time(None, now)
-    logger.info("%s; next run %s", line, _when(nxt))
-
-
-#: How often the main thread of ``scout schedule`` checks for a stop request.
-STOP_POLL_SECONDS = 0.2
-
-
-def _install_stop(received: list[int]) -> Callable[[], None] | None:
-    """SIGTERM/SIGINT are recorded in ``received``; returns the undo (``None`` off the main thread)."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-
-    def stop(signum, frame) -> None:
-        received.append(signum)
-
-    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
-
-    def restore() -> None:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-
-    return restore

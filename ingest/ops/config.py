@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.errors import ConfigError
+from graph.model import SEGMENTS
 
 DEFAULT_CONFIG = "scout.toml"
 
@@ -74,7 +75,6 @@ _SCHEMA: dict[str, Any] = {
 
 FILE_TYPES = ("jsonl", "edges", "accounts")
 EXPORT_FORMATS = ("csv", "xlsx", "json")
-SEGMENTS = ("internal", "external", "all")
 
 
 @dataclass
