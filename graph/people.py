@@ -615,14 +615,18 @@ def manager_labels(state: PeopleState) -> pd.Series:
     return pd.Series(labels, dtype=float).sort_index()
 
 
-def pseudonymise_accounts(board: pd.DataFrame, state: PeopleState) -> pd.DataFrame:
+def pseudonymise_accounts(board: pd.DataFrame, state: PeopleState, *, label: str = "account",
+                          key: str = "key",
+                          blank: tuple[str, ...] = ("key", "handle", "name", "person",
+                                                    "person_accounts")) -> pd.DataFrame:
     """An *account* leaderboard with employees shown as initials + department.
 
     Rows of the ``internal`` segment get :func:`pseudonym` of their person's
-    roster name and department in ``account``; their ``key``, ``handle``,
-    ``name``, ``person`` and ``person_accounts`` are blanked. Scores, ranks and
-    metrics stay, so the ranking still explains itself. External rows are
-    untouched.
+    roster name and department in the ``label`` column (default ``account``);
+    the ``blank`` columns (default their ``key``, ``handle``, ``name``,
+    ``person`` and ``person_accounts``) are emptied. Scores, ranks and metrics
+    stay, so the ranking still explains itself. External rows are untouched.
+    ``key`` names the column holding account keys.
 
     Examples
     --------
@@ -643,7 +647,7 @@ def pseudonymise_accounts(board: pd.DataFrame, state: PeopleState) -> pd.DataFra
     inside = (out["segment"] == "internal").to_numpy()
     if not inside.any():
         return out
-    keys = out["key"] if "key" in out else out["account"]
+    keys = out[key] if key in out else out["account"]
     person = person_of(state.links, keys).to_numpy()
     people = state.people.drop_duplicates("person").set_index("person")
     acc = state.accounts.drop_duplicates("key").set_index("key")
@@ -656,10 +660,24 @@ def pseudonymise_accounts(board: pd.DataFrame, state: PeopleState) -> pd.DataFra
         if not isinstance(dept, str) and "department" in acc and k in acc.index:
             dept = acc["department"].get(k)
         labels.append(pseudonym(name, dept))
-    out["account"] = out["account"].astype(object)
-    out.loc[inside, "account"] = labels
-    for col in ("key", "handle", "name", "person", "person_accounts"):
+    out[label] = out[label].astype(object)
+    out.loc[inside, label] = labels
+    for col in blank:
         if col in out:
             out[col] = out[col].astype(object)
             out.loc[inside, col] = ""
     return out
+
+
+def private_board(store, board: pd.DataFrame, **columns) -> pd.DataFrame:
+    """An account leaderboard as this user may see it.
+
+    Employees' accounts are pseudonymised (:func:`pseudonymise_accounts`)
+    unless :func:`names_unlocked`; boards without internal rows are returned
+    as they are (nothing else is read). ``columns`` go to
+    :func:`pseudonymise_accounts`.
+    """
+    if (names_unlocked() or board.empty or "segment" not in board
+            or not (board["segment"] == "internal").any()):
+        return board
+    return pseudonymise_accounts(board, PeopleState(store), **columns)

@@ -419,10 +419,11 @@ def leaders_view(rows: pd.DataFrame, limit: int | None = 500) -> pd.DataFrame:
 
 def top_leaders(table: pd.DataFrame, segment: str, n: int = 5,
                 exclude_automated: bool = True) -> pd.DataFrame:
-    """The ``n`` best-ranked accounts of a segment (``label, name, score, rank, account``)."""
+    """The ``n`` best-ranked accounts of a segment (``label, name, score, rank, account,
+    segment``)."""
     rows = filter_leaders(table, LeaderFilters(segment=segment,
                                                exclude_automated=exclude_automated))
-    return rows.head(n)[["rank", "label", "name", "score", "platform", "account"]]
+    return rows.head(n)[["rank", "label", "name", "score", "platform", "account", "segment"]]
 
 
 def rising_table(current: pd.DataFrame, previous: pd.DataFrame | None, n: int = 10,

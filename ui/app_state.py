@@ -225,10 +225,29 @@ def search_keys(uri: str | None, version_: str, text: str, limit: int = 2000) ->
 
 
 def with_names(r: Ranking, view: pd.DataFrame) -> pd.DataFrame:
-    """``view`` with display names filled in when the ranking was loaded without them."""
-    if r.names or view.empty or "account" not in view:
+    """``view`` with display names filled in when the ranking was loaded without them,
+    employees pseudonymised unless names are unlocked (:func:`private_view`)."""
+    if not (r.names or view.empty or "account" not in view):
+        view = data.fill_names(view, names(store_uri(), version(), tuple(view["account"])))
+    return private_view(view)
+
+
+def private_view(view: pd.DataFrame) -> pd.DataFrame:
+    """A leaders view with employees shown as initials + department unless
+    ``SCOUT_SHOW_EMPLOYEE_NAMES`` unlocks names (:func:`graph.people.pseudonymise_accounts`).
+
+    The hidden ``account`` key stays, so a row can still go to a shortlist.
+    """
+    from graph.people import PeopleState, names_unlocked, pseudonymise_accounts
+
+    if (names_unlocked() or view.empty or "segment" not in view or "label" not in view
+            or not (view["segment"] == "internal").any()):
         return view
-    return data.fill_names(view, names(store_uri(), version(), tuple(view["account"])))
+    frames = people_frames(store_uri(), version())
+    state = PeopleState.__new__(PeopleState)
+    state.people, state.links, state.accounts = (frames["people"], frames["links"],
+                                                 frames["accounts"])
+    return pseudonymise_accounts(view, state, label="label", key="account", blank=("name",))
 
 
 @st.cache_data(show_spinner="Reading interactions…", max_entries=2)

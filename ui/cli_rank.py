@@ -164,7 +164,9 @@ def rank(app, since, until, topics, platforms, kinds, preset, weights_file, half
         outcome = rank_store(store, config, progress=update, learn_from=labels)
     result, snap = outcome.result, outcome.snapshot
     table = result.table
-    internal = leaderboard(table, "internal", top=top)
+    from graph.people import private_board
+
+    internal = private_board(store, leaderboard(table, "internal", top=top))
     external = leaderboard(table, "external", top=top)
     prev = outcome.previous
     rising = rising_stars(table, prev.table if prev is not None else None, top=max(top, 50))
@@ -306,6 +308,9 @@ def leaders(app, segment, community_id, topic, top, fmt, out, make_dirs, snapsho
             from graph.people import PeopleState, with_person_columns
 
             board = with_person_columns(board, PeopleState(store))
+        from graph.people import private_board
+
+        board = private_board(store, board)
     if fmt == "table":
         if out:
             raise InputError("--out needs --format csv, json or xlsx")

@@ -778,11 +778,14 @@ def top_changes(current: pd.DataFrame, previous: pd.DataFrame | None, top: int,
 # ----------------------------------------------------------------------------- exports
 def export_board(store: GraphStore, table: pd.DataFrame, segment: str, top: int,
                  community: int | None = None, topic: str | None = None) -> pd.DataFrame:
-    """The rows ``scout leaders`` exports (:func:`graph.ranking.current_leaderboard`)."""
+    """The rows ``scout leaders`` exports (:func:`graph.ranking.current_leaderboard`,
+    :func:`graph.people.private_board`)."""
+    from graph.people import private_board
     from graph.ranking import current_leaderboard
 
-    return current_leaderboard(store, table, segment, top=top, community_id=community,
-                               topic=topic)
+    # The same rule as `scout leaders`: employees pseudonymised unless names are unlocked.
+    return private_board(store, current_leaderboard(store, table, segment, top=top,
+                                                    community_id=community, topic=topic))
 
 
 def write_atomic(df: pd.DataFrame, fmt: str, path: str | Path) -> Path:

@@ -19,7 +19,9 @@ pytestmark = [
 
 
 def scout(uri: str, *args: str) -> str:
-    r = CliRunner().invoke(cli, ["--store", uri, *args], catch_exceptions=False)
+    # names unlocked: these tests check who the planted employees are
+    r = CliRunner().invoke(cli, ["--store", uri, *args], catch_exceptions=False,
+                           env={"SCOUT_SHOW_EMPLOYEE_NAMES": "1"})
     assert r.exit_code == 0, (r.output, r.stderr)
     return r.stdout
 

@@ -88,7 +88,7 @@ def test_every_page_renders_on_sample_data(make_app, app_sample_uri):
 
 
 def test_overview_counts_runs_leaders_and_rising(make_app, app_sample_uri):
-    at = make_app(app_sample_uri)
+    at = make_app(app_sample_uri, SCOUT_SHOW_EMPLOYEE_NAMES="1")  # names asserted
     assert_clean(at)
     with open_store(app_sample_uri) as store:
         stats = store.stats()
@@ -109,7 +109,7 @@ def test_overview_counts_runs_leaders_and_rising(make_app, app_sample_uri):
 
 
 def test_leaders_tabs_show_the_snapshot_leaders(make_app, app_sample_uri):
-    at = make_app(app_sample_uri)
+    at = make_app(app_sample_uri, SCOUT_SHOW_EMPLOYEE_NAMES="1")  # names asserted
     page(at, "leaders")
     assert_clean(at)
     table = frame(at, "leaders_table_internal")
@@ -319,7 +319,7 @@ def test_account_search_and_unknown_account(make_app, app_sample_uri):
 
 
 def test_communities_page(make_app, app_sample_uri):
-    at = make_app(app_sample_uri)
+    at = make_app(app_sample_uri, SCOUT_SHOW_EMPLOYEE_NAMES="1")  # names asserted
     page(at, "communities")
     assert_clean(at)
     summary = frame(at, column="brokers")
@@ -385,7 +385,7 @@ def test_data_page_upload_with_rejects_then_rank(make_app, app_sample_uri):
 
 
 def test_data_page_roster_upload(make_app, app_sample_uri):
-    at = make_app(app_sample_uri)
+    at = make_app(app_sample_uri, SCOUT_SHOW_EMPLOYEE_NAMES="1")  # names asserted
     page(at, "data")
     roster = b"handle,platform,name\nkwame_on_data,x,Kwame (now staff)\n"
     at.file_uploader(key="upload").upload("roster-update.csv", roster, "text/csv")

@@ -29,6 +29,11 @@ def test_load_sample_then_rank_only_when_stale(tmp_path):
     assert run(cli, ["--store", uri, "rank", "--if-stale"]).output.startswith("snapshot ")
 
     leaders = run(cli, ["--store", uri, "leaders", "--segment", "internal", "--top", "5",
-                        "--format", "csv"])
+                        "--format", "csv"], env={"SCOUT_SHOW_EMPLOYEE_NAMES": "1"})
     assert leaders.exit_code == 0
     assert "LuminaHQ" in leaders.output.splitlines()[1]  # the brand account leads, inside
+    # without the unlock, employees' accounts are initials + department, keys blank
+    locked = run(cli, ["--store", uri, "leaders", "--segment", "internal", "--top", "5",
+                       "--format", "csv"], env={"SCOUT_SHOW_EMPLOYEE_NAMES": ""})
+    first = locked.output.splitlines()[1]
+    assert "LuminaHQ" not in first and "(Brand)" in first
