@@ -47,6 +47,7 @@ _SCHEMA: dict[str, Any] = {
         "crm": str,
         "crm_replace": bool,
         "raw_dir": str,
+        "internal_domains": [str],
     },
     "ranking": {
         "preset": str,
@@ -73,7 +74,9 @@ _SCHEMA: dict[str, Any] = {
     "refresh": {"lock": str, "top": int},
 }
 
-FILE_TYPES = ("jsonl", "edges", "accounts")
+#: ``[[sources.files]]`` types: X archives, edge lists and profiles, and the company's
+#: channels (Slack/Viva Engage exports, mbox files, Teams JSON Lines), one file each.
+FILE_TYPES = ("jsonl", "edges", "accounts", "slack", "mail", "teams", "engage")
 EXPORT_FORMATS = ("csv", "xlsx", "json")
 
 
@@ -130,6 +133,7 @@ class RefreshConfig:
     crm: Path | None = None
     crm_replace: bool = True
     raw_dir: Path | None = None
+    internal_domains: tuple[str, ...] = ()
     ranking: dict[str, Any] = field(default_factory=dict)
     exports: list[ExportRule] = field(default_factory=list)
     cron: str | None = None
@@ -242,6 +246,8 @@ def parse_config(raw: dict, base: Path = Path("."), path: Path | None = None) ->
     cfg.crm = rel(sources.get("crm"))
     cfg.crm_replace = sources.get("crm_replace", True)
     cfg.raw_dir = rel(sources.get("raw_dir"))
+    cfg.internal_domains = tuple(d.strip().lower().lstrip("@")
+                                 for d in sources.get("internal_domains", []) if d.strip())
     cfg.ranking = dict(raw.get("ranking", {}))
     for key in ("window_days", "half_life_days", "resolution"):
         value = cfg.ranking.get(key)

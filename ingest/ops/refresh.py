@@ -465,7 +465,7 @@ class _Refresh:
                 continue
             kept[path] = fp
             rep.imported += 1
-            events = source.type in ("jsonl", "edges")
+            events = source.type != "accounts"  # every type but profiles brings interactions
             rep.add_run(run, events=events)
             cursor_run.read += run.read
             cursor_run.rejected += run.rejected
@@ -495,11 +495,16 @@ class _Refresh:
 
     def _import(self, path, kind: str, platform: str | None, delimiter: str | None,
                 replace: bool = False) -> Run:
-        from ingest.jobs import import_file
+        from ingest.jobs import SOURCE_KINDS, import_file, import_source
 
         unit = "posts" if kind == "jsonl" else "rows"
         display = self.reporter.ingest_display(f"{kind} {path}", unit)
         try:
+            if kind in SOURCE_KINDS:  # the company's channels: one export or mailbox per file
+                return import_source(
+                    self.store, path, kind, internal_domains=self.cfg.internal_domains,
+                    report=display.print if display else None, progress=display,
+                )
             return import_file(
                 self.store, path, kind, platform=platform, delimiter=delimiter, replace=replace,
                 report=display.print if display else None, progress=display,

@@ -509,3 +509,44 @@ def test_ranking_reason_config_change(tmp_path):
         cfg.ranking["preset"] = "reach"
         other = rank_config(cfg, newest_event(store, cfg))
         assert ranking_reason(store, other, snap) == "the ranking configuration changed"
+
+
+def test_company_channels_in_a_refresh_and_internal_domains(tmp_path):
+    """Slack exports and mailboxes as ``[[sources.files]]``, addresses of the configured
+    domains become the company's people; the second refresh imports nothing again."""
+    shutil.copy(DATA / "slack_export.zip", tmp_path / "slack_export.zip")
+    shutil.copy(DATA / "mail.mbox.gz", tmp_path / "mail.mbox.gz")
+    config = tmp_path / "scout.toml"
+    config.write_text("""
+[store]
+uri = "sqlite:///.scout/scout.db"
+
+[sources]
+internal_domains = ["lumina-analytics.example"]
+
+[[sources.files]]
+type = "slack"
+glob = "slack_*.zip"
+
+[[sources.files]]
+type = "mail"
+glob = "*.mbox.gz"
+
+[ranking]
+preset = "auto"
+half_life_days = "auto"
+""")
+    first = refresh(config, "--json")
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.stdout)
+    news = {s["name"].split(":")[1]: s["new_events"] for s in summary["sources"]}
+    assert news["slack"] > 0 and news["mail"] > 0
+    with open_db(tmp_path) as store:
+        accounts = store.accounts()
+        mail = accounts[accounts["platform"] == "email"]
+        inside = mail["platform_id"].str.endswith("@lumina-analytics.example")
+        assert inside.any()
+        assert mail.loc[inside, "internal"].astype(bool).all()
+    second = refresh(config, "--json")
+    assert second.exit_code == 0, second.output
+    assert json.loads(second.stdout)["new_events"] == 0
