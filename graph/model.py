@@ -514,12 +514,17 @@ class CrmEntry:
     status: str
     platform: str | None = None
     company: str | None = None
+    email: str | None = None  # the contact's address: links the handle to its person
 
     def __post_init__(self) -> None:
         self.handle = normalize_handle(self.handle)
         if not self.handle:
             raise ValueError("a CRM row needs a handle")
         self.handle = check_id(self.handle, "handle")
+        if self.email is not None:
+            self.email = clean_text(self.email).strip().lower() or None
+            if self.email is not None:
+                self.email = check_id(self.email, "email")
         if self.company is not None:
             self.company = clean_text(self.company).strip()[:MAX_NAME_LENGTH] or None
         self.status = str(self.status).strip().lower()

@@ -59,7 +59,7 @@ from graph.model import (
     normalize_topic,
     utcnow,
 )
-from graph.store import ROSTER_COLUMNS, GraphStore, decision_pair, validate_status
+from graph.store import CRM_COLUMNS, ROSTER_COLUMNS, GraphStore, decision_pair, validate_status
 from graph.store_uri import parse_store_uri
 
 SCHEMA = (
@@ -441,6 +441,7 @@ class Neo4jStore(GraphStore):
                 "platform": e.platform,
                 "status": e.status,
                 "company": e.company,
+                "email": e.email,
             }
             for e in entries
         ]
@@ -671,6 +672,13 @@ class Neo4jStore(GraphStore):
             "r.department, r.manager ORDER BY r.seq"
         )
         return pd.DataFrame(rows, columns=list(ROSTER_COLUMNS))
+
+    def crm(self) -> pd.DataFrame:
+        rows = self._read(
+            "MATCH (c:CrmEntry) RETURN c.handle_lc, c.platform, c.status, c.company, c.email "
+            "ORDER BY c.seq"
+        )
+        return pd.DataFrame(rows, columns=list(CRM_COLUMNS))
 
     def set_account_emails(self, emails: dict[str, str]) -> int:
         rows = [{"k": k, "e": e.strip().lower()} for k, e in emails.items() if e and e.strip()]

@@ -90,6 +90,7 @@ def resolve_people(
     roster: pd.DataFrame,
     emails: dict[str, str],
     decisions: pd.DataFrame,
+    crm: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Which person each account with identity evidence belongs to.
 
@@ -103,6 +104,9 @@ def resolve_people(
         :meth:`GraphStore.account_emails`.
     decisions : pandas.DataFrame
         :meth:`GraphStore.link_decisions`.
+    crm : pandas.DataFrame, optional
+        :meth:`GraphStore.crm`: a CRM row with an ``email`` ties the contact's
+        handle (matched like a roster row) to that address (evidence ``crm``).
 
     Returns
     -------
@@ -152,6 +156,10 @@ def resolve_people(
             tie(key, f"#emp:{emp}", "employee id")
         if not (isinstance(email, str) and email) and not (isinstance(emp, str) and emp):
             evidence.setdefault(key, set()).add("roster")
+    if crm is not None and len(crm) and "email" in crm:
+        contacts = crm[crm["email"].notna() & (crm["email"] != "")].reset_index(drop=True)
+        for row, key in _roster_matches(contacts, accounts):
+            tie(key, f"#mail:{contacts.at[row, 'email']}", "crm")
     for a, b in manual:
         uf.union(a, b)
         evidence.setdefault(a, set()).add("manual")
@@ -414,7 +422,9 @@ class PeopleState:
         self.roster = store.roster()
         self.emails = store.account_emails()
         self.decisions = store.link_decisions()
-        self.links = resolve_people(self.accounts, self.roster, self.emails, self.decisions)
+        self.crm = store.crm()
+        self.links = resolve_people(self.accounts, self.roster, self.emails, self.decisions,
+                                    self.crm)
         self.people = people_table(self.accounts, self.links, self.roster)
 
     def person_id(self, key: str) -> str:

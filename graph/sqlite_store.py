@@ -47,7 +47,7 @@ from graph.model import (
     normalize_topic,
     utcnow,
 )
-from graph.store import ROSTER_COLUMNS, GraphStore, decision_pair, validate_status
+from graph.store import CRM_COLUMNS, ROSTER_COLUMNS, GraphStore, decision_pair, validate_status
 
 SCHEMA_VERSION = "1"
 
@@ -113,7 +113,8 @@ CREATE TABLE IF NOT EXISTS crm (
     handle_lc TEXT NOT NULL,
     platform TEXT,
     status TEXT NOT NULL,
-    company TEXT
+    company TEXT,
+    email TEXT
 );
 CREATE INDEX IF NOT EXISTS crm_handle ON crm(handle_lc);
 CREATE TABLE IF NOT EXISTS runs (
@@ -180,7 +181,7 @@ CREATE TABLE IF NOT EXISTS opt_outs (ident TEXT PRIMARY KEY, at INTEGER NOT NULL
 """
 
 #: Columns added after the first release: (table, column, type), added on open when missing.
-_MIGRATIONS = (("roster", "employee_id", "TEXT"),)
+_MIGRATIONS = (("roster", "employee_id", "TEXT"), ("crm", "email", "TEXT"))
 #: Account attributes an account merged into another fills in where that one has none.
 _MERGED_ATTRIBUTES = (
     "handle", "handle_lc", "name", "followers", "following", "posts", "created_at", "verified",
@@ -441,7 +442,7 @@ class SqliteStore(GraphStore):
             return cur.execute("SELECT COUNT(*) FROM accounts WHERE internal = 1").fetchone()[0]
 
     def set_crm(self, entries: Sequence[CrmEntry], replace: bool = False) -> int:
-        rows = [(e.handle.lower(), e.platform, e.status, e.company) for e in entries]
+        rows = [(e.handle.lower(), e.platform, e.status, e.company, e.email) for e in entries]
         with self._tx() as cur:
             if replace:
                 cur.execute("DELETE FROM crm")
@@ -451,7 +452,8 @@ class SqliteStore(GraphStore):
                 [(r[0], r[1]) for r in rows],
             )
             cur.executemany(
-                "INSERT INTO crm(handle_lc, platform, status, company) VALUES (?, ?, ?, ?)", rows
+                "INSERT INTO crm(handle_lc, platform, status, company, email) VALUES (?, ?, ?, ?, ?)",
+                rows
             )
             cur.execute(_RECONCILE)
             return cur.execute(
@@ -618,6 +620,10 @@ class SqliteStore(GraphStore):
             "ORDER BY id"
         )
         return pd.DataFrame(rows, columns=list(ROSTER_COLUMNS))
+
+    def crm(self) -> pd.DataFrame:
+        rows = self._query("SELECT handle_lc, platform, status, company, email FROM crm ORDER BY id")
+        return pd.DataFrame(rows, columns=list(CRM_COLUMNS))
 
     def set_account_emails(self, emails: dict[str, str]) -> int:
         rows = [(k, e.strip().lower()) for k, e in emails.items() if e and e.strip()]

@@ -33,6 +33,8 @@ from graph.model import (
 
 #: Columns of :meth:`GraphStore.roster` (``handle`` is lower-cased).
 ROSTER_COLUMNS = ("handle", "platform", "email", "employee_id", "name", "department", "manager")
+#: Columns of :meth:`GraphStore.crm` (``handle`` is lower-cased).
+CRM_COLUMNS = ("handle", "platform", "status", "company", "email")
 #: Rows per write transaction; ingest jobs commit one batch at a time.
 DEFAULT_BATCH_SIZE = 5_000
 
@@ -223,6 +225,10 @@ class GraphStore(ABC):
     @abstractmethod
     def roster(self) -> pd.DataFrame:
         """The roster rows: ``handle, platform, email, employee_id, name, department, manager``."""
+
+    @abstractmethod
+    def crm(self) -> pd.DataFrame:
+        """The CRM rows: ``handle, platform, status, company, email`` (:data:`CRM_COLUMNS`)."""
 
     @abstractmethod
     def set_account_emails(self, emails: dict[str, str]) -> int:

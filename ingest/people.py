@@ -8,7 +8,8 @@ row is one ``file:line: reason`` and the others are kept.
 * **roster** — ``handle`` (with optional ``platform``) or ``email``, ``name,
   department, manager``: who works for the company (:meth:`GraphStore.set_roster`).
 * **crm** — ``handle, status`` (``customer`` / ``prospect``), optional
-  ``platform, company`` (:meth:`GraphStore.set_crm`).
+  ``platform, company, email`` (:meth:`GraphStore.set_crm`; the e-mail links
+  the handle to the contact's other accounts, see :mod:`graph.people`).
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ CRM_ALIASES: dict[str, str] = {
     "organisation": "company",
     "organization": "company",
     "account": "company",
+    "email": "email",
+    "e_mail": "email",
+    "mail": "email",
 }
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
@@ -244,6 +248,7 @@ def crm_from_row(row: dict[str, str]) -> CrmEntry:
         status=row.get("status", ""),
         platform=row.get("platform") or None,
         company=row.get("company") or None,
+        email=row.get("email") or None,
     )
 
 

@@ -213,3 +213,45 @@ def test_opt_out_forgets_and_keeps_out(store, tmp_path):
     assert "slack:U0000002" not in keys and "email:user2@acme.example" not in keys
     assert "user2@acme.example" in run(uri, "people", "opt-out", "--list").stdout
     assert store.interactions(account="email:user0@acme.example").empty
+
+
+
+def test_a_crm_email_links_the_contacts_handle_to_its_mail_account():
+    acc = pd.DataFrame({"key": ["x:9", "email:kim@acme.example", "x:10"],
+                        "platform": ["x", "email", "x"],
+                        "platform_id": ["9", "kim@acme.example", "10"],
+                        "handle": ["kim_x", "kim@acme.example", "other"]})
+    roster = pd.DataFrame(columns=["handle", "platform", "email", "employee_id"])
+    dec = pd.DataFrame(columns=["a", "b", "decision"])
+    crm = pd.DataFrame({"handle": ["kim_x", "other"], "platform": ["x", "x"],
+                        "status": ["customer", "prospect"], "company": [None, None],
+                        "email": ["kim@acme.example", None]})
+    links = resolve_people(acc, roster, {}, dec, crm)
+    by_key = dict(zip(links["account"], links["person"], strict=True))
+    assert by_key["x:9"] == by_key["email:kim@acme.example"] == "mail:kim@acme.example"
+    assert "crm" in links.set_index("account").at["x:9", "evidence"]
+    assert "x:10" not in by_key  # a CRM row without an address links nothing
+    assert resolve_people(acc, roster, {}, dec).query("account == 'x:9'").empty
+
+
+def test_an_older_sqlite_file_gains_the_new_roster_and_crm_columns(tmp_path):
+    import sqlite3
+
+    from graph.model import CrmEntry, Person
+    from graph.sqlite_store import SqliteStore
+
+    path = tmp_path / "old.db"
+    SqliteStore(path).close()
+    con = sqlite3.connect(path)  # the file as an earlier Scout wrote it
+    con.execute("ALTER TABLE crm DROP COLUMN email")
+    con.execute("ALTER TABLE roster DROP COLUMN employee_id")
+    con.commit()
+    con.close()
+    store = SqliteStore(path)
+    try:
+        store.set_crm([CrmEntry("kim", "customer", email="kim@acme.example")])
+        store.set_roster([Person(handle="ann", platform="x", employee_id="E1")])
+        assert store.crm()["email"].tolist() == ["kim@acme.example"]
+        assert store.roster()["employee_id"].tolist() == ["E1"]
+    finally:
+        store.close()

@@ -441,6 +441,21 @@ class TestIdentities:
         )
         assert store.handle_aliases("x") == {}
 
+    def test_crm_rows_read_back_with_their_email(self, store):
+        seed(store)
+        store.set_crm([CrmEntry("Carol", "customer", platform="x", company="Acme",
+                                email=" Carol@Acme.example "),
+                       CrmEntry("bob", "prospect")])
+        crm = store.crm()
+        assert list(crm.columns) == ["handle", "platform", "status", "company", "email"]
+        assert crm.astype(object).where(crm.notna(), None).values.tolist() == [
+            ["carol", "x", "customer", "Acme", "carol@acme.example"],
+            ["bob", None, "prospect", None, None]]
+        store.set_crm([CrmEntry("carol", "prospect", platform="x")])  # a newer row replaces
+        assert store.crm()["status"].tolist() == ["prospect", "prospect"]
+        store.delete_everything()
+        assert store.crm().empty
+
     def test_roster_emails_decisions_and_opt_outs(self, store):
         seed(store)
         store.set_roster([Person(handle="dave", platform="slack", email="dave@l.example",
