@@ -8,12 +8,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 from graph import learn
 from graph.errors import InputError
-from ui.cli import cli
 
+from .test_evaluate import run
 from .test_rank_store import fill
 
 
@@ -74,15 +73,8 @@ def test_hidden_leaders_exclude_labelled_accounts():
     labels = pd.Series([1.0, 1.0, 1.0, 0.0], index=["a", "c", "e", "b"])
     # median leader score 7: d (6) is below; b is a labelled non-leader
     assert learn.hidden_leaders(t, labels)["account"].tolist() == []
-    labels = pd.Series([1.0, 1.0, 0.0], index=["a", "e", "f"])  # median 7 -> b, c, d? no: >= 7
+    labels = pd.Series([1.0, 1.0, 0.0], index=["a", "e", "f"])  # median leader score 7
     assert learn.hidden_leaders(t, labels)["account"].tolist() == ["b", "c"]
-
-
-def run(uri, *args, ok=True):
-    r = CliRunner().invoke(cli, ["--store", uri, *args], catch_exceptions=False)
-    if ok:
-        assert r.exit_code == 0, (r.output, r.stderr)
-    return r
 
 
 @pytest.fixture
