@@ -87,7 +87,8 @@ def karate(tmp_path):
     return f"sqlite:///{tmp_path / 'scout.db'}"
 
 
-def test_rank_learn_from_hidden_and_explain(karate, tmp_path):
+def test_rank_learn_from_hidden_and_explain(karate, tmp_path, monkeypatch):
+    monkeypatch.setenv("SCOUT_SHOW_EMPLOYEE_NAMES", "1")  # members 0-3 are employees
     deg = dict(nx.karate_club_graph().degree)
     by_degree = sorted(deg, key=lambda n: (-deg[n], n))
     # the 2nd and 3rd most connected members are left unlabelled: they are hidden leaders
