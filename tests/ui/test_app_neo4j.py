@@ -48,7 +48,7 @@ def test_overview_and_leaders_on_neo4j(make_app, neo4j_app_uri, neo4j_store):
             for seg in ("internal", "external")}
     stats = neo4j_store.stats()
 
-    at = make_app(neo4j_app_uri)
+    at = make_app(neo4j_app_uri, SCOUT_SHOW_EMPLOYEE_NAMES="1")  # employees' names asserted
     assert_clean(at)
     assert any(c.value.startswith("Store:") and "bolt://127.0.0.1" in c.value
                for c in at.sidebar.caption)
