@@ -390,3 +390,29 @@ def plan_from_snapshot(store, snapshot, k: int, segment: str = "all",
     if board.empty:
         raise InputError("no ranked account matches the segment, community and topic")
     return plan_coverage(window_events(store, snapshot), board, k, community_bonus, key="key")
+
+
+def save_plan(store, name: str, plan: CoveragePlan) -> dict:
+    """Save a plan's picks as shortlist ``name`` (created when missing, else added to).
+
+    Members already on the list are left as they are.
+
+    Returns
+    -------
+    dict
+        ``{"name": name, "added": new members}``.
+
+    Raises
+    ------
+    InputError
+        An empty name.
+    """
+    name = name.strip()
+    if not name:
+        raise InputError("a shortlist needs a name")
+    if name not in {s.name for s in store.shortlists()}:
+        store.create_shortlist(name, f"Coverage plan of {len(plan.picks)}: reaches "
+                                     f"{plan.reach} accounts")
+    key = "key" if "key" in plan.picks else "account"
+    added = store.add_to_shortlist(name, plan.picks[key].tolist(), note="planned for coverage")
+    return {"name": name, "added": int(added)}

@@ -256,6 +256,19 @@ def community_graph(uri: str | None, version_: str) -> tuple[pd.DataFrame, pd.Da
     return data.community_graph(r.table, slim_events(uri, version_), communities(uri, version_))
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def coverage_plan(uri: str | None, version_: str, k: int, segment: str,
+                  community_bonus: float | None):
+    """A coverage shortlist of ``k`` from the newest snapshot (:mod:`graph.coverage`)."""
+    from graph.coverage import plan_from_snapshot
+
+    store = _open_store(uri)
+    snap = store.load_snapshot()
+    if snap is None:
+        return None
+    return plan_from_snapshot(store, snap, k, segment, community_bonus=community_bonus)
+
+
 @st.cache_data(show_spinner=False, max_entries=2)
 def activity(uri: str | None, version_: str) -> pd.DataFrame:
     """Events per day and kind."""

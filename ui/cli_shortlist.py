@@ -59,7 +59,7 @@ def plan(app, k, segment, community_id, topic, pool, bonus, snapshot_id, save_as
       scout shortlist plan --size 10 --segment external --save "Q3 outreach"
       scout shortlist plan --size 5 --community 3 --json
     """
-    from graph.coverage import plan_from_snapshot
+    from graph.coverage import plan_from_snapshot, save_plan
     from graph.export import to_records
 
     store = app.store()
@@ -83,21 +83,6 @@ def plan(app, k, segment, community_id, topic, pool, bonus, snapshot_id, save_as
     if saved is not None:
         click.echo(f"saved to shortlist {saved['name']!r}: {saved['added']} new member(s)",
                    err=True)
-
-
-def save_plan(store, name: str, result) -> dict:
-    """Save a plan's picks as shortlist ``name`` (created when missing)."""
-    from graph.errors import InputError
-
-    name = name.strip()
-    if not name:
-        raise InputError("--save needs a shortlist name")
-    if name not in {s.name for s in store.shortlists()}:
-        store.create_shortlist(name, f"Coverage plan of {len(result.picks)}: reaches "
-                                     f"{result.reach} accounts")
-    added = store.add_to_shortlist(name, result.picks["key"].tolist(),
-                                   note="planned for coverage")
-    return {"name": name, "added": int(added)}
 
 
 def _status(text: str, enabled: bool):
