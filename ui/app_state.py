@@ -270,6 +270,17 @@ def coverage_plan(uri: str | None, version_: str, k: int, segment: str,
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
+def network_file(uri: str | None, version_: str, fmt: str, unlocked: bool) -> tuple[bytes, int, int]:
+    """The account network as a GEXF or GraphML file (:mod:`graph.network`), with its
+    node and edge counts. ``unlocked`` shows employees' names (else pseudonyms)."""
+    from graph.network import graph_bytes, network_from_store
+
+    g = network_from_store(_open_store(uri), pseudonymise=not unlocked)
+    return (graph_bytes(g, fmt, "Scout interaction network"), g.number_of_nodes(),
+            g.number_of_edges())
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
 def activity(uri: str | None, version_: str) -> pd.DataFrame:
     """Events per day and kind."""
     return data.activity_by_day(slim_events(uri, version_))
