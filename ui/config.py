@@ -70,6 +70,7 @@ _SCHEMA: dict[str, Any] = {
     ],
     "schedule": {"cron": str, "timezone": str},
     "refresh": {"lock": str, "top": int},
+    "listening": dict,  # checked by graph.listening.parse_listening
 }
 
 FILE_TYPES = ("jsonl", "edges", "accounts")
