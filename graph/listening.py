@@ -151,9 +151,10 @@ def theme_mask(theme: Theme, folded: pd.Series, topics: pd.Series | None = None,
             else np.zeros(len(folded), dtype=bool))
     if topics is not None and theme.hashtags:
         tags = {fold(h).lstrip("#") for h in theme.hashtags}
-        topic_str = topics.fillna("").astype(str)
-        mask = mask | np.fromiter((any(t in tags for t in s.split(";") if t) for s in topic_str),
-                            dtype=bool, count=len(topic_str))
+        # ";a;b;" strings (store reads) or tuples (parsed records)
+        mask = mask | np.fromiter(
+            (any(t in tags for t in (s if isinstance(s, tuple | list) else str(s).split(";")))
+             for s in topics.fillna("")), dtype=bool, count=len(topics))
     if target_handles is not None and theme.handles:
         handles = {fold(h).lstrip("@") for h in theme.handles}
         mask = mask | fold_series(target_handles).isin(handles).to_numpy()

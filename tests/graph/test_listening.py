@@ -234,3 +234,38 @@ def test_cli_listen(store_uri, tmp_path):
     r = runner.invoke(cli, ["--store", store_uri, "listen", "--config",
                             str(tmp_path / "missing.toml")])
     assert r.exit_code == 2 and "no such file" in r.stderr
+
+
+def test_ingest_tags_new_interactions(store_uri, tmp_path, monkeypatch):
+    from graph.sqlite_store import SqliteStore
+    from ui.cli import cli
+
+    config = tmp_path / "scout.toml"
+    config.write_text(TOML, encoding="utf-8")
+    edges = tmp_path / "edges.csv"
+    edges.write_text(
+        "post_id,source,target,kind,timestamp,text,topics\n"
+        "1,ana,acme_hq,reply,2026-03-02T09:00:00Z,¡Qué buena la analítica Acme!,\n"
+        "2,bo,rocketdata,mention,2026-03-02T10:00:00Z,hello,\n"
+        "3,cy,dee,reply,2026-03-03T10:00:00Z,sobre observabilidad de datos,observabilidad\n"
+        "4,cy,dee,reply,2026-03-03T11:00:00Z,lunch?,\n", encoding="utf-8")
+    monkeypatch.setenv("SCOUT_CONFIG", str(config))
+    r = CliRunner().invoke(cli, ["--store", store_uri, "ingest", "edges", str(edges),
+                                 "--platform", "community", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout.splitlines()[-1])["themed"] == 3
+    s = SqliteStore(tmp_path / "scout.db")
+    try:
+        tags = dict(zip(s.theme_tags()["post_id"], s.theme_tags()["themes"], strict=True))
+        # the handle of the target names the competitor in row 2
+        assert tags == {"1": ("acme",), "2": ("rocket",), "3": ("observability",)}
+        # the one-off command agrees with what ingest tagged
+        assert tag_store(s, THEMES)["tagged"] == 3
+        assert dict(zip(s.theme_tags()["post_id"], s.theme_tags()["themes"], strict=True)) == tags
+    finally:
+        s.close()
+    # without [listening] nothing is tagged
+    monkeypatch.setenv("SCOUT_CONFIG", str(tmp_path / "none.toml"))
+    r = CliRunner().invoke(cli, ["--store", f"sqlite:///{tmp_path / 'b.db'}", "ingest", "edges",
+                                 str(edges), "--platform", "community", "--json"])
+    assert r.exit_code == 0 and "themed" not in json.loads(r.stdout.splitlines()[-1])
