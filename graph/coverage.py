@@ -342,11 +342,12 @@ def plan_coverage(events: pd.DataFrame, candidates: pd.DataFrame, k: int,
         bonus=bonus, evaluations=evaluations, candidates=len(cand))
 
 
-def window_events(store, snapshot) -> pd.DataFrame:
+def window_events(store, snapshot, theme: str | None = None) -> pd.DataFrame:
     """The interactions of a snapshot's window and filters (``source``, ``target`` only).
 
     The same window the snapshot was ranked on: its ``since``, ``until``,
-    ``platforms`` and ``kinds``.
+    ``platforms`` and ``kinds``; with ``theme``, only interactions tagged with
+    that listening theme (:mod:`graph.listening`).
     """
     cfg = dict(snapshot.config or {})
     from graph.ranking import parse_datetime
@@ -355,13 +356,20 @@ def window_events(store, snapshot) -> pd.DataFrame:
                             until=parse_datetime(cfg.get("until")),
                             kinds=list(cfg.get("kinds") or []) or None,
                             platforms=list(cfg.get("platforms") or []) or None, with_text=False)
+    if theme is not None:
+        from graph.listening import IDENTITY
+
+        tags = store.theme_tags()
+        tags = tags[tags["themes"].map(lambda ts: theme in ts)]
+        df = df.merge(tags[IDENTITY], on=IDENTITY, how="inner")
     return df[["source", "target"]]
 
 
 def plan_from_snapshot(store, snapshot, k: int, segment: str = "all",
                        community_id: int | None = None, topic: str | None = None,
                        pool: int | None = None,
-                       community_bonus: float | None = None) -> CoveragePlan:
+                       community_bonus: float | None = None,
+                       theme: str | None = None) -> CoveragePlan:
     """Plan a coverage shortlist among a snapshot's leaderboard cut.
 
     Parameters
@@ -376,6 +384,9 @@ def plan_from_snapshot(store, snapshot, k: int, segment: str = "all",
         Only the first ``pool`` accounts of the cut are candidates (default: all).
     community_bonus : float, optional
         See :func:`plan_coverage`.
+    theme : str, optional
+        A listening theme: reach counts only engagements in interactions
+        tagged with it, and candidates are the accounts engaged with there.
 
     Returns
     -------
@@ -385,11 +396,17 @@ def plan_from_snapshot(store, snapshot, k: int, segment: str = "all",
     """
     from graph.ranking import current_leaderboard
 
-    board = current_leaderboard(store, snapshot.table, segment, top=pool,
+    board = current_leaderboard(store, snapshot.table, segment, top=None,
                                 community_id=community_id, topic=topic)
+    events = window_events(store, snapshot, theme)
+    if theme is not None:
+        board = board[board["key"].isin(pd.unique(events["target"]))]
+    if pool is not None:
+        board = board.head(pool)
     if board.empty:
-        raise InputError("no ranked account matches the segment, community and topic")
-    return plan_coverage(window_events(store, snapshot), board, k, community_bonus, key="key")
+        what = "segment, community, topic and theme" if theme else "segment, community and topic"
+        raise InputError(f"no ranked account matches the {what}")
+    return plan_coverage(events, board.reset_index(drop=True), k, community_bonus, key="key")
 
 
 def save_plan(store, name: str, plan: CoveragePlan) -> dict:

@@ -376,14 +376,20 @@ def co_mentions(tagged: pd.DataFrame) -> pd.DataFrame:
                            ascending=[False, True, True], ignore_index=True)
 
 
+def _topic_list(value) -> list[str]:
+    """Topics as a list, from a tuple (store reads) or a ``;a;b;`` string."""
+    if isinstance(value, tuple | list):
+        return list(value)
+    return [t for t in str(value or "").split(";") if t]
+
+
 def top_hashtags(tagged: pd.DataFrame, top: int = 5) -> pd.DataFrame:
     """The most used topics (hashtags) of each theme's interactions."""
     rows = explode_themes(tagged[["themes", "topics"]])
     cols = ["theme", "hashtag", "interactions"]
     if rows.empty:
         return pd.DataFrame(columns=cols)
-    rows = rows.assign(hashtag=rows["topics"].fillna("").astype(str).str.strip(";")
-                       .str.split(";")).explode("hashtag")
+    rows = rows.assign(hashtag=rows["topics"].map(_topic_list)).explode("hashtag")
     rows = rows[rows["hashtag"].fillna("") != ""]
     counts = rows.groupby(["theme", "hashtag"]).size().rename("interactions").reset_index()
     counts = counts.sort_values(["theme", "interactions", "hashtag"],

@@ -32,6 +32,9 @@ def shortlist() -> None:
 @click.option("--community", "community_id", type=int, default=None, metavar="C",
               help="Pick only within community C.")
 @click.option("--topic", default=None, metavar="T", help="Pick only accounts active on topic T.")
+@click.option("--theme", default=None, metavar="NAME",
+              help="A listening theme (see `scout listen`): reach counts engagements in "
+                   "interactions about it, among accounts engaged with there.")
 @click.option("--pool", type=click.IntRange(min=1), default=None, metavar="N",
               help="Only the first N accounts of the leaderboard are candidates (default all).")
 @click.option("--community-bonus", "bonus", type=click.FloatRange(min=0), default=None,
@@ -44,7 +47,7 @@ def shortlist() -> None:
               help="Save the picks as shortlist NAME (created if missing, else added to).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @pass_app
-def plan(app, k, segment, community_id, topic, pool, bonus, snapshot_id, save_as,
+def plan(app, k, segment, community_id, topic, theme, pool, bonus, snapshot_id, save_as,
          as_json) -> None:
     """Pick K leaders who together reach the most distinct engaged accounts.
 
@@ -58,6 +61,7 @@ def plan(app, k, segment, community_id, topic, pool, bonus, snapshot_id, save_as
       scout shortlist plan --size 20
       scout shortlist plan --size 10 --segment external --save "Q3 outreach"
       scout shortlist plan --size 5 --community 3 --json
+      scout shortlist plan --size 10 --theme competitor_b     # after `scout listen tag`
     """
     from graph.coverage import plan_from_snapshot, save_plan
     from graph.export import to_records
@@ -66,7 +70,8 @@ def plan(app, k, segment, community_id, topic, pool, bonus, snapshot_id, save_as
     snap = _load_snapshot(store, snapshot_id)
     with _status("planning the shortlist…", enabled=not as_json):
         result = plan_from_snapshot(store, snap, k, segment, community_id=community_id,
-                                    topic=topic, pool=pool, community_bonus=bonus)
+                                    topic=topic, pool=pool, community_bonus=bonus,
+                                    theme=theme)
     saved = None
     if save_as:
         saved = save_plan(store, save_as, result)

@@ -194,3 +194,21 @@ def test_cli_plan_and_save(store_uri, tmp_path):
     assert json.loads(r.stdout)["saved"]["added"] == 0
     r = runner.invoke(cli, ["--store", store_uri, "shortlist", "plan", "--size", "0"])
     assert r.exit_code == 2
+
+
+def test_plan_within_a_listening_theme(store):
+    fill(store)
+    out = rank_store(store, RankConfig(seed=1, half_life_days=None))
+    ev = store.interactions(with_text=False)
+    about = ev[ev["topics"].map(lambda ts: "pricing" in ts)]
+    store.set_themes(about[["platform", "post_id", "kind", "target"]].assign(
+        themes=[("pricing_talk",)] * len(about)))
+    plan = plan_from_snapshot(store, out.snapshot, 3, community_bonus=0, theme="pricing_talk")
+    board = out.result.table
+    cands = board[board["account"].isin(set(about["target"]))]
+    expected = plan_coverage(about[["source", "target"]], cands.reset_index(drop=True), 3,
+                             community_bonus=0)
+    assert plan.picks["key"].tolist() == expected.picks["account"].tolist()
+    assert plan.reach == expected.reach and plan.candidates == len(cands)
+    with pytest.raises(InputError, match="theme"):
+        plan_from_snapshot(store, out.snapshot, 3, theme="nobody_talks_about_this")

@@ -189,6 +189,11 @@ def test_tags_on_the_store(store):
     assert tags.loc[tags["post_id"] == "p3", "themes"].item() == ("acme",)
     tagged = tagged_events(store)
     assert len(tagged) == 9 and tagged.loc[tagged["post_id"] == "p5", "themes"].item() == ()
+    tags_by_theme = top_hashtags(tagged)  # topics come back from the store as tuples
+    assert tags_by_theme[tags_by_theme["theme"] == "acme"].to_dict("records") == [
+        {"theme": "acme", "hashtag": "acmedata", "interactions": 1},
+        {"theme": "acme", "hashtag": "launch", "interactions": 1}]
+    assert share_of_voice(tagged, "week", THEMES)["mentions"].sum() == 4 + 4 + 2
     # a full re-tag with fewer themes clears the others
     tag_store(store, [ROCKET])
     assert set(store.theme_tags()["themes"]) == {("rocket",)}
