@@ -87,7 +87,12 @@ def refresh(ctx: click.Context, app, config_path: str, as_json: bool, progress: 
     # Absolute, so that source names (which key cursors) do not depend on the cwd.
     cfg = load_config(Path(config_path).absolute())
     live = sys.stderr.isatty() if progress is None else progress
-    result = run_refresh(cfg, store_uri=app.store_uri, reporter=CliReporter(live))
+    from ingest.pipeline import listening
+    from ui.cli_listen import configured_themes
+
+    # New interactions are tagged with the [listening] themes as they are written.
+    with listening(configured_themes(config_path)):
+        result = run_refresh(cfg, store_uri=app.store_uri, reporter=CliReporter(live))
     if as_json:
         click.echo(json.dumps(result.summary, indent=2, ensure_ascii=False, default=str))
     else:
