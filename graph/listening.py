@@ -129,6 +129,25 @@ def parse_listening(section: Mapping | None) -> list[Theme]:
     return out
 
 
+def load_themes(path: str | None = None) -> list[Theme]:
+    """The themes of a ``scout.toml`` (default ``$SCOUT_CONFIG``, else ``./scout.toml``).
+
+    A missing file means no themes; a malformed file or section is a ``ConfigError``.
+    """
+    import os
+    import tomllib
+    from pathlib import Path
+
+    where = Path(path or os.environ.get("SCOUT_CONFIG") or "scout.toml")
+    if not where.is_file():
+        return []
+    try:
+        data = tomllib.loads(where.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: not valid TOML ({exc})") from None
+    return parse_listening(data.get("listening"))
+
+
 def _words(term: str) -> str:
     return r"\s+".join(re.escape(w) for w in fold(term).split())
 

@@ -35,24 +35,10 @@ def _themes(config_path: str):
 
 
 def configured_themes(config_path: str | None = None) -> list:
-    """The [listening] themes of ``config_path`` (default $SCOUT_CONFIG or ./scout.toml),
-    or none when that file does not exist. A malformed section is an error."""
-    import os
-    from pathlib import Path
+    """The [listening] themes of ``config_path`` (default $SCOUT_CONFIG or ./scout.toml)."""
+    from graph.listening import load_themes
 
-    path = config_path or os.environ.get("SCOUT_CONFIG") or "scout.toml"
-    if not Path(path).is_file():
-        return []
-    import tomllib
-
-    from graph.errors import ConfigError
-    from graph.listening import parse_listening
-
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    return parse_listening(data.get("listening"))
+    return load_themes(config_path)
 
 
 def _table(df, title: str) -> None:

@@ -107,9 +107,6 @@ def _plan_section() -> None:
                 _select_next(saved["name"])
 
 
-if table is not None:
-    _plan_section()
-
 lists = store.shortlists()
 if not lists:
     st.info("**No shortlist yet.** Select accounts on the **Leaders** page and add them to a "
@@ -119,6 +116,8 @@ if not lists:
     with st.container(border=True):
         st.markdown("**New shortlist**")
         _create_form("create_first")
+    if table is not None:
+        _plan_section()
     st.stop()
 
 names = [s.name for s in lists]
@@ -164,6 +163,9 @@ with top4.popover("Delete", icon=":material/delete:", width="stretch"):
 description = next((s.description for s in lists if s.name == name), "")
 if description:
     st.caption(description)
+
+if table is not None:
+    _plan_section()
 
 members = data.members_view(store.shortlist_members(name), table)
 if members.empty:
