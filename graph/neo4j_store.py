@@ -569,6 +569,41 @@ class Neo4jStore(GraphStore):
         df = interactions_frame(frame)
         return df.sort_values("at", kind="stable").reset_index(drop=True)
 
+    # -- listening themes ----------------------------------------------------------------
+    def set_themes(self, tags: pd.DataFrame, replace: bool = False) -> int:
+        keys = (tags["platform"] + "|" + tags["post_id"] + "|" + tags["kind"] + "|"
+                + tags["target"]).tolist() if len(tags) else []
+        themes = [list(t) for t in tags["themes"]] if len(tags) else []
+
+        def work(tx) -> int:
+            if replace:
+                tx.run("MATCH ()-[e:INTERACTED]->() WHERE e.themes IS NOT NULL "
+                       "REMOVE e.themes").consume()
+            n = 0
+            for i in range(0, len(keys), _WRITE_BATCH):
+                rec = tx.run(
+                    "UNWIND range(0, size($keys) - 1) AS i "
+                    "MATCH ()-[e:INTERACTED {key: $keys[i]}]->() USING INDEX SEEK e:INTERACTED(key) "
+                    "SET e.themes = CASE WHEN size($themes[i]) = 0 THEN null ELSE $themes[i] END "
+                    "RETURN count(e) AS n",
+                    keys=keys[i : i + _WRITE_BATCH], themes=themes[i : i + _WRITE_BATCH]).single()
+                n += int(rec["n"])
+            return n
+
+        return self._write(work)
+
+    def theme_tags(self) -> pd.DataFrame:
+        (columns,) = self._read(
+            "MATCH ()-[e:INTERACTED]->(t:Account) WHERE e.themes IS NOT NULL "
+            "WITH e.platform AS platform, e.post_id AS post_id, e.kind AS kind, t.key AS target, "
+            "e.themes AS themes "
+            "RETURN collect(platform), collect(post_id), collect(kind), collect(target), "
+            "collect(themes)")
+        df = pd.DataFrame(dict(zip(["platform", "post_id", "kind", "target", "themes"], columns,
+                                   strict=True)))
+        df["themes"] = [tuple(t) for t in df["themes"]]
+        return df
+
     # -- identities and people ---------------------------------------------------------
     def handle_aliases(self, platform: str = "x") -> dict[str, str]:
         rows = self._read(

@@ -181,7 +181,8 @@ CREATE TABLE IF NOT EXISTS opt_outs (ident TEXT PRIMARY KEY, at INTEGER NOT NULL
 """
 
 #: Columns added after the first release: (table, column, type), added on open when missing.
-_MIGRATIONS = (("roster", "employee_id", "TEXT"), ("crm", "email", "TEXT"))
+_MIGRATIONS = (("roster", "employee_id", "TEXT"), ("crm", "email", "TEXT"),
+               ("interactions", "themes", "TEXT NOT NULL DEFAULT ''"))
 #: Account attributes an account merged into another fills in where that one has none.
 _MERGED_ATTRIBUTES = (
     "handle", "handle_lc", "name", "followers", "following", "posts", "created_at", "verified",
@@ -552,6 +553,29 @@ class SqliteStore(GraphStore):
         else:
             sql += " ORDER BY at, id"
         return interactions_frame(self._query(sql, params))
+
+    # -- listening themes ----------------------------------------------------------------
+    def set_themes(self, tags: pd.DataFrame, replace: bool = False) -> int:
+        rows = [
+            (";" + ";".join(t) + ";" if t else "", p, i, k, tg)
+            for p, i, k, tg, t in zip(tags["platform"], tags["post_id"], tags["kind"],
+                                      tags["target"], tags["themes"], strict=True)
+        ] if len(tags) else []
+        with self._tx() as cur:
+            if replace:
+                cur.execute("UPDATE interactions SET themes = '' WHERE themes != ''")
+            before = self._conn.total_changes
+            cur.executemany(
+                "UPDATE interactions SET themes = ? "
+                "WHERE platform = ? AND post_id = ? AND kind = ? AND target = ?", rows)
+            return self._conn.total_changes - before
+
+    def theme_tags(self) -> pd.DataFrame:
+        rows = self._query("SELECT platform, post_id, kind, target, themes FROM interactions "
+                           "WHERE themes != '' ORDER BY id")
+        df = pd.DataFrame(rows, columns=["platform", "post_id", "kind", "target", "themes"])
+        df["themes"] = [tuple(t for t in s.split(";") if t) for s in df["themes"]]
+        return df
 
     # -- identities and people ---------------------------------------------------------
     def handle_aliases(self, platform: str = "x") -> dict[str, str]:

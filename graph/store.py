@@ -191,6 +191,30 @@ class GraphStore(ABC):
             ``at`` is ``datetime64[ns, UTC]``; ``topics`` holds tuples; sorted by ``at``.
         """
 
+    # -- listening themes ----------------------------------------------------------------
+    @abstractmethod
+    def set_themes(self, tags: pd.DataFrame, replace: bool = False) -> int:
+        """Record the listening themes of stored interactions, in one transaction.
+
+        Parameters
+        ----------
+        tags : pandas.DataFrame
+            ``platform, post_id, kind, target`` (an interaction's identity) and
+            ``themes`` (tuples of theme names; an empty tuple clears them).
+            Rows naming no stored interaction are ignored.
+        replace : bool
+            Clear every interaction's themes first (a full re-tag).
+
+        Returns
+        -------
+        int
+            How many stored interactions now carry the given themes.
+        """
+
+    @abstractmethod
+    def theme_tags(self) -> pd.DataFrame:
+        """``platform, post_id, kind, target, themes`` (tuples) of every interaction with themes."""
+
     # -- identities and people ---------------------------------------------------------
     @abstractmethod
     def handle_aliases(self, platform: str = "x") -> dict[str, str]:

@@ -16,7 +16,9 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -58,6 +60,24 @@ from ingest.records import Edge, edges_frame
 #: Test hook: seconds to sleep after each committed batch, so that a test can
 #: kill an ingest between batches. Not meant for users.
 SLEEP_ENV = "SCOUT_INGEST_BATCH_SLEEP"
+#: Listening themes every batch written in this context is tagged with (see :func:`listening`).
+_THEMES: ContextVar[tuple] = ContextVar("scout_listening_themes", default=())
+
+
+@contextmanager
+def listening(themes: Sequence) -> Iterator[None]:
+    """Tag the interactions of every ingest run inside with these listening themes.
+
+    ``themes`` are :class:`graph.listening.Theme` objects (from ``[listening]``
+    in ``scout.toml``). Each batch is tagged right after it is written
+    (:meth:`GraphStore.set_themes`); a crash in between leaves a batch
+    untagged, which re-running the ingest or ``scout listen tag`` repairs.
+    """
+    token = _THEMES.set(tuple(themes))
+    try:
+        yield
+    finally:
+        _THEMES.reset(token)
 
 
 @dataclass(slots=True)
@@ -134,6 +154,8 @@ class BatchWriter:
         self._accounts: dict[str, Account] = {}
         self._interactions: list[Edge | Interaction] = []
         self._sleep = float(os.environ.get(SLEEP_ENV, "0") or 0)
+        self.themes = _THEMES.get()
+        self.tagged = 0
 
     def add(self, accounts: Iterable[Account], interactions: Iterable[Edge | Interaction]) -> None:
         """Buffer rows; writes a batch whenever ``batch_size`` rows are waiting.
@@ -165,12 +187,27 @@ class BatchWriter:
     def _write(self, interactions: list[Edge | Interaction]) -> None:
         """One transaction: the buffered accounts and ``interactions`` (as one DataFrame)."""
         accounts = list(self._accounts.values())
-        self.result += self.store.write_batch(accounts, edges_frame(interactions) if interactions else [])
+        frame = edges_frame(interactions) if interactions else None
+        self.result += self.store.write_batch(accounts, frame if frame is not None else [])
+        if self.themes and frame is not None:
+            self.tagged += _tag_batch(self.store, frame, accounts, self.themes)
         self.accounts_written += len(accounts)
         self.batches += 1
         self._accounts = {}
         if self._sleep > 0:
             time.sleep(self._sleep)
+
+
+def _tag_batch(store: GraphStore, frame, accounts: list[Account], themes: tuple) -> int:
+    """Tag one written batch with the listening themes; returns how many interactions matched."""
+    from graph.listening import IDENTITY, tag_frame
+
+    handles = {a.key: a.handle for a in accounts if a.handle}
+    tags = tag_frame(frame, themes, handles)
+    has = tags.map(len).to_numpy() > 0
+    if has.any():
+        store.set_themes(frame.loc[has, IDENTITY].assign(themes=tags[has].to_numpy()))
+    return int(has.sum())
 
 
 # -- the data model's input rules, applied to every record of every ingest path --------------
@@ -486,6 +523,8 @@ def run_ingest(
             run.summary["accounts"] = writer.accounts_written
             run.summary["edges"] = edges
             run.summary["batches"] = writer.batches
+            if writer.themes:
+                run.summary["themed"] = writer.tagged
             if keep_cursor:
                 run.cursor = str(newest) if newest is not None else cursor
             if run.rejected and run.rejected == run.read:

@@ -43,6 +43,7 @@ PAGES = {
     "evaluate": "views/evaluate.py",
     "data": "views/data.py",
     "people": "views/people.py",
+    "listening": "views/listening.py",
 }
 
 
@@ -278,6 +279,80 @@ def community_graph(uri: str | None, version_: str) -> tuple[pd.DataFrame, pd.Da
     """Nodes and edges of the community map."""
     r = ranking(uri, version_)
     return data.community_graph(r.table, slim_events(uri, version_), communities(uri, version_))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def coverage_plan(uri: str | None, version_: str, k: int, segment: str,
+                  community_bonus: float | None):
+    """A coverage shortlist of ``k`` from the newest snapshot (:mod:`graph.coverage`)."""
+    from graph.coverage import plan_from_snapshot
+
+    store = _open_store(uri)
+    snap = store.load_snapshot()
+    if snap is None:
+        return None
+    return plan_from_snapshot(store, snap, k, segment, community_bonus=community_bonus)
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def network_file(uri: str | None, version_: str, fmt: str, unlocked: bool) -> tuple[bytes, int, int]:
+    """The account network as a GEXF or GraphML file (:mod:`graph.network`), with its
+    node and edge counts. ``unlocked`` shows employees' names (else pseudonyms)."""
+    from graph.network import graph_bytes, network_from_store
+
+    g = network_from_store(_open_store(uri), pseudonymise=not unlocked)
+    return (graph_bytes(g, fmt, "Scout interaction network"), g.number_of_nodes(),
+            g.number_of_edges())
+
+
+@st.cache_data(show_spinner=False, max_entries=4, ttl=60)
+def listening_themes(config_path: str | None) -> list:
+    """The [listening] themes of ``config_path`` (none without a file)."""
+    from graph.listening import load_themes
+
+    return load_themes(config_path) if config_path else []
+
+
+@st.cache_data(show_spinner="Reading tagged interactions…", max_entries=2)
+def tagged_events(uri: str | None, version_: str) -> pd.DataFrame:
+    """Every interaction (no text) with its listening themes."""
+    from graph.listening import tagged_events as read
+
+    return read(_open_store(uri))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def share_of_voice(uri: str | None, version_: str, period: str, themes: tuple) -> pd.DataFrame:
+    from graph.listening import share_of_voice as sov
+
+    return sov(tagged_events(uri, version_), period, list(themes))
+
+
+@st.cache_data(show_spinner="Ranking the theme's voices…", max_entries=16)
+def theme_voices(uri: str | None, version_: str, theme: str, themes: tuple,
+                 top: int = 25) -> pd.DataFrame:
+    """The leaders of one theme (pseudonymised employees unless names are unlocked)."""
+    from graph.listening import top_voices
+    from graph.people import PeopleState, names_unlocked, pseudonymise_accounts
+
+    store = _open_store(uri)
+    board = top_voices(tagged_events(uri, version_), theme, store.accounts(), top=top)
+    if not names_unlocked() and len(board) and (board["segment"] == "internal").any():
+        board = pseudonymise_accounts(board, PeopleState(store))
+    return board
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def competitor_only(uri: str | None, version_: str, themes: tuple) -> pd.DataFrame:
+    """Accounts naming competitors, never the brand, with their handles."""
+    from graph.listening import competitor_only_voices
+
+    out = competitor_only_voices(tagged_events(uri, version_), list(themes))
+    if len(out):
+        acc = _open_store(uri).accounts(out["account"].tolist())
+        handles = acc.drop_duplicates("key").set_index("key")["handle"]
+        out.insert(0, "handle", handles.reindex(out["account"]).fillna("").to_numpy())
+    return out
 
 
 @st.cache_data(show_spinner=False, max_entries=2)

@@ -109,7 +109,8 @@ def _register_subcommands() -> None:
     import importlib
 
     for module_name in ("ui.cli_ingest", "ui.cli_rank", "ui.cli_app", "ui.cli_refresh",
-                        "ui.cli_people"):
+                        "ui.cli_people", "ui.cli_shortlist", "ui.cli_export",
+                        "ui.cli_listen"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

@@ -142,8 +142,20 @@ def _ingest_files(
 
 
 @click.group()
-def ingest() -> None:
-    """Load data: X (API or archives), edge lists, accounts, roster, CRM, Slack, mail, Teams, Viva Engage."""
+@click.pass_context
+def ingest(ctx) -> None:
+    """Load data: X (API or archives), edge lists, accounts, roster, CRM, Slack, mail, Teams, Viva Engage.
+
+    When scout.toml (or $SCOUT_CONFIG) has [listening] themes, new interactions
+    are tagged with them as they are written.
+    """
+    from ui.cli_listen import configured_themes
+
+    themes = configured_themes()
+    if themes:
+        from ingest.pipeline import listening
+
+        ctx.with_resource(listening(themes))
 
 
 # -- files ----------------------------------------------------------------------------------------

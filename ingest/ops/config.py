@@ -72,6 +72,7 @@ _SCHEMA: dict[str, Any] = {
     ],
     "schedule": {"cron": str, "timezone": str},
     "refresh": {"lock": str, "top": int},
+    "listening": dict,  # checked by graph.listening.parse_listening
 }
 
 #: ``[[sources.files]]`` types: X archives, edge lists and profiles, and the company's

@@ -289,7 +289,13 @@ def run_refresh(
                 "releasing it (killed?)"
             )
             reporter.notice(notices[-1])
-        with open_store(uri) as store:
+        from graph.listening import load_themes
+        from ingest.pipeline import listening
+
+        themes = load_themes(str(cfg.path)) if cfg.path is not None else []
+        # New interactions are tagged with the [listening] themes as they are written,
+        # whoever runs the refresh (`scout refresh`, `scout schedule`, the app).
+        with open_store(uri) as store, listening(themes):
             job = _Refresh(store, cfg, reporter, lock.path, notices)
             return job.run()
     finally:

@@ -99,3 +99,29 @@ with brk_col:
                                help="Score with the 'brokers' preset: betweenness, bridging")},
         )
 widgets.selection_actions(store, sel_keys, labels, key=f"community_{cid}")
+
+# -- the network, for Gephi -------------------------------------------------------------------
+st.subheader("Take the network to Gephi", anchor=False)
+st.caption("Every account and interaction as a file for Gephi, yEd, Cytoscape or networkx: "
+           "handle, platform, segment, score, rank, community and CRM status per account; kind, "
+           "count and first/last time per edge. The GEXF file is dynamic, so Gephi's timeline "
+           "replays the conversation. Employees appear as initials + department unless names "
+           "are unlocked. (`scout export graph` does the same with filters.)")
+if st.button("Prepare the files", icon=":material/share:", key="network_prepare"):
+    st.session_state["network_ready"] = True
+if st.session_state.get("network_ready"):
+    from graph.network import MIME
+    from graph.people import names_unlocked
+
+    with st.spinner("Building the network files…"):
+        files = {fmt: state.network_file(uri, v, fmt, names_unlocked())
+                 for fmt in ("gexf", "graphml")}
+    n_nodes, n_edges = files["gexf"][1], files["gexf"][2]
+    g1, g2, g3 = st.columns([1, 1, 3], vertical_alignment="center")
+    g1.download_button("GEXF (Gephi)", files["gexf"][0], file_name="scout-network.gexf",
+                       mime=MIME["gexf"], icon=":material/download:", key="network_gexf",
+                       on_click="ignore", width="stretch")
+    g2.download_button("GraphML", files["graphml"][0], file_name="scout-network.graphml",
+                       mime=MIME["graphml"], icon=":material/download:", key="network_graphml",
+                       on_click="ignore", width="stretch")
+    g3.caption(f"{n_nodes:,} accounts, {n_edges:,} edges")

@@ -40,6 +40,73 @@ def _create_form(key: str) -> None:
             _select_next(name.strip())
 
 
+def _plan_section() -> None:
+    """Plan a shortlist of K that reaches the most distinct engaged accounts, then save it."""
+    from graph.coverage import save_plan
+
+    with st.expander("Plan a shortlist for coverage", icon=":material/hub:",
+                     expanded=bool(st.session_state.get("coverage_plan_args"))):
+        st.caption("Picks the K leaders who together reach the most distinct accounts that "
+                   "engaged with them in the ranking's window, spread across communities "
+                   "(lazy greedy, within 63% of the best possible list), and compares them "
+                   "with the top K by score.")
+        c1, c2, c3 = st.columns([1, 2, 1], vertical_alignment="bottom")
+        k = c1.number_input("Size K", min_value=1, max_value=500, value=20, step=1,
+                            key="plan_size")
+        segment = c2.selectbox("Among", ["external", "internal", "all"], key="plan_segment",
+                               format_func=lambda s: {"all": "everybody"}.get(s, f"{s} accounts"))
+        if c3.button("Plan", type="primary", icon=":material/auto_awesome:", key="plan_go",
+                     width="stretch"):
+            st.session_state["coverage_plan_args"] = (int(k), segment)
+        args = st.session_state.get("coverage_plan_args")
+        if not args:
+            return
+        with st.spinner("Planning the shortlist…"):
+            try:
+                plan = state.coverage_plan(uri, v, args[0], args[1], None)
+            except ScoutError as exc:
+                st.error(str(exc))
+                return
+        if plan is None:
+            return
+        s = plan.summary()
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Reached by this plan", f"{s['plan_reach']:,}",
+                  delta=f"{s['gain_over_top']:+,} vs top {len(plan.top)}", border=True)
+        m2.metric(f"Reached by the top {len(plan.top)} by score", f"{s['top_reach']:,}",
+                  border=True)
+        m3.metric("Communities (plan / top)",
+                  f"{s['plan_communities']} / {s['top_communities']}", border=True)
+        cols = ["pick", "account", "platform", "segment", "community", "score", "overall_rank",
+                "own_reach", "new_reach", "total_reach"]
+        st.dataframe(plan.picks[[c for c in cols if c in plan.picks]], hide_index=True,
+                     key="plan_table", column_config={
+                         "account": st.column_config.TextColumn("Account", pinned=True),
+                         "overall_rank": st.column_config.NumberColumn("Rank", format="%d"),
+                         "own_reach": st.column_config.NumberColumn(
+                             "Own reach", help="Accounts that engaged with this account"),
+                         "new_reach": st.column_config.NumberColumn(
+                             "New reach", help="Of those, how many no earlier pick reached"),
+                         "total_reach": st.column_config.NumberColumn("Total reach"),
+                         "score": st.column_config.ProgressColumn(
+                             "Score", min_value=0, max_value=100, format="%.1f"),
+                     })
+        with st.form("plan_save_form", border=False):
+            s1, s2 = st.columns([3, 1], vertical_alignment="bottom")
+            plan_name = s1.text_input("Save as shortlist", key="plan_name",
+                                      placeholder="e.g. Q4 coverage")
+            if s2.form_submit_button("Save as shortlist", type="primary",
+                                     icon=":material/playlist_add:"):
+                try:
+                    saved = save_plan(store, plan_name, plan)
+                except ScoutError as exc:
+                    st.error(str(exc))
+                    return
+                st.toast(f"Saved {saved['added']} accounts to {saved['name']}",
+                         icon=":material/check_circle:")
+                _select_next(saved["name"])
+
+
 lists = store.shortlists()
 if not lists:
     st.info("**No shortlist yet.** Select accounts on the **Leaders** page and add them to a "
@@ -49,6 +116,8 @@ if not lists:
     with st.container(border=True):
         st.markdown("**New shortlist**")
         _create_form("create_first")
+    if table is not None:
+        _plan_section()
     st.stop()
 
 names = [s.name for s in lists]
@@ -94,6 +163,9 @@ with top4.popover("Delete", icon=":material/delete:", width="stretch"):
 description = next((s.description for s in lists if s.name == name), "")
 if description:
     st.caption(description)
+
+if table is not None:
+    _plan_section()
 
 members = data.members_view(store.shortlist_members(name), table)
 if members.empty:
