@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import time
-
 import pandas as pd
 import pytest
 
 from tests.ingest import company_fixtures as fx
-from tests.ingest.test_kill_rerun import _settled_count, contents, run_to_end, scout
+from tests.ingest.test_kill_rerun import contents, kill_after_a_batch, run_to_end
 
 BATCH = 500
 
@@ -32,21 +28,7 @@ def test_killed_then_rerun_equals_clean_run(store, tmp_path, kind):
     uri = store.display
     args = ("ingest", kind, str(path), "--batch-size", str(BATCH), "--json")
 
-    proc = scout(uri, *args, sleep=0.05)
-    deadline = time.monotonic() + 120
-    try:
-        while store.stats().interactions < BATCH:
-            assert proc.poll() is None, proc.stderr.read().decode()
-            assert time.monotonic() < deadline, "no batch committed in time"
-            time.sleep(0.05)
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait(timeout=60)
-        proc.stdout.close()
-        proc.stderr.close()
-    assert proc.returncode == -signal.SIGKILL
-    partial = _settled_count(store)
-    assert partial >= BATCH
+    partial = kill_after_a_batch(store, uri, args, BATCH)
 
     rerun = run_to_end(uri, *args)
     assert rerun["status"] == "partial" and rerun["rejected"] > 0  # the broken records

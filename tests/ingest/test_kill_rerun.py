@@ -80,6 +80,27 @@ def _settled_count(store, pause=0.3, tries=20):
     return last
 
 
+def kill_after_a_batch(store, uri, args, batch):
+    """Run ``scout *args`` slowly, SIGKILL it once a batch is committed; the settled count."""
+    proc = scout(uri, *args, sleep=0.05)
+    deadline = time.monotonic() + 120
+    try:
+        while store.stats().interactions < batch:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "no batch committed in time"
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=60)
+        proc.stdout.close()
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    # A server-side store may still commit the batch the killed process had sent.
+    partial = _settled_count(store)
+    assert partial >= batch
+    return partial
+
+
 def run_to_end(uri, *args):
     proc = scout(uri, *args)
     out, err = proc.communicate(timeout=600)
@@ -100,22 +121,7 @@ def test_killed_then_rerun_equals_clean_run(store, tmp_path, fmt):
     args = ("ingest", fmt, str(path), "--batch-size", str(BATCH), "--json")
 
     # 1. Start, wait until a batch or two are committed, then SIGKILL.
-    proc = scout(uri, *args, sleep=0.05)
-    deadline = time.monotonic() + 120
-    try:
-        while store.stats().interactions < BATCH:
-            assert proc.poll() is None, proc.stderr.read().decode()
-            assert time.monotonic() < deadline, "no batch committed in time"
-            time.sleep(0.05)
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait(timeout=60)
-        proc.stdout.close()
-        proc.stderr.close()
-    assert proc.returncode == -signal.SIGKILL
-    # A server-side store may still commit the batch the killed process had sent.
-    partial = _settled_count(store)
-    assert partial >= BATCH
+    partial = kill_after_a_batch(store, uri, args, BATCH)
 
     # 2. Run again to the end.
     rerun = run_to_end(uri, *args)
