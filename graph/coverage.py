@@ -357,11 +357,9 @@ def window_events(store, snapshot, theme: str | None = None) -> pd.DataFrame:
                             kinds=list(cfg.get("kinds") or []) or None,
                             platforms=list(cfg.get("platforms") or []) or None, with_text=False)
     if theme is not None:
-        from graph.listening import IDENTITY
+        from graph.listening import only_themes
 
-        tags = store.theme_tags()
-        tags = tags[tags["themes"].map(lambda ts: theme in ts)]
-        df = df.merge(tags[IDENTITY], on=IDENTITY, how="inner")
+        df = only_themes(df, store, theme)
     return df[["source", "target"]]
 
 

@@ -381,6 +381,24 @@ def tagged_events(store, since=None, until=None, platforms=None) -> pd.DataFrame
     return merged
 
 
+def only_themes(events: pd.DataFrame, store, themes) -> pd.DataFrame:
+    """The rows of ``events`` tagged with any of ``themes`` (stored tags, see ``scout listen tag``).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Interactions with the identity columns (:data:`IDENTITY`).
+    store : graph.store.GraphStore
+        Where the tags are read (:meth:`theme_tags`).
+    themes : str or iterable of str
+        Theme names.
+    """
+    wanted = {themes} if isinstance(themes, str) else set(themes)
+    tags = store.theme_tags()
+    tags = tags[tags["themes"].map(lambda ts: bool(wanted.intersection(ts)))]
+    return events.merge(tags[IDENTITY], on=IDENTITY, how="inner")
+
+
 def co_mentions(tagged: pd.DataFrame) -> pd.DataFrame:
     """How many interactions name each pair of themes together (``theme_a < theme_b``)."""
     pairs: dict[tuple[str, str], int] = {}

@@ -291,7 +291,8 @@ def pseudonymise_network(g: nx.MultiDiGraph, store) -> int:
 
 
 def network_from_store(store, since=None, until=None, platforms=None, topics=None,
-                       snapshot=None, pseudonymise: bool | None = None) -> nx.MultiDiGraph:
+                       snapshot=None, pseudonymise: bool | None = None,
+                       themes=None) -> nx.MultiDiGraph:
     """The network of the store's interactions in a window, with a snapshot's ranking.
 
     Parameters
@@ -306,9 +307,15 @@ def network_from_store(store, since=None, until=None, platforms=None, topics=Non
     pseudonymise : bool, optional
         Employees as initials + department (:func:`pseudonymise_network`);
         default: unless ``SCOUT_SHOW_EMPLOYEE_NAMES=1``.
+    themes : sequence of str, optional
+        Only interactions tagged with any of these listening themes.
     """
     events = store.interactions(since=since, until=until, platforms=list(platforms or []) or None,
                                 topics=list(topics or []) or None, with_text=False)
+    if themes:
+        from graph.listening import only_themes
+
+        events = only_themes(events, store, list(themes))
     snap = snapshot if snapshot is not None else store.load_snapshot()
     table = snap.table if snap is not None else None
     keys = pd.unique(pd.concat([events["source"], events["target"]])) if len(events) else []

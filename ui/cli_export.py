@@ -27,12 +27,15 @@ def export() -> None:
               help="Only this platform (repeatable).")
 @click.option("--topic", "topics", multiple=True, metavar="T",
               help="Only interactions carrying topic T (repeatable).")
+@click.option("--theme", "themes", multiple=True, metavar="NAME",
+              help="Only interactions tagged with listening theme NAME (repeatable; see "
+                   "`scout listen tag`).")
 @click.option("--snapshot", "snapshot_id", default=None, metavar="ID",
               help="Scores, ranks and communities of this snapshot (default: the newest).")
 @click.option("--out", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Write to FILE (default: stdout).")
 @pass_app
-def export_graph(app, fmt, since, until, platforms, topics, snapshot_id, out) -> None:
+def export_graph(app, fmt, since, until, platforms, topics, themes, snapshot_id, out) -> None:
     """The account network: nodes with handle, platform, segment, score, rank,
     community and CRM status; one edge per pair and kind with its count and first and
     last time. GEXF is dynamic, so Gephi's timeline replays the conversation.
@@ -44,6 +47,7 @@ def export_graph(app, fmt, since, until, platforms, topics, snapshot_id, out) ->
       scout export graph --out network.gexf
       scout export graph --format graphml --since 2026-10-01 --platform x > x.graphml
       scout export graph --topic pricing --out pricing.gexf
+      scout export graph --theme competitor_b --out competitor-b.gexf
     """
     from graph.errors import InputError, NotFoundError
     from graph.network import network_from_store, write_graph
@@ -65,12 +69,13 @@ def export_graph(app, fmt, since, until, platforms, topics, snapshot_id, out) ->
 
     with Console(stderr=True).status("building the network…"):
         g = network_from_store(store, since=start, until=end, platforms=platforms,
-                               topics=topics, snapshot=snap)
+                               topics=topics, snapshot=snap, themes=themes)
     if g.number_of_nodes() == 0:
         raise NotFoundError("no interactions in the window and filters: nothing to export")
     what = [f"since {since}" if since else "", f"until {until}" if until else "",
             f"platform {', '.join(platforms)}" if platforms else "",
-            f"topic {', '.join(topics)}" if topics else ""]
+            f"topic {', '.join(topics)}" if topics else "",
+            f"theme {', '.join(themes)}" if themes else ""]
     description = "Scout interaction network" + "".join(f"; {w}" for w in what if w)
     size = write_graph(g, fmt, path=out, stream=None if out else sys.stdout.buffer,
                        description=description)

@@ -164,6 +164,14 @@ def test_network_from_store_filters_and_pseudonymises(store, schema):
     assert topical.number_of_edges() == 2 * len(edges[::3]) + 1
     until = network_from_store(store, until=T0 + pd.Timedelta(hours=10), pseudonymise=False)
     assert until.number_of_edges() == 2 * 10 + 1
+    # listening themes: only the interactions tagged with the theme
+    store.set_themes(pd.DataFrame({"platform": ["x", "y"], "post_id": ["p0a", "q1"],
+                                   "kind": ["reply", "reply"], "target": ["x:u1", "x:u33"],
+                                   "themes": [("rival",), ("us",)]}))
+    rival = network_from_store(store, themes=["rival"], pseudonymise=False)
+    assert list(rival.edges()) == [("x:u0", "x:u1")]
+    both = network_from_store(store, themes=["rival", "us"], pseudonymise=False)
+    assert both.number_of_edges() == 2
 
     # employees: initials + department, ids that do not name them
     store.set_roster([Person(handle="User0", platform="x", name="Ann Lee", department="Sales")])
