@@ -72,6 +72,17 @@ _SCHEMA: dict[str, Any] = {
     ],
     "schedule": {"cron": str, "timezone": str},
     "refresh": {"lock": str, "top": int},
+    "alerts": {
+        "top": int,
+        "segments": [str],
+        "themes": bool,
+        "share_change": _NUMBER,
+        "period": str,
+        "app_url": str,
+        "webhook_url_env": str,
+        "email": {"host": str, "port": int, "from": str, "to": [str], "starttls": bool,
+                  "username_env": str, "password_env": str},
+    },
     "listening": dict,  # checked by graph.listening.parse_listening
 }
 
@@ -141,6 +152,7 @@ class RefreshConfig:
     timezone: str = "UTC"
     lock: Path | None = None
     top: int = 50
+    alerts: Any = None  # ingest.ops.notify.AlertSettings when [alerts] is given
 
 
 def _type_name(t) -> str:
@@ -289,9 +301,46 @@ def parse_config(raw: dict, base: Path = Path("."), path: Path | None = None) ->
     refresh = raw.get("refresh", {})
     cfg.lock = rel(refresh.get("lock"))
     cfg.top = refresh.get("top", 50)
+    if "alerts" in raw:
+        cfg.alerts = _alerts(raw["alerts"], problems)
     if problems:
         raise ConfigError(_format(path, problems))
     return cfg
+
+
+def _alerts(a: dict, problems: list[str]):
+    """``[alerts]`` as :class:`ingest.ops.notify.AlertSettings` (problems added, not raised)."""
+    from ingest.ops.notify import AlertSettings, EmailSettings
+
+    settings = AlertSettings(
+        top=a.get("top", 10), segments=tuple(a.get("segments", ["external"])),
+        themes=a.get("themes", True), share_change=a.get("share_change", 0.05),
+        period=a.get("period", "week"), app_url=a.get("app_url"),
+        webhook_url_env=a.get("webhook_url_env"))
+    if settings.top <= 0:
+        problems.append("alerts.top: must be positive")
+    for s in settings.segments:
+        if s not in SEGMENTS:
+            problems.append(f"alerts.segments: one of {', '.join(SEGMENTS)}, got {s!r}")
+    if settings.period not in ("day", "week", "month"):
+        problems.append(f"alerts.period: day, week or month, got {settings.period!r}")
+    if settings.share_change is not None and not 0 < settings.share_change <= 1:
+        problems.append("alerts.share_change: a share between 0 and 1 (0.05 = five points)")
+    email = a.get("email")
+    if email is not None:
+        if "host" not in email:
+            problems.append("alerts.email.host: required")
+        elif not email.get("to"):
+            problems.append("alerts.email.to: at least one recipient is required")
+        else:
+            settings.email = EmailSettings(
+                host=email["host"], port=email.get("port", 587), sender=email.get("from", ""),
+                to=list(email["to"]), starttls=email.get("starttls", True),
+                username_env=email.get("username_env"), password_env=email.get("password_env"))
+    if not settings.has_channel:
+        problems.append("alerts: give webhook_url_env (the name of the variable holding the "
+                        "webhook URL) or an [alerts.email] table")
+    return settings
 
 
 def _check_timezone(name: str, problems: list[str]) -> bool:

@@ -355,6 +355,7 @@ class _Refresh:
                 _pause("exports", self.reporter)
                 if snapshot is not None:
                     self._exports(snapshot)
+                self._alerts(snapshot)
             except BaseException as exc:
                 self.errors.append(str(exc) if isinstance(exc, ScoutError)
                                    else f"{type(exc).__name__}: {exc}")
@@ -526,6 +527,7 @@ class _Refresh:
 
         store = self.store
         previous = store.load_snapshot()
+        self.previous_snapshot = previous
         config = rank_config(self.cfg, newest_event(store, self.cfg))
         reason = ranking_reason(store, config, previous, self.summary["new_events"])
         info: dict[str, Any] = {"previous_snapshot": previous.id if previous else None,
@@ -566,6 +568,66 @@ class _Refresh:
         )
         self._save()
         return snapshot
+
+    # -- alerts ---------------------------------------------------------------------------
+    def _alerts(self, snapshot: Snapshot | None) -> None:
+        """Send what changed (``[alerts]``): new entrants to the watched tops, share-of-voice
+        moves; each alert once (keys of the previous refresh are not sent again)."""
+        settings = self.cfg.alerts
+        if settings is None:
+            return
+        from graph import alerts as rules
+        from graph.listening import load_themes, share_of_voice, tagged_events, top_voices
+        from graph.people import private_board
+        from graph.ranking import current_leaderboard
+        from ingest.ops.notify import deliver
+
+        store = self.store
+        info: dict[str, Any] = {"sent": [], "keys": [], "theme_tops": {}}
+        self.summary["alerts"] = info
+        last = _last_alert_state(store, self.run_record.id)
+        found: list = []
+
+        def shown(board: pd.DataFrame) -> pd.DataFrame:
+            # Alerts name employees the way every ranking does: pseudonymised unless unlocked.
+            named = private_board(store, board)
+            return board.assign(account=named["account"].to_numpy())
+
+        before_snap = getattr(self, "previous_snapshot", None)
+        if snapshot is not None and before_snap is not None and snapshot.id != before_snap.id:
+            for segment in settings.segments:
+                now = current_leaderboard(store, snapshot.table, segment, top=settings.top)
+                before = current_leaderboard(store, before_snap.table, segment, top=settings.top)
+                found += rules.top_entrants(shown(now), before, settings.top,
+                                            f"{segment} leaders")
+        themes = load_themes(str(self.cfg.path)) if self.cfg.path is not None else []
+        if themes:
+            tagged = tagged_events(store)
+            if settings.themes and len(tagged):
+                accounts = store.accounts()
+                for theme in themes:
+                    tops = top_voices(tagged, theme.name, accounts, top=settings.top)
+                    info["theme_tops"][theme.name] = tops["key"].astype(str).tolist()
+                    prev_keys = (last.get("theme_tops") or {}).get(theme.name)
+                    prev = (pd.DataFrame({"key": prev_keys, "rank": range(1, len(prev_keys) + 1)})
+                            if prev_keys is not None else None)
+                    found += rules.top_entrants(shown(tops), prev, settings.top,
+                                                f"theme {theme.name}", page="listening")
+            if settings.share_change and len(tagged):
+                found += rules.share_moves(share_of_voice(tagged, settings.period, themes),
+                                           settings.share_change)
+        info["keys"] = [a.key for a in found]
+        new = rules.new_alerts(found, last.get("keys", []))
+        if not new:
+            return
+        text = rules.message(new, settings.app_url)
+        failures = deliver(settings, text, f"Scout: {len(new)} alert{'s' if len(new) != 1 else ''}")
+        info["sent"] = [a.as_dict() for a in new]
+        if failures:
+            info["failed"] = failures
+            self.errors.extend(failures)
+        self.reporter.step(f"alerts: {len(new)} sent" + (f", {len(failures)} channel(s) failed"
+                                                         if failures else ""))
 
     # -- exports --------------------------------------------------------------------------
     def _exports(self, snapshot: Snapshot) -> None:
@@ -725,6 +787,14 @@ def newest_event(store: GraphStore, cfg: RefreshConfig) -> datetime | None:
     if df.empty:
         return None
     return pd.Timestamp(df["at"].max()).to_pydatetime()
+
+
+def _last_alert_state(store: GraphStore, current_run: str) -> dict:
+    """The ``alerts`` summary of the newest earlier refresh that had one (``{}`` if none)."""
+    for r in store.runs(limit=50, kind="refresh"):
+        if r.id != current_run and isinstance(r.summary, dict) and "alerts" in r.summary:
+            return r.summary["alerts"] or {}
+    return {}
 
 
 def top_changes(current: pd.DataFrame, previous: pd.DataFrame | None, top: int,
