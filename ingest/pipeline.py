@@ -61,7 +61,8 @@ from ingest.records import Edge, edges_frame
 #: kill an ingest between batches. Not meant for users.
 SLEEP_ENV = "SCOUT_INGEST_BATCH_SLEEP"
 #: Listening themes every batch written in this context is tagged with (see :func:`listening`).
-_THEMES: ContextVar[tuple] = ContextVar("scout_listening_themes", default=())
+#: ``None`` until a caller chooses (then a tuple, maybe empty: "no themes").
+_THEMES: ContextVar[tuple | None] = ContextVar("scout_listening_themes", default=None)
 
 
 @contextmanager
@@ -154,7 +155,7 @@ class BatchWriter:
         self._accounts: dict[str, Account] = {}
         self._interactions: list[Edge | Interaction] = []
         self._sleep = float(os.environ.get(SLEEP_ENV, "0") or 0)
-        self.themes = _THEMES.get()
+        self.themes = _THEMES.get() or ()
         self.tagged = 0
 
     def add(self, accounts: Iterable[Account], interactions: Iterable[Edge | Interaction]) -> None:
@@ -471,6 +472,33 @@ def run_ingest(
         what was read until then is written first, except in strict mode.
     """
     run = run if run is not None else new_run(source)
+    with _configured_listening():
+        return _write_run(store, source, chunks, run, batch_size=batch_size, strict=strict,
+                          report=report, progress=progress, cursor=cursor,
+                          keep_cursor=keep_cursor, times=times, rejects=rejects)
+
+
+@contextmanager
+def _configured_listening() -> Iterator[None]:
+    """Every ingest path tags with the ``[listening]`` themes of ``$SCOUT_CONFIG`` or
+    ``./scout.toml`` unless its caller already chose themes (the refresh uses its own file)."""
+    if _THEMES.get() is not None:  # chosen by the caller, even "none"
+        yield
+        return
+    from graph.listening import load_themes
+
+    themes = load_themes()
+    if not themes:
+        yield
+        return
+    with listening(themes):
+        yield
+
+
+def _write_run(store: GraphStore, source: str, chunks: Iterable[Chunk], run: Run, *,
+               batch_size: int, strict: bool, report, progress, cursor: str | None,
+               keep_cursor: bool, times: TimeWindow | None, rejects) -> Run:
+    """The body of :func:`run_ingest`, inside the listening themes."""
     writer = BatchWriter(store, batch_size)
     newest = int(cursor) if cursor is not None and cursor.isdigit() else None
     posts = edges = 0

@@ -147,15 +147,9 @@ def ingest(ctx) -> None:
     """Load data: X (API or archives), edge lists, accounts, roster, CRM, Slack, mail, Teams, Viva Engage.
 
     When scout.toml (or $SCOUT_CONFIG) has [listening] themes, new interactions
-    are tagged with them as they are written.
+    are tagged with them as they are written (every ingest path does: the CLI, the
+    app, `scout load-sample`, the refresh).
     """
-    from ui.cli_listen import configured_themes
-
-    themes = configured_themes()
-    if themes:
-        from ingest.pipeline import listening
-
-        ctx.with_resource(listening(themes))
 
 
 # -- files ----------------------------------------------------------------------------------------

@@ -81,3 +81,25 @@ def test_listening_page_tags_and_reports(make_app, app_sample_uri, config):
     at.segmented_control(key="listen_period").set_value("month").run()
     assert_clean(at)
     assert frame(at, column="growth")["period"].nunique() <= 5
+
+
+def test_app_uploads_are_tagged_with_the_configured_themes(tmp_path, monkeypatch):
+    """Every ingest path tags: here the app's upload, with scout.toml from $SCOUT_CONFIG."""
+    from graph.sqlite_store import SqliteStore
+    from ui.app_data import ingest_file
+
+    config = tmp_path / "scout.toml"
+    config.write_text('[listening.themes.rival]\nkind = "competitor"\nkeywords = ["RivalCo"]\n')
+    monkeypatch.setenv("SCOUT_CONFIG", str(config))
+    edges = tmp_path / "e.csv"
+    edges.write_text("source,target,timestamp,text\n"
+                     "a,b,2026-11-10T10:00:00Z,rivalco rocks\n"
+                     "c,b,2026-11-10T11:00:00Z,nothing here\n")
+    store = SqliteStore(tmp_path / "s.db")
+    try:
+        outcome = ingest_file(store, edges, "edges")
+        assert outcome.error is None and outcome.run.summary.get("themed") == 1
+        tags = store.theme_tags()
+        assert tags["themes"].tolist() == [("rival",)]
+    finally:
+        store.close()
