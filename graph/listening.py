@@ -369,10 +369,12 @@ def tag_store(store, themes: Sequence[Theme], replace: bool = True,
             "by_theme": {t.name: int(counts.get(t.name, 0)) for t in themes}}
 
 
-def tagged_events(store, since=None, until=None, platforms=None) -> pd.DataFrame:
-    """The store's interactions in a window with their stored ``themes`` (tuples, maybe empty)."""
+def tagged_events(store, since=None, until=None, platforms=None,
+                  with_text: bool = False) -> pd.DataFrame:
+    """The store's interactions in a window with their stored ``themes`` (tuples, maybe empty)
+    (and their ``text`` with ``with_text``, e.g. for :func:`top_domains`)."""
     events = store.interactions(since=since, until=until,
-                                platforms=list(platforms or []) or None, with_text=False)
+                                platforms=list(platforms or []) or None, with_text=with_text)
     tags = store.theme_tags()
     if events.empty:
         return events.assign(themes=pd.Series(dtype=object))
@@ -418,6 +420,39 @@ def _topic_list(value) -> list[str]:
     if isinstance(value, tuple | list):
         return list(value)
     return [t for t in str(value or "").split(";") if t]
+
+
+_LINK_HOST = re.compile(r"https?://(?:www\.)?([a-z0-9.-]+\.[a-z]{2,})", re.IGNORECASE)
+
+
+def top_domains(tagged: pd.DataFrame, top: int = 5) -> pd.DataFrame:
+    """The most linked domains (``www.`` dropped) of each theme's interactions.
+
+    Needs the ``text`` column (:func:`tagged_events` with ``with_text=True``);
+    an interaction linking a domain twice counts once.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"themes": [("rival",), ("rival",), ()],
+    ...                   "text": ["see https://www.rival.io/x and http://rival.io",
+    ...                            "https://blog.example.com/p", "https://ignored.org"]})
+    >>> top_domains(t).values.tolist()
+    [['rival', 'blog.example.com', 1], ['rival', 'rival.io', 1]]
+    """
+    cols = ["theme", "domain", "interactions"]
+    if "text" not in tagged or tagged.empty:
+        return pd.DataFrame(columns=cols)
+    rows = explode_themes(tagged[["themes", "text"]])
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    hosts = rows["text"].fillna("").astype(str).map(
+        lambda s: sorted({h.lower().rstrip(".") for h in _LINK_HOST.findall(s)}))
+    rows = rows.assign(domain=hosts).explode("domain")
+    rows = rows[rows["domain"].fillna("") != ""]
+    counts = rows.groupby(["theme", "domain"]).size().rename("interactions").reset_index()
+    counts = counts.sort_values(["theme", "interactions", "domain"],
+                                ascending=[True, False, True])
+    return counts.groupby("theme").head(top).reset_index(drop=True)[cols]
 
 
 def top_hashtags(tagged: pd.DataFrame, top: int = 5) -> pd.DataFrame:

@@ -321,6 +321,16 @@ def tagged_events(uri: str | None, version_: str) -> pd.DataFrame:
     return read(_open_store(uri))
 
 
+@st.cache_data(show_spinner="Reading what each conversation links and tags…", max_entries=2)
+def theme_extras(uri: str | None, version_: str) -> dict[str, pd.DataFrame]:
+    """Co-mentions, top hashtags and top linked domains per theme."""
+    from graph.listening import co_mentions, tagged_events, top_domains, top_hashtags
+
+    tagged = tagged_events(_open_store(uri), with_text=True)
+    return {"co_mentions": co_mentions(tagged), "hashtags": top_hashtags(tagged),
+            "domains": top_domains(tagged)}
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def share_of_voice(uri: str | None, version_: str, period: str, themes: tuple) -> pd.DataFrame:
     from graph.listening import share_of_voice as sov

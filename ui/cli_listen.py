@@ -92,6 +92,7 @@ def listen(ctx, config_path, period, since, until, platforms, top, fmt) -> None:
         competitor_only_voices,
         share_of_voice,
         tagged_events,
+        top_domains,
         top_hashtags,
         top_voices,
     )
@@ -100,7 +101,8 @@ def listen(ctx, config_path, period, since, until, platforms, top, fmt) -> None:
     app = ctx.obj
     themes = _themes(config_path)
     store = app.store()
-    tagged = tagged_events(store, parse_datetime(since), parse_datetime(until), platforms)
+    tagged = tagged_events(store, parse_datetime(since), parse_datetime(until), platforms,
+                           with_text=fmt != "csv")
     sov = share_of_voice(tagged, period, themes)
     if fmt == "csv":
         from graph.export import write_table
@@ -120,6 +122,8 @@ def listen(ctx, config_path, period, since, until, platforms, top, fmt) -> None:
         rivals.insert(1, "handle", handles.reindex(rivals["account"]).fillna("").to_numpy())
     pairs = co_mentions(tagged)
     tags = top_hashtags(tagged)
+    domains = top_domains(tagged)
+    tagged = tagged.drop(columns=["text"], errors="ignore")
     if fmt == "json":
         from graph.export import to_records
 
@@ -131,6 +135,7 @@ def listen(ctx, config_path, period, since, until, platforms, top, fmt) -> None:
             "top_voices": {k: to_records(v[[c for c in cols if c in v]]) for k, v in voices.items()},
             "competitors_not_us": to_records(rivals.head(100)),
             "co_mentions": to_records(pairs), "top_hashtags": to_records(tags),
+            "top_domains": to_records(domains),
         }, indent=2, ensure_ascii=False))
         return
     if sov.empty:
@@ -149,6 +154,10 @@ def listen(ctx, config_path, period, since, until, platforms, top, fmt) -> None:
         _table(rivals.head(top), "talk about competitors, not about us")
     if len(pairs):
         _table(pairs, "co-mentions")
+    if len(tags):
+        _table(tags, "top hashtags per theme")
+    if len(domains):
+        _table(domains, "top linked domains per theme")
 
 
 @listen.command("tag")

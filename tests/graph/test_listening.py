@@ -232,6 +232,7 @@ def test_cli_listen(store_uri, tmp_path):
     assert week1["acme"]["mentions"] == 3 and week1["acme"]["share"] == 0.5
     assert data["competitors_not_us"][0]["account"] == "x:e"
     assert data["top_voices"]["rocket"][0]["key"] == "x:rocket"
+    assert {"top_hashtags", "top_domains", "co_mentions"} <= set(data)
     r = runner.invoke(cli, [*base])
     assert r.exit_code == 0 and "share of voice by week" in r.stdout
     r = runner.invoke(cli, [*base, "--format", "csv"])

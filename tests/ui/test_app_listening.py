@@ -77,6 +77,8 @@ def test_listening_page_tags_and_reports(make_app, app_sample_uri, config):
     assert sorted(members["account"]) == sorted(voices["key"].iloc[external])
     rivals = frame(at, column="competitors")
     assert len(rivals) > 0 and {"handle", "account", "mentions", "competitors"} <= set(rivals)
+    assert list(frame(at, column="hashtag").columns) == ["theme", "hashtag", "interactions"]
+    assert list(frame(at, column="domain").columns) == ["theme", "domain", "interactions"]
 
     at.segmented_control(key="listen_period").set_value("month").run()
     assert_clean(at)

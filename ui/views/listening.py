@@ -116,3 +116,17 @@ else:
     st.caption("Accounts whose interactions name a competitor but never the brand: people to "
                "win over.")
     st.dataframe(rivals.head(200), hide_index=True, key="listen_rivals")
+
+# -- what the conversations share, tag and link --------------------------------------------------
+extras = state.theme_extras(uri, v)
+st.subheader("Around each conversation", anchor=False)
+c1, c2, c3 = st.columns(3)
+with c1:
+    st.caption("Co-mentions: interactions naming two themes together")
+    st.dataframe(extras["co_mentions"], hide_index=True, key="listen_pairs")
+with c2:
+    st.caption("Top hashtags per theme")
+    st.dataframe(extras["hashtags"], hide_index=True, key="listen_tags")
+with c3:
+    st.caption("Top linked domains per theme")
+    st.dataframe(extras["domains"], hide_index=True, key="listen_domains")
