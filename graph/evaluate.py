@@ -370,7 +370,7 @@ def naive_baselines(events: pd.DataFrame, alpha: float = 0.85) -> pd.DataFrame:
     from graph.projection import project_events
 
     ev = events[["source", "target"]]
-    proj = project_events(ev, half_life_days=None, kind_weights={"*": 1.0})
+    proj = project_events(ev, half_life_days=None)  # no kind column: every event weighs 1
     adj = proj.adjacency  # weight = number of events per pair, self-loops dropped
     indeg = np.diff(adj.tocsc().indptr).astype(float)
     pr = pagerank(adj, alpha=alpha) if proj.n else np.empty(0)

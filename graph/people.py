@@ -679,15 +679,16 @@ def pseudonymise_accounts(board: pd.DataFrame, state: PeopleState, *, label: str
     return out
 
 
-def private_board(store, board: pd.DataFrame, **columns) -> pd.DataFrame:
+def private_board(store, board: pd.DataFrame, state: PeopleState | None = None,
+                  **columns) -> pd.DataFrame:
     """An account leaderboard as this user may see it.
 
     Employees' accounts are pseudonymised (:func:`pseudonymise_accounts`)
     unless :func:`names_unlocked`; boards without internal rows are returned
-    as they are (nothing else is read). ``columns`` go to
-    :func:`pseudonymise_accounts`.
+    as they are (nothing else is read). ``state`` reuses people already read
+    from ``store``; ``columns`` go to :func:`pseudonymise_accounts`.
     """
     if (names_unlocked() or board.empty or "segment" not in board
             or not (board["segment"] == "internal").any()):
         return board
-    return pseudonymise_accounts(board, PeopleState(store), **columns)
+    return pseudonymise_accounts(board, state or PeopleState(store), **columns)

@@ -284,7 +284,7 @@ def apply_learning(result: RankResult, labels: pd.Series,
     fit = learn_weights(result.table, matched, result.weights, seed=result.config.seed)
     if fit.source != "default":  # a fitted model, or a better unfitted weight set
         result.table = rescore(result.table, fit.weights)
-        result.weights = scoring.composite(result.table.head(1), fit.weights).weights
+        result.weights = scoring.normalize_weights(fit.weights)
     # Labels made from a list (e.g. a shortlist) mark everybody else 0 only for want
     # of better: hidden leaders may then come from those 0s (see learn.hidden_leaders).
     implicit = bool(labels.attrs.get("implicit_negatives", False))

@@ -358,6 +358,25 @@ class Composite:
                                                      index=c.index))
 
 
+def normalize_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    """Weights divided by the sum of their absolute values (Σ|w| = 1).
+
+    Raises
+    ------
+    ConfigError
+        Every weight is zero.
+
+    Examples
+    --------
+    >>> normalize_weights({"pagerank": 3, "reach": -1})
+    {'pagerank': 0.75, 'reach': -0.25}
+    """
+    total = float(sum(abs(float(w)) for w in weights.values()))
+    if total == 0:
+        raise ConfigError("every weight is zero: nothing to rank by")
+    return {m: float(w) / total for m, w in weights.items()}
+
+
 def composite(metrics: pd.DataFrame, weights: Mapping[str, float]) -> Composite:
     """Weighted sum of the metrics' levels (:func:`levels`), on a 0–100 scale.
 
@@ -381,10 +400,7 @@ def composite(metrics: pd.DataFrame, weights: Mapping[str, float]) -> Composite:
     missing = [m for m in weights if m not in metrics.columns]
     if missing:
         raise ConfigError(f"metrics not computed for this ranking: {', '.join(missing)}")
-    total = float(sum(abs(float(w)) for w in weights.values()))
-    if total == 0:
-        raise ConfigError("every weight is zero: nothing to rank by")
-    norm = {m: float(w) / total for m, w in weights.items()}
+    norm = normalize_weights(weights)
     lev = pd.DataFrame({m: levels(metrics[m]) for m in norm}, index=metrics.index)
     contrib = pd.DataFrame({m: 100.0 * norm[m] * lev[m].to_numpy() for m in norm},
                            index=metrics.index)

@@ -34,13 +34,6 @@ def _themes(config_path: str):
     return themes
 
 
-def configured_themes(config_path: str | None = None) -> list:
-    """The [listening] themes of ``config_path`` (default $SCOUT_CONFIG or ./scout.toml)."""
-    from graph.listening import load_themes
-
-    return load_themes(config_path)
-
-
 def _table(df, title: str) -> None:
     from rich.console import Console
     from rich.table import Table

@@ -304,13 +304,13 @@ def leaders(app, segment, community_id, topic, top, fmt, out, make_dirs, snapsho
     else:
         board = current_leaderboard(store, table, segment, top=top, community_id=community_id,
                                     topic=topic)
+        from graph.people import PeopleState, private_board, with_person_columns
+
+        people = None
         if fmt != "table" and len(board):  # exports carry the person and every handle
-            from graph.people import PeopleState, with_person_columns
-
-            board = with_person_columns(board, PeopleState(store))
-        from graph.people import private_board
-
-        board = private_board(store, board)
+            people = PeopleState(store)
+            board = with_person_columns(board, people)
+        board = private_board(store, board, people)
     if fmt == "table":
         if out:
             raise InputError("--out needs --format csv, json or xlsx")

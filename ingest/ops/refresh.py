@@ -588,9 +588,15 @@ class _Refresh:
         last = _last_alert_state(store, self.run_record.id)
         found: list = []
 
+        people: list = []  # read once, only if a board holds employees
+
         def shown(board: pd.DataFrame) -> pd.DataFrame:
             # Alerts name employees the way every ranking does: pseudonymised unless unlocked.
-            named = private_board(store, board)
+            if not people and len(board) and (board["segment"] == "internal").any():
+                from graph.people import PeopleState
+
+                people.append(PeopleState(store))
+            named = private_board(store, board, people[0] if people else None)
             return board.assign(account=named["account"].to_numpy())
 
         before_snap = getattr(self, "previous_snapshot", None)

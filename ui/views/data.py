@@ -18,7 +18,6 @@ store = state.get_store()
 uri, v = state.store_uri(), state.version()
 s = state.stats(uri, v)
 
-PRESET_HELP = PRESET_DESCRIPTIONS
 # Steps rank_events reports, to move the progress bar.
 RANK_STEPS = 16
 
@@ -123,7 +122,7 @@ with st.container(border=True):
     preset = r1.selectbox("Preset", presets, index=presets.index(DEFAULT_PRESET),
                           key="rank_preset", help="Which weights make the composite score.",
                           format_func=lambda p: p)
-    r1.caption(PRESET_HELP.get(preset, ""))
+    r1.caption(PRESET_DESCRIPTIONS.get(preset, ""))
     window_label = r2.selectbox("Window", [*data.WINDOWS, "Custom…"], key="rank_window",
                                 help="Which interactions count; windows end at the newest "
                                 "interaction.")
