@@ -148,7 +148,7 @@ def tag_script(api: FakeApi, pages: int, per_page: int, faults: bool = False) ->
         items = [status(total - 1 - i) for i in range(p * per_page, (p + 1) * per_page)]
         headers = {}
         if p + 1 < pages:
-            headers["Link"] = lambda p=p: (f'<{api.base_url}{TL}acme?max_id={items[-1]["id"]}>; '
+            headers["Link"] = lambda items=items: (f'<{api.base_url}{TL}acme?max_id={items[-1]["id"]}>; '
                                            'rel="next"')
         api.add(body=items, headers=headers, path=TL + "acme")
 
