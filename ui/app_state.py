@@ -131,6 +131,17 @@ def people_frames(uri: str | None, v: str) -> dict:
             "suggestions": people.suggestions(limit=500)}
 
 
+@st.cache_data(show_spinner=False)
+def people_links(uri: str | None, v: str) -> pd.DataFrame:
+    """Which person each linked account belongs to (:func:`graph.people.resolve_people`), without
+    the costlier suggestions of :func:`people_frames` (the Leaders page's platforms column)."""
+    from graph.people import resolve_people
+
+    store = _open_store(uri)
+    return resolve_people(store.accounts(), store.roster(), store.account_emails(),
+                          store.link_decisions(), store.crm())
+
+
 @st.cache_data(show_spinner="Combining each person's accounts…")
 def person_leaders(uri: str | None, v: str, segment: str, unlocked: bool) -> pd.DataFrame | None:
     """``scout leaders --by person`` of the newest snapshot (``None`` without one).
