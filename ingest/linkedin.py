@@ -1,0 +1,403 @@
+"""LinkedIn: a member's data export and an organisation page's comments → Scout records.
+
+What LinkedIn allows, and so what Scout reads
+---------------------------------------------
+LinkedIn forbids scraping and offers no API to read members' posts or
+messages. Scout therefore reads only:
+
+* a **member's data export** ("Get a copy of your data", Settings → Data
+  privacy), which an employee downloads and hands over *with their consent*:
+  ``messages.csv`` and ``Connections.csv``, as a ``.zip``, its folder, or the
+  CSV files themselves;
+* an **organisation page's comments** from the Community Management API
+  (``GET /rest/socialActions/{post urn}/comments``), which only a company whose
+  app LinkedIn has approved for that product can call (see
+  :mod:`ingest.linkedin_api`).
+
+Edge rules
+----------
+* ``messages.csv`` (columns ``CONVERSATION ID, CONVERSATION TITLE, FROM,
+  SENDER PROFILE URL, TO, RECIPIENT PROFILE URLS, DATE, SUBJECT, CONTENT,
+  FOLDER``; newer exports add ``ATTACHMENTS`` …): the sender → **message** to
+  each recipient, weighted ``1 / recipients`` (a message counts once however
+  many read it, as for Slack's group messages). Message text is private and
+  never kept.
+* ``Connections.csv`` (a ``Notes:`` preamble, a blank line, then ``First Name,
+  Last Name, URL, Email Address, Company, Position, Connected On``) is **not** an
+  interaction: a connection is a standing, mutual tie, not an act of attention,
+  and the people listed never consented to anything. Scout keeps only their
+  number, as the member's ``followers`` and ``following`` (their reach on
+  LinkedIn); no connection's name, address, employer or position is stored.
+* An organisation post's comment → **comment** to the organisation; a reply
+  (``parentComment``) → **reply** to the parent comment's author when known.
+
+Identity
+--------
+A member of an export is ``linkedin:<vanity name>`` (from
+``linkedin.com/in/<vanity>``, lower-cased); the API names people by URN,
+``linkedin:urn:li:person:<id>``, and organisations ``linkedin:urn:li:organization:<id>``.
+LinkedIn gives no way to join the two forms.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from graph.errors import InputError, RecordError
+from graph.model import SNIPPET_LENGTH, Account, row_post_id
+from ingest.pipeline import Chunk
+from ingest.records import Edge
+
+PLATFORM = "linkedin"
+MESSAGES = "messages.csv"
+CONNECTIONS = "Connections.csv"
+MESSAGE_COLUMNS = ("CONVERSATION ID", "FROM", "SENDER PROFILE URL", "RECIPIENT PROFILE URLS", "DATE")
+CONNECTION_COLUMNS = ("First Name", "Last Name", "URL", "Connected On")
+#: Rows per chunk.
+CHUNK_ROWS = 2000
+_URL_SPLIT_RE = re.compile(r"[\s,;]+")
+_VANITY_RE = re.compile(r"^[^\s/?#]{2,200}$")
+_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S %Z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%z", "%d %b %Y")
+
+
+# -- identity ------------------------------------------------------------------------------------
+
+
+def member_id(url: object) -> str | None:
+    """The account id of a member's profile URL (or bare vanity name), or ``None``.
+
+    Examples
+    --------
+    >>> member_id("https://www.linkedin.com/in/Jane-Doe-1a2b3c/"), member_id("jane-doe")
+    ('jane-doe-1a2b3c', 'jane-doe')
+    >>> member_id("https://www.linkedin.com/company/acme") is None
+    True
+    """
+    if not isinstance(url, str) or not url.strip():
+        return None
+    text = url.strip()
+    if "/" not in text and "." not in text:
+        vanity = text
+    else:
+        if "://" not in text:
+            text = "https://" + text
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            return None
+        host = (parts.hostname or "").lower()
+        segments = [s for s in parts.path.split("/") if s]
+        if not host.endswith("linkedin.com") or len(segments) < 2 or segments[0] not in ("in", "pub"):
+            return None
+        vanity = unquote(segments[1])
+    vanity = vanity.strip().lower()
+    return vanity if _VANITY_RE.match(vanity) else None
+
+
+def member_account(vanity: str, name: object = None) -> Account:
+    """The :class:`~graph.model.Account` of a member known by vanity name."""
+    clean = name.strip()[:256] if isinstance(name, str) and name.strip() else None
+    return Account(PLATFORM, vanity, handle=vanity, name=clean,
+                   url=f"https://www.linkedin.com/in/{vanity}")
+
+
+def message_time(value: object) -> datetime:
+    """A ``DATE`` of the export (``2023-11-02 10:15:26 UTC``) or ``Connected On`` (``15 Mar 2024``).
+
+    Raises
+    ------
+    RecordError
+        Unreadable.
+
+    Examples
+    --------
+    >>> message_time("2023-11-02 10:15:26 UTC").isoformat()
+    '2023-11-02T10:15:26+00:00'
+    """
+    text = str(value or "").strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            at = datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    raise RecordError(f"unreadable date {text[:40]!r}")
+
+
+# -- CSV with a preamble ------------------------------------------------------------------------
+
+
+def csv_rows(text: str, where: str, required: tuple[str, ...]) -> Iterator[tuple[int, dict]]:
+    """``(line, row)`` of a LinkedIn CSV, after whatever preamble precedes its header.
+
+    LinkedIn puts a ``Notes:`` paragraph and a blank line above the header of
+    some files (``Connections.csv``). The header is the first row holding every
+    column of ``required``; ``line`` is where each row starts (quoted cells may
+    span lines).
+
+    Raises
+    ------
+    InputError
+        No header with those columns (``where`` names the file).
+    """
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    header: list[str] | None = None
+    line = 1
+    for cells in reader:
+        start, line = line, reader.line_num + 1
+        if header is None:
+            names = [c.strip() for c in cells]
+            if all(col in names for col in required):
+                header = names
+            elif start > 50:
+                break
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        yield start, dict(zip(header, cells, strict=False))
+    if header is None:
+        raise InputError(f"{where}: no header with the columns {', '.join(required)} "
+                         "(is it LinkedIn's export file?)")
+
+
+def decode(data: bytes, where: str) -> str:
+    """UTF-8 text of an export file (LinkedIn writes UTF-8, sometimes with a BOM)."""
+    if b"\x00" in data[:4096]:
+        raise InputError(f"{where}: a binary file, not a CSV")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"{where}:{line}: not UTF-8 text") from None
+
+
+# -- messages ------------------------------------------------------------------------------------
+
+
+def message_edges(row: Mapping[str, str], at: datetime) -> tuple[list[Edge], list[Account]]:
+    """The ``message`` edges of one row: sender → each recipient, weight ``1 / recipients``.
+
+    Raises
+    ------
+    RecordError
+        No sender profile URL or no recipient (sponsored messages, LinkedIn's own).
+    """
+    sender = member_id(row.get("SENDER PROFILE URL"))
+    if sender is None:
+        raise RecordError("no sender profile URL")
+    recipients: dict[str, None] = {}
+    for url in _URL_SPLIT_RE.split(row.get("RECIPIENT PROFILE URLS") or ""):
+        rid = member_id(url)
+        if rid is not None and rid != sender:
+            recipients[rid] = None
+    if not recipients:
+        raise RecordError("no recipient profile URL")
+    pid = row_post_id(row.get("CONVERSATION ID"), row.get("DATE"), sender, row.get("CONTENT"))
+    weight = 1.0 / len(recipients)
+    edges = [Edge(PLATFORM, pid, "message", f"{PLATFORM}:{sender}", f"{PLATFORM}:{r}", at,
+                  None, (), None, weight) for r in recipients]
+    accounts = [member_account(sender, row.get("FROM"))]
+    names = [n.strip() for n in (row.get("TO") or "").split(",")]
+    single = names[0] if len(recipients) == 1 and len(names) == 1 else None
+    accounts += [member_account(r, single) for r in recipients]
+    return edges, accounts
+
+
+def iter_message_chunks(text: str, where: str) -> Iterator[Chunk]:
+    """Chunks of ``messages.csv`` (``where`` names it in ``file:line`` messages)."""
+    chunk = Chunk(counts={"messages": 0})
+    for line, row in csv_rows(text, where, MESSAGE_COLUMNS):
+        if (row.get("IS MESSAGE DRAFT") or "").strip().lower() == "yes":
+            chunk.counts["drafts"] = chunk.counts.get("drafts", 0) + 1
+            continue
+        try:
+            at = message_time(row.get("DATE"))
+            edges, accounts = message_edges(row, at)
+        except RecordError as exc:
+            chunk.errors.append(f"{where}:{line}: {exc}")
+            continue
+        chunk.read += 1
+        chunk.counts["messages"] += 1
+        chunk.interactions.extend(edges)
+        chunk.origins.extend([f"{where}:{line}"] * len(edges))
+        chunk.accounts.extend(accounts)
+        if chunk.read >= CHUNK_ROWS:
+            yield chunk
+            chunk = Chunk(counts={"messages": 0})
+    yield chunk
+
+
+# -- connections ---------------------------------------------------------------------------------
+
+
+def count_connections(text: str, where: str) -> tuple[int, list[str]]:
+    """How many connections ``Connections.csv`` lists, and ``file:line`` messages for bad rows.
+
+    Only the number is kept (see the module's edge rules for why).
+    """
+    n = 0
+    errors = []
+    for line, row in csv_rows(text, where, CONNECTION_COLUMNS):
+        if member_id(row.get("URL")) is None and not (row.get("First Name") or "").strip():
+            errors.append(f"{where}:{line}: a connection without name or profile URL")
+            continue
+        n += 1
+    return n, errors
+
+
+# -- the export ----------------------------------------------------------------------------------
+
+
+@dataclass
+class LinkedInExport:
+    """The files of a member's export that Scout reads: ``messages.csv``, ``Connections.csv``.
+
+    ``path`` is the ``.zip``, its folder, or one of the two CSV files.
+    """
+
+    path: str
+    messages: tuple[str, bytes] | None = None
+    connections: tuple[str, bytes] | None = None
+    size: int = 0
+
+    @classmethod
+    def open(cls, path: str | Path) -> LinkedInExport:
+        """Find and read the two files.
+
+        Raises
+        ------
+        InputError
+            Missing path, or neither file in it.
+        """
+        from ingest.exports import ExportFiles
+
+        p = Path(path)
+        export = cls(str(path))
+        if p.is_file() and p.suffix.lower() == ".csv":
+            try:
+                data = p.read_bytes()
+            except OSError as exc:
+                raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+            text = decode(data, str(path))
+            if "CONVERSATION ID" in text[:4096]:
+                export.messages = (str(path), data)
+            elif "First Name" in text[:4096]:
+                export.connections = (str(path), data)
+            else:
+                raise InputError(f"{path}: neither LinkedIn's messages.csv nor its Connections.csv "
+                                 "(no CONVERSATION ID or First Name column)")
+            export.size = len(data)
+            return export
+        with ExportFiles(p) as files:
+            for name in files.names:
+                base = name.rsplit("/", 1)[-1].lower()
+                if base == MESSAGES.lower():
+                    export.messages = (files.where(name), files.read(name))
+                elif base == CONNECTIONS.lower():
+                    export.connections = (files.where(name), files.read(name))
+        if export.messages is None and export.connections is None:
+            raise InputError(f"{path}: no messages.csv nor Connections.csv in this export")
+        export.size = sum(len(f[1]) for f in (export.messages, export.connections) if f)
+        return export
+
+
+def iter_export_chunks(export: LinkedInExport, member: str | None) -> Iterator[Chunk]:
+    """Chunks of an export: its messages, then the member's connection count.
+
+    ``member`` is the exporting member's profile URL or vanity name; without it
+    the connections cannot be credited to anyone and are only counted.
+    """
+    if export.messages is not None:
+        where, data = export.messages
+        yield from iter_message_chunks(decode(data, where), where)
+    if export.connections is not None:
+        where, data = export.connections
+        n, errors = count_connections(decode(data, where), where)
+        chunk = Chunk(errors=errors, counts={"connections": n})
+        vanity = member_id(member) if member else None
+        if member and vanity is None:
+            raise InputError(f"--member {member!r}: not a LinkedIn profile URL or vanity name")
+        if vanity is not None:
+            account = member_account(vanity)
+            account.followers = account.following = n
+            chunk.accounts.append(account)
+        else:
+            chunk.counts["connections_uncredited"] = n
+        yield chunk
+
+
+# -- organisation page comments (Community Management API) -------------------------------------
+
+
+def urn_time(created: object) -> datetime:
+    """``created.time`` (epoch milliseconds) of a Community Management API object.
+
+    Examples
+    --------
+    >>> urn_time({"time": 1581957011627}).isoformat()
+    '2020-02-17T16:30:11.627000+00:00'
+    """
+    value = created.get("time") if isinstance(created, Mapping) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RecordError("no created.time")
+    return datetime.fromtimestamp(value / 1000, UTC)
+
+
+@dataclass
+class OrgCommentParser:
+    """Reads ``socialActions/{urn}/comments`` pages of one organisation's posts."""
+
+    organization: str
+    authors: dict[str, str] = field(default_factory=dict)
+    newest: datetime | None = None
+
+    def parse(self, page: object, origin: str) -> Chunk:
+        """Records of one page (``{"paging": …, "elements": [comment, …]}``)."""
+        chunk = Chunk(counts={"comments": 0})
+        elements = page.get("elements") if isinstance(page, Mapping) else None
+        if not isinstance(elements, list):
+            chunk.errors.append(f"{origin}: not a LinkedIn comments page (no elements)")
+            return chunk
+        org = self.organization
+        chunk.accounts.append(Account(PLATFORM, org))
+        for i, c in enumerate(elements, 1):
+            where = f"{origin}: comment {i}"
+            if not isinstance(c, Mapping):
+                chunk.errors.append(f"{where}: not an object")
+                continue
+            urn = c.get("commentUrn") or c.get("$URN")
+            actor = c.get("actor")
+            if not isinstance(urn, str) or not isinstance(actor, str) or not actor.startswith("urn:li:"):
+                chunk.errors.append(f"{where}: no commentUrn or actor")
+                continue
+            try:
+                at = urn_time(c.get("created"))
+            except RecordError as exc:
+                chunk.errors.append(f"{where}: {exc}")
+                continue
+            chunk.read += 1
+            chunk.counts["comments"] += 1
+            if self.newest is None or at > self.newest:
+                self.newest = at
+            self.authors[urn] = actor
+            message = c.get("message")
+            text = message.get("text") if isinstance(message, Mapping) else None
+            text = text.strip()[:SNIPPET_LENGTH] if isinstance(text, str) and text.strip() else None
+            parent = c.get("parentComment")
+            target = self.authors.get(parent) if isinstance(parent, str) else None
+            kind = "reply" if target is not None else "comment"
+            target = target or org
+            chunk.accounts.append(Account(PLATFORM, actor))
+            if target == actor:
+                continue
+            chunk.interactions.append(Edge(PLATFORM, urn, kind, f"{PLATFORM}:{actor}",
+                                           f"{PLATFORM}:{target}", at, text))
+            chunk.origins.append(where)
+        return chunk
