@@ -45,13 +45,11 @@ from datetime import UTC, datetime
 
 from graph.errors import RecordError
 from graph.model import SNIPPET_LENGTH, Account
-from ingest.pipeline import Chunk
-from ingest.records import Edge
+from ingest.identity import reddit_id
+from ingest.raw_archive import BODY_KEY
+from ingest.records import Edge, Parsed, time_cursor
 
 PLATFORM = "reddit"
-#: Authors that stand for a deleted or removed account.
-DELETED_AUTHORS = frozenset({"", "[deleted]", "[removed]"})
-_USERNAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 # u/name as Reddit links it: at a word start, optionally with a leading slash.
 _MENTION_RE = re.compile(r"(?<![\w/])/?u/([A-Za-z0-9_-]{3,20})(?![\w-])")
 #: How deep nested replies are followed (Reddit shows at most ~10 levels per page).
@@ -59,21 +57,30 @@ _MAX_DEPTH = 200
 
 
 def account_id(name: object) -> str | None:
-    """The platform id of a Reddit username, or ``None`` for a deleted or invalid one.
+    """The platform id of a Reddit author (:func:`ingest.identity.reddit_id`), or ``None``.
+
+    ``None`` for a deleted or removed author, and for a value that is no Reddit
+    username (recorded responses scrub names to ``<USERNAME>``): such a thing is
+    read, but gives no edge from or to anyone.
 
     Examples
     --------
-    >>> account_id("Your_Local_Librarian"), account_id("[deleted]")
-    ('your_local_librarian', None)
+    >>> account_id("Your_Local_Librarian"), account_id("[deleted]"), account_id("<USERNAME>")
+    ('your_local_librarian', None, None)
     """
-    if not isinstance(name, str) or name in DELETED_AUTHORS or not _USERNAME_RE.match(name):
+    if not isinstance(name, str):
         return None
-    return name.lower()
+    try:
+        ident = reddit_id(name)
+    except ValueError:
+        return None
+    return ident[0] if ident is not None else None
 
 
 def account_of(name: str) -> Account:
     """The :class:`~graph.model.Account` of a (valid) Reddit username."""
-    return Account(PLATFORM, name.lower(), handle=name, url=f"https://www.reddit.com/user/{name}")
+    pid, handle = reddit_id(name)  # type: ignore[misc] - callers pass valid names
+    return Account(PLATFORM, pid, handle=handle, url=f"https://www.reddit.com/user/{handle}")
 
 
 def created_at(data: Mapping) -> datetime:
@@ -156,28 +163,26 @@ def mention_edges(data: Mapping, author: str, at: datetime, text: str | None) ->
     return edges
 
 
+def _count(parsed: Parsed, name: str, n: int = 1) -> None:
+    parsed.counts[name] = parsed.counts.get(name, 0) + n
+
+
 @dataclass
-class RedditParser:
-    """Reads Reddit responses one at a time, remembering who wrote what.
+class RedditState:
+    """What one run (or replay) remembers across responses: who wrote what.
 
     A reply needs its parent's author, which may come in a later response of
     the same run (``more`` stubs, ``/api/info``); such replies wait in
-    :attr:`pending` and are written as soon as the parent is known.
-    ``known`` maps fullnames to authors' ids learnt earlier (the store's
-    previous comments, see :func:`known_authors`).
+    :attr:`pending` and are written as soon as the parent is read (counted as
+    ``replies_waiting`` then ``replies_resolved``).
     """
 
-    known: dict[str, str] = field(default_factory=dict)
     #: fullname -> author id, or "" for a deleted author.
     authors: dict[str, str] = field(default_factory=dict)
-    #: parent fullname -> [(comment data, origin)] waiting for the parent's author.
-    pending: dict[str, list[tuple[dict, str]]] = field(default_factory=dict)
-    #: Newest time of a submission or comment read (the source's cursor).
-    newest: datetime | None = None
-    #: ``more`` stubs seen (``replace_more`` expands them when fetching).
-    more: int = 0
+    #: parent fullname -> comments waiting for the parent's author.
+    pending: dict[str, list[dict]] = field(default_factory=dict)
 
-    def parse(self, body: object, origin: str) -> Chunk:
+    def parse(self, body: object) -> Parsed:
         """Accounts and interactions of one response body.
 
         Parameters
@@ -185,119 +190,123 @@ class RedditParser:
         body : object
             A decoded response: a ``Listing``, a comments page (list of two
             listings), a ``/api/morechildren`` answer or a single thing.
-        origin : str
-            ``file:line`` of the body (error messages, evidence).
 
         Returns
         -------
-        Chunk
-            ``read`` counts the submissions and comments; ``counts`` has
+        Parsed
+            ``posts`` counts submissions and comments; ``counts`` has
             ``submissions``, ``comments``, ``deleted`` (things by deleted
-            authors), ``more`` (unexpanded stubs).
+            authors), ``more`` (stubs with children), ``reply_to_deleted``,
+            ``self_replies``, ``replies_waiting`` / ``replies_resolved``;
+            ``newest_id`` is the newest thing's time (a time cursor).
         """
-        chunk = Chunk(counts={"submissions": 0, "comments": 0, "deleted": 0, "more": 0})
+        parsed = Parsed()
         if isinstance(body, dict) and isinstance(body.get("json"), dict):
             errors = body["json"].get("errors") or []
             if errors:
-                chunk.errors.append(f"{origin}: Reddit API errors: {errors}"[:300])
+                parsed.errors.append(f"Reddit API errors: {errors}"[:300])
             data = body["json"].get("data")
             things = data.get("things") if isinstance(data, dict) else None
             body = {"kind": "Listing", "data": {"children": things or []}}
-        for thing in _things(body, origin, chunk, 0):
-            self._thing(thing, origin, chunk)
-        return chunk
+        for thing in _things(body, parsed, 0):
+            self._thing(thing, parsed)
+        return parsed
 
-    def _thing(self, thing: dict, origin: str, chunk: Chunk) -> None:
+    def _thing(self, thing: dict, parsed: Parsed) -> None:
         kind = thing.get("kind")
         data = thing.get("data")
         if not isinstance(data, dict):
-            chunk.errors.append(f"{origin}: a {kind!s:.10} thing without data")
+            parsed.errors.append(f"a {kind!s:.10} thing without data")
             return
         if kind == "more":
             children = data.get("children")
             if isinstance(children, list) and children:
-                self.more += 1
-                chunk.counts["more"] += 1
+                _count(parsed, "more")
             return
         if kind not in ("t1", "t3"):
             return  # subreddits, accounts, messages: not interactions
         name = data.get("name")
         if not isinstance(name, str) or not name.startswith(kind + "_"):
-            chunk.errors.append(f"{origin}: {kind} without a fullname")
+            parsed.errors.append(f"a {kind} without a fullname")
             return
         try:
             at = created_at(data)
         except RecordError as exc:
-            chunk.errors.append(f"{origin}: {exc}")
+            parsed.errors.append(str(exc))
             return
-        chunk.counts["submissions" if kind == "t3" else "comments"] += 1
-        chunk.read += 1
-        if self.newest is None or at > self.newest:
-            self.newest = at
+        _count(parsed, "submissions" if kind == "t3" else "comments")
+        parsed.posts += 1
+        parsed.newest_id = max(parsed.newest_id or "", time_cursor(at))
         author = account_id(data.get("author"))
         self.authors[name] = author or ""
         if kind == "t1" and data.get("link_author") is not None:
             link_id = data.get("link_id")
             if isinstance(link_id, str) and link_id not in self.authors:
                 self.authors[link_id] = account_id(data.get("link_author")) or ""
-                self._release(link_id, chunk)
+                self._release(link_id, parsed)
         if author is None:
-            chunk.counts["deleted"] += 1
+            _count(parsed, "deleted")
         else:
-            chunk.accounts.append(account_of(data["author"]))
+            parsed.accounts.append(account_of(data["author"]))
             text = _snippet(data.get("body") if kind == "t1" else data.get("title"))
             for edge in mention_edges(data, author, at, text):
-                chunk.interactions.append(edge)
-                chunk.origins.append(origin)
-                chunk.accounts.append(account_of(_name_as_written(data, edge.target)))
+                parsed.interactions.append(edge)
+                parsed.accounts.append(account_of(_name_as_written(data, edge.target)))
             if kind == "t1":
-                self._reply(data, author, at, origin, chunk)
-        self._release(name, chunk)
+                self._reply(data, author, at, parsed)
+        self._release(name, parsed)
 
-    def _reply(self, data: dict, author: str, at: datetime, origin: str, chunk: Chunk) -> None:
+    def _reply(self, data: dict, author: str, at: datetime, parsed: Parsed) -> None:
         parent = data.get("parent_id")
         if not isinstance(parent, str):
-            chunk.errors.append(f"{origin}: {data['name']}: no parent_id")
+            parsed.errors.append(f"{data['name']}: no parent_id")
             return
         parent_author = self.authors.get(parent)
         if parent_author is None:
-            parent_author = self.known.get(parent)
-        if parent_author is None:
-            self.pending.setdefault(parent, []).append((data, origin))
+            self.pending.setdefault(parent, []).append(data)
+            _count(parsed, "replies_waiting")
             return
-        self._emit_reply(data, author, parent_author, at, origin, chunk)
+        self._emit_reply(data, author, parent_author, at, parsed)
 
-    def _emit_reply(self, data: dict, author: str, parent_author: str, at: datetime, origin: str,
-                    chunk: Chunk) -> None:
+    def _emit_reply(self, data: dict, author: str, parent_author: str, at: datetime,
+                    parsed: Parsed) -> None:
         if not parent_author:
-            chunk.counts["reply_to_deleted"] = chunk.counts.get("reply_to_deleted", 0) + 1
+            _count(parsed, "reply_to_deleted")
             return
         edge = reply_edge(data, author, parent_author, at)
         if edge is None:
-            chunk.counts["self_replies"] = chunk.counts.get("self_replies", 0) + 1
+            _count(parsed, "self_replies")
             return
-        chunk.interactions.append(edge)
-        chunk.origins.append(origin)
+        parsed.interactions.append(edge)
 
-    def _release(self, fullname: str, chunk: Chunk) -> None:
+    def _release(self, fullname: str, parsed: Parsed) -> None:
         """Write the replies that waited for ``fullname``'s author."""
         waiting = self.pending.pop(fullname, None)
         if not waiting:
             return
         parent_author = self.authors[fullname]
-        for data, origin in waiting:
+        for data in waiting:
             author = account_id(data.get("author"))
             if author is not None:
-                self._emit_reply(data, author, parent_author, created_at(data), origin, chunk)
+                _count(parsed, "replies_resolved")
+                self._emit_reply(data, author, parent_author, created_at(data), parsed)
 
     def unresolved(self) -> list[str]:
-        """Fullnames of parents still unknown (to look up with ``/api/info``)."""
+        """Fullnames of parents still unknown (what ``/api/info`` would be asked)."""
         return sorted(self.pending)
 
-    def finish(self) -> Chunk:
-        """A last chunk counting the replies whose parent never became known."""
-        waiting = sum(len(v) for v in self.pending.values())
-        return Chunk(counts={"unresolved_parents": waiting} if waiting else {})
+
+def parse_response(record: dict, state: RedditState) -> Parsed:
+    """Parse one archived record ``{"__scout": meta, "response": body}`` (see :mod:`ingest.reddit`).
+
+    Raises
+    ------
+    RecordError
+        The record holds no response body.
+    """
+    if not isinstance(record, dict) or BODY_KEY not in record:
+        raise RecordError("not an archived Reddit response (no response body)")
+    return state.parse(record[BODY_KEY])
 
 
 def _name_as_written(data: Mapping, key: str) -> str:
@@ -310,53 +319,33 @@ def _name_as_written(data: Mapping, key: str) -> str:
     return target
 
 
-def _things(body: object, origin: str, chunk: Chunk, depth: int) -> Iterator[dict]:
+def _things(body: object, parsed: Parsed, depth: int) -> Iterator[dict]:
     """Every thing in a response, parents before their replies (depth-first)."""
     if depth > _MAX_DEPTH:
-        chunk.errors.append(f"{origin}: replies nested deeper than {_MAX_DEPTH}")
+        parsed.errors.append(f"replies nested deeper than {_MAX_DEPTH}")
         return
     if isinstance(body, list):
         for part in body:
-            yield from _things(part, origin, chunk, depth + 1)
+            yield from _things(part, parsed, depth + 1)
         return
     if not isinstance(body, dict):
-        chunk.errors.append(f"{origin}: not a Reddit response (a {type(body).__name__})")
+        parsed.errors.append(f"not a Reddit response (a {type(body).__name__})")
         return
     kind = body.get("kind")
     if kind == "Listing":
         data = body.get("data")
         children = data.get("children") if isinstance(data, dict) else None
         if not isinstance(children, list):
-            chunk.errors.append(f"{origin}: a Listing without children")
+            parsed.errors.append("a Listing without children")
             return
         for child in children:
-            yield from _things(child, origin, chunk, depth + 1)
+            yield from _things(child, parsed, depth + 1)
         return
     if not isinstance(kind, str):
-        chunk.errors.append(f"{origin}: not a Reddit thing (no kind)")
+        parsed.errors.append("not a Reddit thing (no kind)")
         return
     yield body
     data = body.get("data")
     replies = data.get("replies") if isinstance(data, dict) else None
     if isinstance(replies, dict):
-        yield from _things(replies, origin, chunk, depth + 1)
-
-
-def known_authors(store, fullnames: list[str] | None = None) -> dict[str, str]:
-    """Authors of Reddit comments stored by earlier runs: fullname → account id.
-
-    A reply fetched today to a comment stored last week finds its target here.
-    """
-    frame = store.interactions(platforms=[PLATFORM], with_text=False)
-    if frame.empty:
-        return {}
-    frame = frame[frame["post_id"].str.startswith("t1_")]
-    ids = frame["source"].str.partition(":")[2]
-    return dict(zip(frame["post_id"], ids, strict=True))
-
-
-def after_cursor(newest: datetime | None) -> str | None:
-    """The cursor string of the newest time read (see :func:`ingest.records.time_cursor`)."""
-    if newest is None:
-        return None
-    return newest.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        yield from _things(replies, parsed, depth + 1)
