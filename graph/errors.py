@@ -50,11 +50,49 @@ class RecordError(InputError):
     """A record (line, tweet) that cannot be read; the message is the reason."""
 
 
-class XApiError(ScoutError):
+class ApiError(ScoutError):
+    """A platform's API failed in a way waiting and retrying did not fix."""
+
+
+class ApiAuthError(InputError):
+    """A platform's API refused the credentials (missing, wrong or without access)."""
+
+
+class TransientApiError(ApiError):
+    """A failure worth retrying, as a connector classifies it (:mod:`ingest.retry`, which
+    calls it ``Transient``); only seen by the user when retries run out.
+
+    Parameters
+    ----------
+    kind : {"rate", "server", "connection"}
+    detail : str
+        What the API said (for the final error message).
+    wait : float, optional
+        Rate limits: seconds until the limit resets, when the API said.
+    status : int, optional
+        The HTTP status of a server error.
+    """
+
+    def __init__(self, kind: str, detail: str = "", wait: float | None = None,
+                 status: int | None = None) -> None:
+        super().__init__(detail or kind)
+        if kind not in ("rate", "server", "connection"):
+            raise ValueError(f"unknown transient failure kind {kind!r}")
+        self.kind = kind
+        self.detail = detail
+        self.wait = wait
+        self.status = status
+
+
+class QuotaError(ApiError):
+    """A platform's quota is used up until a later time (e.g. YouTube's daily units)."""
+
+
+class XApiError(ApiError):
     """The X API failed in a way retrying did not fix."""
 
 
-class XAuthError(InputError):
+class XAuthError(ApiAuthError):
     """The X API refused the bearer token (HTTP 401 / 403)."""
 
 

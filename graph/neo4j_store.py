@@ -59,6 +59,7 @@ from graph.model import (
     normalize_topic,
     utcnow,
 )
+from graph.people import UNLINKABLE_PLATFORMS
 from graph.store import CRM_COLUMNS, ROSTER_COLUMNS, GraphStore, decision_pair, validate_status
 from graph.store_uri import parse_store_uri
 
@@ -131,14 +132,15 @@ _EVENT_PROPERTIES = (
 )
 
 # Recompute the roster/CRM annotations of the given accounts: internal when a
-# roster row matches by handle (on its platform when given) or e-mail; the
+# roster row matches by handle (on its platform when given; never an account of
+# graph.people.UNLINKABLE_PLATFORMS) or e-mail; the
 # oldest matching row gives the department; likewise the CRM status.
 _RECONCILE_KEYS = """
 UNWIND $keys AS k
 MATCH (a:Account {key: k})
 CALL (a) {
   OPTIONAL MATCH (r:RosterEntry {handle_lc: a.handle_lc})
-  WHERE r.platform IS NULL OR r.platform = a.platform
+  WHERE (r.platform IS NULL OR r.platform = a.platform) AND NOT a.platform IN %s
   RETURN collect(r) AS by_handle
 }
 CALL (a) {
@@ -158,7 +160,7 @@ WITH a, rs,
 SET a.internal = size(rs) > 0,
     a.department = first.department,
     a.crm_status = coalesce(c.status, 'none')
-"""
+""" % ("[" + ", ".join(f"'{p}'" for p in sorted(UNLINKABLE_PLATFORMS)) + "]")
 
 _ANNOTATED_KEYS = """
 MATCH (a:Account) WHERE a.internal OR a.crm_status <> 'none' RETURN a.key AS key

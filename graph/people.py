@@ -19,6 +19,11 @@ ever merged on a suggestion alone.
 
 A person's id is stable: ``mail:<address>`` when one of its accounts has an
 address, else ``emp:<employee id>``, else its first account key.
+
+Some accounts never join a person, whatever the evidence: those of
+:data:`UNLINKABLE_PLATFORMS` (Reddit's terms forbid linking Reddit accounts to
+identities elsewhere). :func:`linkable` is that rule; the resolver, the
+suggestions and manual ``link`` decisions all obey it.
 """
 
 from __future__ import annotations
@@ -30,6 +35,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+#: Platforms whose accounts never join a person: Reddit's terms forbid linking a
+#: Reddit account to an identity elsewhere (roster, e-mail, other networks).
+UNLINKABLE_PLATFORMS: frozenset[str] = frozenset({"reddit"})
 #: Columns of :func:`resolve_people`.
 LINK_COLUMNS = ("account", "person", "evidence")
 #: Columns of :func:`suggest_links`.
@@ -39,6 +47,17 @@ NAME_THRESHOLD = 92.0
 HANDLE_THRESHOLD = 88.0
 
 _NON_WORD = re.compile(r"[\W_]+")
+
+
+def linkable(key: str) -> bool:
+    """Whether the account ``key`` may join a person (see :data:`UNLINKABLE_PLATFORMS`).
+
+    Examples
+    --------
+    >>> linkable("x:12"), linkable("reddit:spez")
+    (True, False)
+    """
+    return str(key).partition(":")[0] not in UNLINKABLE_PLATFORMS
 
 
 class _Union:
@@ -114,7 +133,8 @@ def resolve_people(
         ``account, person, evidence`` for every account that has evidence
         (``evidence``: ``;``-joined ``roster``, ``email``, ``employee id``,
         ``manual``); accounts absent from it are people of their own, whose
-        person id is their key.
+        person id is their key. Accounts of :data:`UNLINKABLE_PLATFORMS` are never
+        in it.
 
     Examples
     --------
@@ -125,7 +145,8 @@ def resolve_people(
     ...                {"slack:U1": "a@x.io"}, dec)["person"].unique().tolist()
     ['mail:a@x.io']
     """
-    known = set(accounts["key"])
+    # Unlinkable accounts (Reddit) are treated as unknown here: no evidence ties them.
+    known = {k for k in accounts["key"] if linkable(k)}
     detached = set()
     manual: list[tuple[str, str]] = []
     for a, b, d in decisions[["a", "b", "decision"]].itertuples(index=False, name=None):
@@ -154,7 +175,8 @@ def resolve_people(
             tie(key, f"#mail:{email}", "roster")
         if isinstance(emp, str) and emp:
             tie(key, f"#emp:{emp}", "employee id")
-        if not (isinstance(email, str) and email) and not (isinstance(emp, str) and emp):
+        if key in known and not (isinstance(email, str) and email) \
+                and not (isinstance(emp, str) and emp):
             evidence.setdefault(key, set()).add("roster")
     if crm is not None and len(crm) and "email" in crm:
         contacts = crm[crm["email"].notna() & (crm["email"] != "")].reset_index(drop=True)
@@ -253,8 +275,9 @@ def suggest_links(accounts: pd.DataFrame, links: pd.DataFrame, decisions: pd.Dat
 
     Candidates are blocked by the first three letters of the name's sorted
     words and of the handle, so the work grows with the accounts of a block,
-    not with the square of all accounts. Pairs with a decision, and pairs that
-    are already one person, are left out.
+    not with the square of all accounts. Pairs with a decision, pairs that
+    are already one person, and accounts that may not join a person
+    (:func:`linkable`) are left out.
 
     Returns
     -------
@@ -263,6 +286,7 @@ def suggest_links(accounts: pd.DataFrame, links: pd.DataFrame, decisions: pd.Dat
     """
     from rapidfuzz import fuzz
 
+    accounts = accounts[[linkable(k) for k in accounts["key"]]] if len(accounts) else accounts
     if accounts.empty:
         return pd.DataFrame(columns=list(SUGGESTION_COLUMNS))
     person = person_of(links, accounts["key"])

@@ -47,6 +47,7 @@ from graph.model import (
     normalize_topic,
     utcnow,
 )
+from graph.people import UNLINKABLE_PLATFORMS
 from graph.store import CRM_COLUMNS, ROSTER_COLUMNS, GraphStore, decision_pair, validate_status
 
 SCHEMA_VERSION = "1"
@@ -195,11 +196,14 @@ _MERGED_ATTRIBUTES = (
 _KNOWN_ACCOUNTS_MAX = 2_000_000
 _BULK_INDEXES = ("interactions_source", "interactions_target")
 
-_ROSTER_MATCH = """
+# Accounts that never join a person (graph.people.UNLINKABLE_PLATFORMS) match no row.
+_UNLINKABLE_SQL = ", ".join(f"'{p}'" for p in sorted(UNLINKABLE_PLATFORMS))
+_ROSTER_MATCH = f"""
     (r.handle_lc IS NOT NULL AND r.handle_lc = a.handle_lc
-        AND (r.platform IS NULL OR r.platform = a.platform))
+        AND (r.platform IS NULL OR r.platform = a.platform)
+        AND a.platform NOT IN ({_UNLINKABLE_SQL}))
     OR (r.email IS NOT NULL AND a.platform = 'email' AND a.platform_id = r.email)
-"""
+"""  # noqa: S608 - constants only
 _CRM_MATCH = "c.handle_lc = a.handle_lc AND (c.platform IS NULL OR c.platform = a.platform)"
 
 _RECONCILE = f"""

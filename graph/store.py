@@ -459,4 +459,11 @@ def decision_pair(a: str, b: str, decision: str) -> tuple[str, str, str]:
         raise InputError(f"link decision must be one of {', '.join(LINK_DECISIONS)}")
     if (a == b) != (decision == "detach"):
         raise InputError("'detach' names one account; 'link' and 'reject' two different ones")
+    if decision == "link":
+        from graph.people import linkable
+
+        for key in (a, b):
+            if not linkable(key):
+                raise InputError(f"{key}: {key.partition(':')[0]} accounts never join a person "
+                                 "(the platform's terms forbid linking them to other identities)")
     return (a, b, decision) if a <= b else (b, a, decision)

@@ -17,8 +17,8 @@ from graph.store import DEFAULT_BATCH_SIZE, GraphStore
 from ingest.pipeline import Chunk, Progress, RejectLog, run_ingest
 from ingest.sources import open_input
 
-#: Kinds of file :func:`import_file` reads.
-FILE_KINDS = ("jsonl", "edges", "accounts", "roster", "crm")
+#: Kinds of file :func:`import_file` reads (``replay``: raw archives of any connector).
+FILE_KINDS = ("jsonl", "edges", "accounts", "roster", "crm", "replay")
 #: Company sources :func:`import_source` reads (exports, mailboxes, message dumps).
 SOURCE_KINDS = ("slack", "mail", "teams", "engage")
 #: Endpoints :func:`fetch_x` knows.
@@ -50,8 +50,10 @@ def import_file(
     store : GraphStore
     path : str or Path
         The file (plain or ``.gz``; ``-`` is standard input).
-    kind : {"jsonl", "edges", "accounts", "roster", "crm"}
-        X archive, CSV edge list, account profiles, company roster, CRM list.
+    kind : {"jsonl", "edges", "accounts", "roster", "crm", "replay"}
+        X archive, CSV edge list, account profiles, company roster, CRM list, or
+        a raw archive of any network (``data/raw/<platform>/…``, see
+        :func:`ingest.replay.iter_replay_chunks`).
     name : str, optional
         How the file is named in the run and in ``file:line`` messages
         (e.g. an uploaded file's own name instead of its temporary path).
@@ -102,7 +104,7 @@ def import_file(
         if report is not None:
             report(message)
 
-    if kind in ("jsonl", "edges"):
+    if kind in ("jsonl", "edges", "replay"):
         def chunks() -> Iterator[Chunk]:
             # Opened inside the run, so that an unreadable file is a failed run.
             with open_input(path) as inp:
@@ -115,6 +117,10 @@ def import_file(
                     from ingest.jsonl import iter_x_chunks
 
                     yield from iter_x_chunks(inp)
+                elif kind == "replay":
+                    from ingest.replay import iter_replay_chunks
+
+                    yield from iter_replay_chunks(inp)
                 else:
                     from ingest.csv_edges import iter_edge_chunks
 
@@ -348,6 +354,104 @@ def fetch_x(
     finally:
         archive.close()
     return _merge_aliases(store, run, resolver)
+
+
+def fetch_platform(
+    store: GraphStore,
+    platform: str,
+    endpoint: str,
+    value: str,
+    *,
+    since: str | None = None,
+    max_posts: int | None = None,
+    options: dict | None = None,
+    raw_dir: str | Path | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    report: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+    waiter: Callable[[float, str], None] | None = None,
+    environ: dict[str, str] | None = None,
+) -> Run:
+    """Fetch from a network's API incrementally, archive every raw response, ingest them.
+
+    The one job behind ``scout ingest <platform> <endpoint> VALUE``, the
+    ``[[sources.<platform>]]`` entries of a refresh and the app's fetch form, for
+    every connector of :data:`ingest.connectors.CONNECTORS`.
+
+    Parameters
+    ----------
+    platform : str
+        A registered connector (``youtube``, ``mastodon``, ``bluesky``…).
+    endpoint : str
+        One of the connector's endpoints (``channel``, ``tag``, ``search``…).
+    value : str
+        What to fetch (a channel id, a hashtag, a query…).
+    since : str, optional
+        An ISO date (or what the connector's ``since_cursor`` reads); default: the
+        cursor of the last successful run of the same source.
+    max_posts : int, optional
+        Stop after at least this many posts.
+    options : dict, optional
+        The connector's extra options (``instance``…).
+    raw_dir : str or Path, optional
+        Where raw responses are appended before parsing (default ``data/raw``).
+    waiter : callable, optional
+        ``waiter(seconds, reason)`` sleeps through a rate limit (a countdown).
+    environ : dict, optional
+        Where credentials are read (default ``os.environ``); never logged.
+
+    Returns
+    -------
+    Run
+        The run, whose cursor is the newest cursor value seen (kept when nothing
+        new came in).
+
+    Raises
+    ------
+    InputError
+        Unknown platform or endpoint, a bad value, missing or refused credentials
+        (the message names the variables).
+    ScoutError
+        The API failed after retries; what was fetched until then is written.
+    """
+    import os
+
+    from ingest.connectors import archived_chunks, connector
+    from ingest.raw_archive import RawArchive
+    from ingest.retry import RetryPolicy
+
+    conn = connector(platform)
+    conn.endpoint(endpoint)
+    opts = {o.name: o.default for o in conn.options}
+    opts.update({k: v for k, v in (options or {}).items() if v is not None})
+    unknown = sorted(set(opts) - {o.name for o in conn.options})
+    if unknown:
+        raise InputError(f"{platform}: unknown option(s) {', '.join(unknown)}")
+    env = dict(os.environ if environ is None else environ)
+    value = conn.normalize_value(endpoint, value, opts)
+    source = conn.source_name(endpoint, value, opts)
+    close_stale_runs(store)
+    previous = store.last_cursor(source)
+    cursor = conn.since_cursor(since) if since else previous
+    retry = RetryPolicy(waiter=waiter) if waiter is not None else RetryPolicy()
+    client = conn.client(opts, retry, env)
+    archive = RawArchive(raw_dir, source)
+    run = new_run(source)
+    run.summary.update({"platform": platform, "endpoint": endpoint, "since": cursor,
+                        "raw_dir": str(archive.folder)})
+
+    def chunks() -> Iterator[Chunk]:
+        responses = conn.fetch(client, endpoint, value, cursor=cursor, max_posts=max_posts,
+                               options=opts)
+        yield from archived_chunks(conn, responses, archive)
+        run.summary["responses"] = archive.pages
+
+    try:
+        run = run_ingest(store, source, _prepared(store, chunks()), batch_size=batch_size,
+                         report=report, progress=progress, cursor=previous, run=run)
+    finally:
+        archive.close()
+    return _merge_aliases(store, run, None)
 
 
 def import_source(

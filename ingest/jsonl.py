@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from ingest.jsonio import loads
 from ingest.pipeline import Chunk
+from ingest.records import newer_cursor
 from ingest.sources import Input
 from ingest.x_parse import Parsed, RecordError, SeenUsers, parse_x_record
 
@@ -29,8 +30,7 @@ def parsed_to_chunk(parsed: Parsed, where: str, chunk: Chunk) -> None:
     chunk.origins.extend([where] * len(parsed.interactions))
     for reason in parsed.errors:
         chunk.errors.append(f"{where}: {reason}")
-    if parsed.newest_id is not None and (chunk.cursor is None or parsed.newest_id > chunk.cursor):
-        chunk.cursor = parsed.newest_id
+    chunk.cursor = newer_cursor(chunk.cursor, parsed.newest_id)
     counts = chunk.counts
     for name in ("posts", "users", "referenced", "api_errors", "unresolved"):
         n = getattr(parsed, name)

@@ -55,7 +55,7 @@ from graph.runs import (  # noqa: F401 - re-exported: the run bookkeeping's home
 )
 from graph.runs import save_quietly as _save_quietly  # noqa: F401
 from graph.store import DEFAULT_BATCH_SIZE, GraphStore
-from ingest.records import Edge, edges_frame
+from ingest.records import Edge, edges_frame, newer_cursor
 
 #: Test hook: seconds to sleep after each committed batch, so that a test can
 #: kill an ingest between batches. Not meant for users.
@@ -94,7 +94,9 @@ class Chunk:
     accounts: list[Account] = field(default_factory=list)
     interactions: list[Edge | Interaction] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    cursor: int | None = None
+    #: The newest cursor value in the chunk: a post id (int) or a time cursor (str);
+    #: see :func:`ingest.records.newer_cursor`.
+    cursor: int | str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     #: Bytes of the input consumed so far (progress); ``None`` if unknown.
     position: int | None = None
@@ -500,7 +502,9 @@ def _write_run(store: GraphStore, source: str, chunks: Iterable[Chunk], run: Run
                keep_cursor: bool, times: TimeWindow | None, rejects) -> Run:
     """The body of :func:`run_ingest`, inside the listening themes."""
     writer = BatchWriter(store, batch_size)
-    newest = int(cursor) if cursor is not None and cursor.isdigit() else None
+    newest: int | str | None = (
+        None if cursor is None else int(cursor) if cursor.isdigit() else cursor
+    )
     posts = edges = 0
     position: int | None = None
     if rejects is not None:
@@ -513,8 +517,7 @@ def _write_run(store: GraphStore, source: str, chunks: Iterable[Chunk], run: Run
         _add_counts(run, chunk.counts)
         log.add(chunk.errors)
         writer.add(chunk.accounts, chunk.interactions)
-        if chunk.cursor is not None and (newest is None or chunk.cursor > newest):
-            newest = chunk.cursor
+        newest = newer_cursor(newest, chunk.cursor)
         posts += chunk.read + len(chunk.errors)
         edges += len(chunk.interactions)
         position = chunk.position if chunk.position is not None else position

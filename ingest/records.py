@@ -12,12 +12,14 @@ and a non-negative weight.
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 import pandas as pd
 
-from graph.model import INTERACTION_COLUMNS, Interaction
+from graph.model import INTERACTION_COLUMNS, Account, Interaction
 
 
 class Edge(NamedTuple):
@@ -53,3 +55,93 @@ def edges_frame(rows: list) -> pd.DataFrame:
     """
     tuples = [r if isinstance(r, tuple) else tuple(getattr(r, f) for f in Edge._fields) for r in rows]
     return pd.DataFrame.from_records(tuples, columns=list(Edge._fields))
+
+
+_HASHTAG = re.compile(r"(?<![\w&/#])#(\w{1,100})")
+
+
+def text_hashtags(text: str) -> tuple[str, ...]:
+    """The hashtags of a plain text, lower-cased, in order, once each: topics.
+
+    For platforms whose API gives no hashtag entities (YouTube comments, blog
+    posts…); a tag needs a letter (``#1`` is a number), ``&#39;`` is no tag.
+
+    Examples
+    --------
+    >>> text_hashtags("Love #DataViz and #dataviz, not #1 or &#39; (#Ünïcode)")
+    ('dataviz', 'ünïcode')
+    """
+    if "#" not in text:
+        return ()
+    seen: dict[str, None] = {}
+    for tag in _HASHTAG.findall(text):
+        if any(c.isalpha() for c in tag):
+            seen[tag.lower()] = None
+    return tuple(seen)
+
+
+def newer_cursor(a: int | str | None, b: int | str | None) -> int | str | None:
+    """The newer of two cursor values (``None`` is older than anything).
+
+    Ids (``int``) compare as numbers, time cursors (``str``) as text, which is
+    time order for :func:`time_cursor` values.
+
+    Examples
+    --------
+    >>> newer_cursor(None, 5), newer_cursor(12, 9), newer_cursor("2024-01-02", "2024-01-01")
+    (5, 12, '2024-01-02')
+    """
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if type(a) is not type(b):  # an old cursor of another form: the newer value wins
+        return b
+    return b if b > a else a  # type: ignore[operator]
+
+
+def time_cursor(at: datetime) -> str:
+    """A time as a cursor string whose text order is time order (UTC, microseconds).
+
+    Examples
+    --------
+    >>> time_cursor(datetime(2024, 5, 1, 12, tzinfo=UTC))
+    '2024-05-01T12:00:00.000000Z'
+    """
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(slots=True)
+class Parsed:
+    """What one record (a page, a response, a tweet) yielded, on any platform.
+
+    ``posts`` counts primary tweets (the ones the query or file is about),
+    ``users`` primary user objects, ``referenced`` tweets that came along as
+    expansions. ``errors`` are reasons for rejected tweets inside the record.
+    """
+
+    posts: int = 0
+    users: int = 0
+    referenced: int = 0
+    accounts: list[Account] = field(default_factory=list)
+    interactions: list[Edge] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    #: The newest cursor value seen: a post id (``int``, compared as a number) or a
+    #: time cursor (``str`` from :func:`time_cursor`, compared as text).
+    newest_id: int | str | None = None
+    api_errors: int = 0
+    unresolved: int = 0
+
+    def extend(self, other: Parsed) -> None:
+        """Add ``other``'s counts and rows to this one."""
+        self.posts += other.posts
+        self.users += other.users
+        self.referenced += other.referenced
+        self.accounts.extend(other.accounts)
+        self.interactions.extend(other.interactions)
+        self.errors.extend(other.errors)
+        self.api_errors += other.api_errors
+        self.unresolved += other.unresolved
+        self.newest_id = newer_cursor(self.newest_id, other.newest_id)
+
+

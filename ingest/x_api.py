@@ -18,30 +18,31 @@ Requests go through :class:`ScoutClient`, a :class:`tweepy.Client` that
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import requests
 import tweepy
 
 from graph.errors import InputError, ScoutError, XApiError, XAuthError  # noqa: F401 - re-exported
-from ingest.jsonio import dumps_line
 from ingest.jsonl import parsed_to_chunk
 from ingest.pipeline import Chunk
+from ingest.raw_archive import (  # noqa: F401 - re-exported: the archive's home is ingest.raw_archive
+    DEFAULT_RAW_DIR,
+    RAW_DIR_ENV,
+    RawArchive,
+    source_slug,
+)
+from ingest.retry import RetryPolicy, Transient, call_with_retries, retry_after
 from ingest.x_parse import RecordError, SeenUsers, parse_v2_page
 
 API_BASE_ENV = "SCOUT_X_API_BASE"
 DEFAULT_API_BASE = "https://api.twitter.com"
 TOKEN_ENVS = ("X_BEARER_TOKEN", "BEARER_TOKEN")
-RAW_DIR_ENV = "SCOUT_RAW_DIR"
-DEFAULT_RAW_DIR = Path("data") / "raw"
 
 EXPANSIONS = (
     "author_id",
@@ -77,24 +78,6 @@ def bearer_token(environ: dict[str, str] | None = None) -> str:
         if token:
             return token
     raise InputError("no X API token: set X_BEARER_TOKEN to your app's bearer token")
-
-
-@dataclass
-class RetryPolicy:
-    """How :class:`ScoutClient` waits and retries.
-
-    ``waiter(seconds, reason)`` does the waiting (default :func:`time.sleep`
-    with no display); the CLI passes one that shows a countdown.
-    """
-
-    server_retries: int = 5
-    backoff: float = 1.0
-    max_backoff: float = 60.0
-    rate_limit_waits: int = 20
-    #: Wait when a 429 carries no reset header (seconds).
-    default_rate_wait: float = 60.0
-    timeout: tuple[float, float] = (10.0, 90.0)
-    waiter: Callable[[float, str], None] = field(default=lambda s, _reason: time.sleep(s))
 
 
 def _api_detail(response: requests.Response) -> str:
@@ -141,45 +124,31 @@ class ScoutClient(tweepy.Client):
         self.requests_made = 0
 
     def request(self, method, route, params=None, json=None, user_auth=False):  # noqa: D401
-        """Send one API request, waiting out rate limits and retrying server errors."""
+        """Send one API request, waiting out rate limits and retrying server errors
+        (the one rule of :func:`ingest.retry.call_with_retries`)."""
         if user_auth:  # pragma: no cover - Scout only uses app-only auth
             raise XApiError("user-context requests are not supported")
         url = self.api_base + route
         headers = {"User-Agent": self.user_agent, "Authorization": f"Bearer {self.bearer_token}"}
         policy = self.retry
-        server_failures = rate_waits = 0
-        while True:
+
+        def attempt() -> requests.Response:
             self.requests_made += 1
             try:
                 response = self.session.request(
                     method, url, params=params, json=json, headers=headers, timeout=policy.timeout
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
-                server_failures += 1
-                if server_failures > policy.server_retries:
-                    raise XApiError(f"cannot reach the X API at {self.api_base}: {exc}") from None
-                self._backoff(server_failures, f"connection error ({type(exc).__name__})")
-                continue
+                raise Transient("connection", f"{self.api_base}: {exc}") from None
             status = response.status_code
             if 200 <= status < 300:
                 self.last_url = response.url
                 return response
-            if status == 429:
-                rate_waits += 1
-                if rate_waits > policy.rate_limit_waits:
-                    raise XApiError("X API rate limit: still limited after waiting; try again later")
-                policy.waiter(self._rate_limit_wait(response), "X API rate limit")
-                continue
-            if status >= 500:
-                server_failures += 1
-                if server_failures > policy.server_retries:
-                    raise XApiError(
-                        f"X API server error {status} after {policy.server_retries} retries: "
-                        f"{_api_detail(response)}"
-                    )
-                self._backoff(server_failures, f"X API server error {status}")
-                continue
             detail = _api_detail(response)
+            if status == 429:
+                raise Transient("rate", detail, retry_after(response.headers))
+            if status >= 500:
+                raise Transient("server", detail, status=status)
             if status in (401, 403):
                 raise XAuthError(
                     f"X API refused the request (HTTP {status}{': ' + detail if detail else ''}): "
@@ -187,111 +156,10 @@ class ScoutClient(tweepy.Client):
                 )
             raise XApiError(f"X API error {status}{': ' + detail if detail else ''}")
 
-    def _backoff(self, failures: int, reason: str) -> None:
-        policy = self.retry
-        delay = min(policy.max_backoff, policy.backoff * 2 ** (failures - 1))
-        policy.waiter(delay, reason)
-
-    def _rate_limit_wait(self, response: requests.Response) -> float:
-        reset = response.headers.get("x-rate-limit-reset")
-        if reset is not None and reset.strip().isdigit():
-            # One second of slack, as tweepy does: the reset time is rounded down.
-            return max(0.0, int(reset) - time.time()) + 1.0
-        return self.retry.default_rate_wait
+        return call_with_retries(attempt, lambda exc: None, policy, "X API", XApiError)
 
 
 # -- the raw archive -------------------------------------------------------------------------------
-
-
-def source_slug(source: str) -> str:
-    """A folder name for a source: readable, filesystem-safe and unique.
-
-    Examples
-    --------
-    >>> source_slug("x:search:#AI lang:en")
-    'search-ai-lang-en-6b1d7c0d'
-    """
-    body = source.split(":", 1)[1] if source.startswith("x:") else source
-    readable = re.sub(r"[^a-z0-9]+", "-", body.lower()).strip("-")[:60] or "source"
-    digest = hashlib.sha1(source.encode("utf-8")).hexdigest()[:8]
-    return f"{readable}-{digest}"
-
-
-class RawArchive:
-    """Appends raw API pages to ``<root>/x/<source-slug>/<YYYY-MM-DD>.jsonl``.
-
-    Each page is one line, with a ``__scout`` key (source, URL, retrieval time)
-    beside the API's ``data`` / ``includes`` / ``meta`` / ``errors``, and is
-    flushed and fsynced before :meth:`append` returns.
-    """
-
-    def __init__(self, root: str | Path | None, source: str) -> None:
-        self.root = Path(root or os.environ.get(RAW_DIR_ENV) or DEFAULT_RAW_DIR)
-        self.source = source
-        self.folder = self.root / "x" / source_slug(source)
-        self._file: IO[bytes] | None = None
-        self._path: Path | None = None
-        self._lines = 0
-        self.pages = 0
-
-    def path_for(self, when: datetime) -> Path:
-        return self.folder / f"{when:%Y-%m-%d}.jsonl"
-
-    def append(self, page: dict, url: str | None = None) -> tuple[Path, int]:
-        """Write one page durably; returns the file and line it went to.
-
-        Raises
-        ------
-        InputError
-            If the archive folder cannot be written.
-        """
-        now = datetime.now(UTC)
-        path = self.path_for(now)
-        record = dict(page)
-        record["__scout"] = {
-            "source": self.source,
-            "url": url,
-            "retrieved_at": now.isoformat(timespec="seconds"),
-        }
-        try:
-            if path != self._path:
-                self.close()
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self._lines = _count_lines(path)
-                self._file = open(path, "ab")  # noqa: SIM115 - kept open across pages
-                self._path = path
-            assert self._file is not None
-            self._file.write(dumps_line(record))
-            self._file.flush()
-            os.fsync(self._file.fileno())
-        except OSError as exc:
-            raise InputError(f"cannot write the raw archive {path}: {exc.strerror or exc}") from None
-        self.pages += 1
-        self._lines += 1
-        return path, self._lines
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-            self._path = None
-
-    def __enter__(self) -> RawArchive:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-def _count_lines(path: Path) -> int:
-    """Lines already in an archive file (so that error locations are exact)."""
-    if not path.exists():
-        return 0
-    n = 0
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            n += block.count(b"\n")
-    return n
 
 
 # -- what to fetch -----------------------------------------------------------------------------------

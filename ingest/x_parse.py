@@ -37,12 +37,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from graph.errors import InputError, RecordError  # noqa: F401 - RecordError re-exported
 from graph.model import Account, normalize_handle
-from ingest.records import Edge
+from ingest.records import Edge, Parsed  # noqa: F401 - Parsed re-exported
 
 PLATFORM = "x"
 _KEY_PREFIX = PLATFORM + ":"
@@ -55,41 +54,6 @@ _HANDLE_IN_PREFIX_RE = re.compile(r"@(\w{1,50})")
 _MAX_DEPTH = 3
 #: How deep lists and recorded responses may nest (file → list → {uri, body} → list).
 _MAX_NESTING = 6
-
-
-@dataclass(slots=True)
-class Parsed:
-    """What one record yielded.
-
-    ``posts`` counts primary tweets (the ones the query or file is about),
-    ``users`` primary user objects, ``referenced`` tweets that came along as
-    expansions. ``errors`` are reasons for rejected tweets inside the record.
-    """
-
-    posts: int = 0
-    users: int = 0
-    referenced: int = 0
-    accounts: list[Account] = field(default_factory=list)
-    interactions: list[Edge] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    newest_id: int | None = None
-    api_errors: int = 0
-    unresolved: int = 0
-
-    def extend(self, other: Parsed) -> None:
-        """Add ``other``'s counts and rows to this one."""
-        self.posts += other.posts
-        self.users += other.users
-        self.referenced += other.referenced
-        self.accounts.extend(other.accounts)
-        self.interactions.extend(other.interactions)
-        self.errors.extend(other.errors)
-        self.api_errors += other.api_errors
-        self.unresolved += other.unresolved
-        if other.newest_id is not None and (
-            self.newest_id is None or other.newest_id > self.newest_id
-        ):
-            self.newest_id = other.newest_id
 
 
 class Lookup:

@@ -46,6 +46,7 @@ UPLOAD_KINDS: dict[str, str] = {
     "accounts": "Account profiles (CSV)",
     "roster": "Company roster (CSV: handle or email, name, department…)",
     "crm": "CRM list (CSV: handle, status customer/prospect)",
+    "replay": "Raw archive of any network (data/raw/<platform>/…/*.jsonl)",
 }
 #: Ranking windows offered on the Data page (days; ``None`` = everything).
 WINDOWS: dict[str, int | None] = {
@@ -1017,6 +1018,55 @@ def ingest_bytes(store: GraphStore, data: bytes, filename: str, kind: str, **opt
         return ingest_file(store, path, kind, display_name=filename, **options)
 
 
+def network_choices() -> dict[str, dict]:
+    """The app's "Fetch from a network" form: each connector's title, endpoints, options and
+    credential variables, with whether each variable is set (never its value)."""
+    import os
+
+    from ingest.connectors import connector, platforms
+
+    out = {}
+    for platform in platforms():
+        conn = connector(platform)
+        out[platform] = {
+            "title": conn.title,
+            "help": conn.help,
+            "endpoints": {e.name: e for e in conn.endpoints},
+            "options": list(conn.options),
+            "credentials": {name: bool((os.environ.get(name) or "").strip())
+                            for name in conn.credentials},
+            "unit": conn.unit,
+        }
+    return out
+
+
+def fetch_network(store: GraphStore, platform: str, endpoint: str, value: str, *,
+                  max_posts: int | None = None, options: dict | None = None,
+                  progress: Callable[[float | None, int, int], None] | None = None,
+                  wait: Callable[[float, str], None] | None = None) -> IngestOutcome:
+    """One incremental fetch of a network (:func:`ingest.jobs.fetch_platform`) for the Data page.
+
+    Returns
+    -------
+    IngestOutcome
+        Never raises for bad input, missing credentials or an API that keeps
+        failing: the outcome carries the run (failed) and ``error``.
+    """
+    from graph.errors import ScoutError
+    from ingest.jobs import fetch_platform
+
+    rejected: list[str] = []
+    sink = CallbackProgress(progress) if progress else None
+    try:
+        run = fetch_platform(store, platform, endpoint, value, max_posts=max_posts,
+                             options=options, report=rejected.append, progress=sink, waiter=wait)
+    except ScoutError as exc:
+        failed = store.runs(limit=1, kind="ingest")
+        mine = failed[0] if failed and failed[0].source.startswith(f"{platform}:") else None
+        return IngestOutcome(run=mine, rejected=rejected, error=str(exc))
+    return IngestOutcome(run=run, rejected=rejected)
+
+
 def guess_kind(filename: str) -> str:
     """The upload kind a file name suggests.
 
@@ -1024,10 +1074,12 @@ def guess_kind(filename: str) -> str:
     --------
     >>> guess_kind("tweets.jsonl.gz"), guess_kind("roster.csv"), guess_kind("edges.csv")
     ('jsonl', 'roster', 'edges')
+    >>> guess_kind("2026-11-30.jsonl")  # the raw archive's daily file
+    'replay'
     """
     n = filename.lower()
     if ".json" in n:
-        return "jsonl"
+        return "replay" if "raw/" in n or n.startswith("20") and n[:10].count("-") == 2 else "jsonl"
     for kind in ("roster", "crm", "accounts"):
         if kind in n:
             return kind

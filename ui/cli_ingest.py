@@ -144,7 +144,8 @@ def _ingest_files(
 @click.group()
 @click.pass_context
 def ingest(ctx) -> None:
-    """Load data: X (API or archives), edge lists, accounts, roster, CRM, Slack, mail, Teams, Viva Engage.
+    """Load data: X and other networks (APIs, archives), edge lists, accounts, roster, CRM,
+    Slack, mail, Teams, Viva Engage.
 
     When scout.toml (or $SCOUT_CONFIG) has [listening] themes, new interactions
     are tagged with them as they are written (every ingest path does: the CLI, the
@@ -482,6 +483,114 @@ def x_mentions(app, handle, **options) -> None:
 def x_timeline(app, handle, **options) -> None:
     """Posts by HANDLE (its timeline)."""
     _run_x(app, "timeline", handle, **options)
+
+
+# -- other networks: one command group per connector (ingest.connectors) -------------------------
+
+
+def _run_platform(app, platform: str, endpoint: str, value: str, *, since, max_posts, raw_dir,
+                  batch_size, as_json, progress, options: dict) -> None:
+    """One fetch of a connector, with a progress bar, countdowns and the run's summary."""
+    from ingest.connectors import connector
+    from ingest.jobs import fetch_platform
+
+    conn = connector(platform)
+    display = RichProgress(f"{platform} {endpoint} {value}", enabled=_show_progress(progress),
+                           unit=conn.unit, console=stderr_console())
+    run = fetch_platform(
+        app.store(), platform, endpoint, value, since=since, max_posts=max_posts,
+        options=options, raw_dir=raw_dir, batch_size=batch_size, report=display.print,
+        progress=display, waiter=display.wait,
+    )
+    _emit(run, as_json)
+    _exit_if_failed([run])
+
+
+def _platform_group(platform: str) -> click.Group:
+    """``scout ingest <platform> <endpoint> VALUE``, built from the connector's description."""
+    from ingest.connectors import connector
+
+    conn = connector(platform)
+    creds = ", ".join(conn.credentials) or "none"
+
+    @click.group(platform, help=(
+        f"{conn.help}\n\nCredentials from the environment: {creds} (never logged). Every "
+        f"response is archived under data/raw/{platform}/ (or --raw-dir / SCOUT_RAW_DIR) before "
+        "it is parsed; replay with `scout ingest replay FILE`. Runs are incremental: the next "
+        "run of the same source starts where the last one stopped."))
+    def group() -> None:
+        pass
+
+    for ep in conn.endpoints:
+        group.add_command(_endpoint_command(conn, ep))
+    return group
+
+
+def _endpoint_command(conn, ep) -> click.Command:
+    platform = conn.platform
+    examples = "".join(f"\n  {e}" for e in ep.examples)
+    doc = ep.help + (f"\n\n\b\nExamples:{examples}" if examples else "")
+
+    @click.pass_obj
+    def command(app, value, since, max_posts, raw_dir, batch_size, as_json, progress, **extra):
+        _run_platform(app, platform, ep.name, value, since=since, max_posts=max_posts,
+                      raw_dir=raw_dir, batch_size=batch_size, as_json=as_json, progress=progress,
+                      options=extra)
+
+    fn = command
+    for opt in reversed(conn.options):
+        decl = "--" + opt.name.replace("_", "-")
+        if opt.type is bool:
+            fn = click.option(f"{decl}/--no-{opt.name.replace('_', '-')}", opt.name,
+                              default=opt.default, help=opt.help)(fn)
+        else:
+            fn = click.option(decl, opt.name, type=opt.type, default=None, envvar=opt.env,
+                              show_envvar=opt.env is not None, help=opt.help)(fn)
+    fn = click.option("--since", default=None, metavar="DATE",
+                      help="Only what is newer than this ISO date (default: where the last run "
+                           "of the same source stopped).")(fn)
+    fn = click.option("--max", "max_posts", type=click.IntRange(min=1), default=None,
+                      help="Stop after at least N posts.")(fn)
+    fn = click.option("--raw-dir", envvar="SCOUT_RAW_DIR", default=None,
+                      type=click.Path(file_okay=False),
+                      help="Where raw responses are archived (default: data/raw).")(fn)
+    fn = _batch_option(_common(fn))
+    fn = click.argument("value", metavar=ep.metavar)(fn)
+    return click.command(ep.name, help=doc)(fn)
+
+
+@ingest.command("replay")
+@click.argument("files", nargs=-1, required=True, metavar="FILE…")
+@_strict_option
+@_batch_option
+@_time_option
+@_input_options
+@_common
+@click.pass_obj
+def ingest_replay(app, files, strict, batch_size, any_time, rejects, as_json, progress) -> None:
+    """Replay raw archives of any network (data/raw/<platform>/<source>/<date>.jsonl).
+
+    Each line goes through the parser of the platform it names, the same one
+    the fetch used; X pages go through the X parser. Replaying twice adds
+    nothing new.
+
+    \b
+    Example:
+      scout ingest replay data/raw/youtube/channel-*/2026-11-30.jsonl
+    """
+    _ingest_files(app.store(), files, "replay", strict=strict, batch_size=batch_size,
+                  as_json=as_json, progress=progress, unit="responses", times=_times(any_time),
+                  rejects=rejects)
+
+
+def _add_platform_groups() -> None:
+    from ingest.connectors import platforms
+
+    for platform in platforms():
+        ingest.add_command(_platform_group(platform))
+
+
+_add_platform_groups()
 
 
 @click.command("load-sample")

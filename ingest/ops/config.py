@@ -86,9 +86,29 @@ _SCHEMA: dict[str, Any] = {
     "listening": dict,  # checked by graph.listening.parse_listening
 }
 
-#: ``[[sources.files]]`` types: X archives, edge lists and profiles, and the company's
-#: channels (Slack/Viva Engage exports, mbox files, Teams JSON Lines), one file each.
-FILE_TYPES = ("jsonl", "edges", "accounts", "slack", "mail", "teams", "engage")
+#: ``[[sources.files]]`` types: X archives, edge lists and profiles, the company's
+#: channels (Slack/Viva Engage exports, mbox files, Teams JSON Lines), one file each,
+#: and raw archives of any network (``replay``).
+FILE_TYPES = ("jsonl", "edges", "accounts", "slack", "mail", "teams", "engage", "replay")
+
+
+def _network_schemas() -> dict[str, list[dict]]:
+    """``[[sources.<platform>]]`` of every connector: one endpoint key, ``max``, its options."""
+    from ingest.connectors import connector, platforms
+
+    out = {}
+    for platform in platforms():
+        conn = connector(platform)
+        table: dict[str, Any] = {e.name: str for e in conn.endpoints}
+        table["max"] = int
+        table["since"] = str
+        for o in conn.options:
+            table[o.name] = o.type
+        out[platform] = [table]
+    return out
+
+
+_SCHEMA["sources"].update(_network_schemas())
 EXPORT_FORMATS = ("csv", "xlsx", "json")
 
 
@@ -104,6 +124,27 @@ class XSource:
     @property
     def name(self) -> str:
         return f"x:{self.kind}:{self.value}"
+
+
+@dataclass
+class NetworkSource:
+    """One fetch of a network connector (:mod:`ingest.connectors`): ``[[sources.<platform>]]``."""
+
+    platform: str
+    endpoint: str
+    value: str
+    max: int | None = None
+    since: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The source name that keys the cursor (the connector's rule)."""
+        from ingest.connectors import connector
+
+        conn = connector(self.platform)
+        value = conn.normalize_value(self.endpoint, self.value, self.options)
+        return conn.source_name(self.endpoint, value, self.options)
 
 
 @dataclass
@@ -139,6 +180,7 @@ class RefreshConfig:
     path: Path | None = None
     store: str | None = None
     x: list[XSource] = field(default_factory=list)
+    networks: list[NetworkSource] = field(default_factory=list)
     files: list[FileSource] = field(default_factory=list)
     roster: Path | None = None
     roster_replace: bool = True
@@ -245,6 +287,7 @@ def parse_config(raw: dict, base: Path = Path("."), path: Path | None = None) ->
         if "max" in x and x["max"] <= 0:
             problems.append(f"sources.x[{i}].max: must be positive")
         cfg.x.append(XSource(kinds[0], x[kinds[0]], x.get("max"), x.get("archive", False)))
+    _networks(sources, cfg, problems)
     for i, f in enumerate(sources.get("files", [])):
         if f.get("type") not in FILE_TYPES:
             problems.append(f"sources.files[{i}].type: one of {', '.join(FILE_TYPES)} is required")
@@ -306,6 +349,33 @@ def parse_config(raw: dict, base: Path = Path("."), path: Path | None = None) ->
     if problems:
         raise ConfigError(_format(path, problems))
     return cfg
+
+
+def _networks(sources: dict, cfg: RefreshConfig, problems: list[str]) -> None:
+    """``[[sources.<platform>]]`` entries as :class:`NetworkSource` (problems added, not raised)."""
+    from graph.errors import ScoutError
+    from ingest.connectors import connector, platforms
+
+    for platform in platforms():
+        conn = connector(platform)
+        names = [e.name for e in conn.endpoints]
+        for i, entry in enumerate(sources.get(platform, [])):
+            where = f"sources.{platform}[{i}]"
+            given = [k for k in names if k in entry]
+            if len(given) != 1:
+                problems.append(f"{where}: give exactly one of {', '.join(names)}")
+                continue
+            if "max" in entry and entry["max"] <= 0:
+                problems.append(f"{where}.max: must be positive")
+            options = {o.name: entry[o.name] for o in conn.options if o.name in entry}
+            src = NetworkSource(platform, given[0], entry[given[0]], entry.get("max"),
+                                entry.get("since"), options)
+            try:
+                src.name  # noqa: B018 - validates the value by the connector's rule
+            except ScoutError as exc:
+                problems.append(f"{where}.{given[0]}: {exc}")
+                continue
+            cfg.networks.append(src)
 
 
 def _alerts(a: dict, problems: list[str]):

@@ -48,7 +48,14 @@ from graph.runs import MAX_RUN_ERRORS, new_run, recorded_run, run_owner
 from graph.staleness import ranking_reason, segments_changed  # noqa: F401 - re-exported
 from graph.store import GraphStore
 from graph.store_uri import DEFAULT_STORE_URI, parse_store_uri
-from ingest.ops.config import FileSource, RefreshConfig, XSource, cron_trigger, load_config
+from ingest.ops.config import (
+    FileSource,
+    NetworkSource,
+    RefreshConfig,
+    XSource,
+    cron_trigger,
+    load_config,
+)
 from ingest.ops.lock import RefreshLock
 
 log = logging.getLogger(__name__)
@@ -396,6 +403,8 @@ class _Refresh:
         jobs: list[tuple[SourceReport, Callable[[SourceReport], None]]] = []
         for x in cfg.x:
             jobs.append((SourceReport(_x_name(x), "x"), lambda rep, x=x: self._x(rep, x)))
+        for n in cfg.networks:
+            jobs.append((SourceReport(n.name, n.platform), lambda rep, n=n: self._network(rep, n)))
         for f in cfg.files:
             jobs.append((SourceReport(f.name, "files"), lambda rep, f=f: self._files(rep, f)))
         if cfg.roster is not None:
@@ -446,6 +455,34 @@ class _Refresh:
         rep.imported = 1
         rep.add_run(run, events=True)
         rep.detail["cursor"] = run.cursor
+
+    def _network(self, rep: SourceReport, src: NetworkSource) -> None:
+        """One ``[[sources.<platform>]]`` fetch (any connector), incremental like X's."""
+        from ingest.connectors import connector
+        from ingest.jobs import fetch_platform
+
+        self.reporter.step(f"{rep.name}: fetching")
+        display = self.reporter.ingest_display(rep.name, connector(src.platform).unit)
+        try:
+            run = fetch_platform(
+                self.store, src.platform, src.endpoint, src.value, max_posts=src.max,
+                since=src.since if self.store.last_cursor(rep.name) is None else None,
+                options=src.options, raw_dir=self._raw_dir(),
+                report=display.print if display else None, progress=display,
+                waiter=display.wait if display else None,
+            )
+        finally:
+            if display is not None:
+                display.close()
+        rep.imported = 1
+        rep.add_run(run, events=True)
+        rep.detail["cursor"] = run.cursor
+
+    def _raw_dir(self) -> Path:
+        from ingest.raw_archive import DEFAULT_RAW_DIR, RAW_DIR_ENV
+
+        return Path(self.cfg.raw_dir or os.environ.get(RAW_DIR_ENV)
+                    or config_folder(self.cfg) / DEFAULT_RAW_DIR)
 
     def _files(self, rep: SourceReport, source: FileSource) -> None:
         paths = matching_files(source.glob)
@@ -773,6 +810,8 @@ def _close_own_stale_runs(store: GraphStore, cfg: RefreshConfig) -> int:
 def _is_our_source(source: str, cfg: RefreshConfig) -> bool:
     kind, _, rest = source.partition(":")
     if source in {f.name for f in cfg.files} or source in {_x_name(x) for x in cfg.x}:
+        return True
+    if source in {n.name for n in cfg.networks}:
         return True
     if kind in ("roster", "crm"):
         return rest in (str(cfg.roster), str(cfg.crm))

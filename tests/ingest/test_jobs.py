@@ -82,7 +82,7 @@ def test_unreadable_file_is_a_failed_run_and_one_error(sqlite_store, tmp_path):
     assert sqlite_store.runs()[0].status == "failed"
     with pytest.raises(ValueError, match="unknown file kind"):
         import_file(sqlite_store, empty, "xml")
-    assert set(FILE_KINDS) == {"jsonl", "edges", "accounts", "roster", "crm"}
+    assert set(FILE_KINDS) == {"jsonl", "edges", "accounts", "roster", "crm", "replay"}
 
 
 def test_x_source_names():

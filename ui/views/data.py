@@ -26,6 +26,9 @@ def _show_outcome(outcome: data.IngestOutcome) -> None:
     from ingest.pipeline import summary_line
 
     run = outcome.run
+    if outcome.error and run is None:
+        st.error(outcome.error, icon=":material/error:")
+        return
     if outcome.error:
         st.error(f"{run.source}: {outcome.error}", icon=":material/error:")
     elif run.status == "partial":
@@ -111,6 +114,60 @@ with st.container(border=True):
             _show_outcome(outcome)
             if not outcome.error and kind in ("jsonl", "edges"):
                 st.caption("Run the ranking below to include the new data.")
+
+# -- fetch from a network (every connector of ingest.connectors) -----------------------------
+networks = data.network_choices()
+if networks:
+    with st.container(border=True):
+        st.markdown("**Fetch from a network** — incremental: the next fetch of the same source "
+                    "starts where this one stopped; every response is archived under data/raw/.")
+        n1, n2, n3, n4 = st.columns([2, 2, 4, 1.4], vertical_alignment="bottom")
+        net = n1.selectbox("Network", list(networks), format_func=lambda p: networks[p]["title"],
+                           key="net_platform")
+        spec = networks[net]
+        ep_name = n2.selectbox("What", list(spec["endpoints"]), key=f"net_endpoint_{net}")
+        ep = spec["endpoints"][ep_name]
+        value = n3.text_input(ep.metavar, key=f"net_value_{net}_{ep_name}", help=ep.help,
+                              placeholder=(ep.examples[0].split()[-1] if ep.examples else "")).strip()
+        max_posts = n4.number_input("Max posts", min_value=1, value=500, step=100,
+                                    key=f"net_max_{net}")
+        net_options: dict = {}
+        for opt in spec["options"]:
+            if opt.type is bool:
+                net_options[opt.name] = st.toggle(opt.help, value=bool(opt.default),
+                                                  key=f"net_opt_{net}_{opt.name}")
+            elif opt.env is None:  # values from the environment (secrets) are not typed here
+                typed = st.text_input(opt.help, key=f"net_opt_{net}_{opt.name}").strip()
+                if typed:
+                    net_options[opt.name] = opt.type(typed)
+        if spec["credentials"]:
+            st.caption("Credentials from the server's environment: " + ", ".join(
+                f"{k} {'✓' if ok else '✗ not set'}" for k, ok in spec["credentials"].items()))
+        if st.button("Fetch", type="primary", icon=":material/cloud_download:",
+                     disabled=not value, key="net_go"):
+            with st.status(f"Fetching {spec['title']} {ep_name} {value}…", expanded=True) as status:
+                bar = st.progress(0.0, "asking the API…")
+                note = st.empty()
+
+                def net_progress(frac: float | None, records: int, edges: int) -> None:
+                    bar.progress(0.5, f"{records:,} {spec['unit']} · {edges:,} interactions")
+
+                def net_wait(seconds: float, reason: str) -> None:
+                    import time as _time
+
+                    note.info(f"{reason}: waiting {seconds:.0f}s", icon=":material/hourglass:")
+                    _time.sleep(seconds)
+                    note.empty()
+
+                outcome = data.fetch_network(store, net, ep_name, value, max_posts=int(max_posts),
+                                             options=net_options, progress=net_progress,
+                                             wait=net_wait)
+                bar.progress(1.0, "done")
+                status.update(label=f"{spec['title']} {ep_name} {value}: "
+                                    f"{outcome.run.status if outcome.run else 'failed'}",
+                              state="error" if outcome.error else "complete")
+            state.invalidate()
+            _show_outcome(outcome)
 
 # -- rank ----------------------------------------------------------------------------------
 st.subheader("Rank", anchor=False)
