@@ -125,6 +125,8 @@ class Connector:
     credentials: tuple[str, ...] = ()
     unit: str = "posts"
     help: str = ""
+    #: Other names of the CLI group and ``[[sources.<name>]]`` key (blogs answer to ``rss``).
+    aliases: tuple[str, ...] = ()
 
     # -- naming ------------------------------------------------------------------------------
     def endpoint(self, name: str) -> Endpoint:

@@ -584,10 +584,13 @@ def ingest_replay(app, files, strict, batch_size, any_time, rejects, as_json, pr
 
 
 def _add_platform_groups() -> None:
-    from ingest.connectors import platforms
+    from ingest.connectors import connector, platforms
 
     for platform in platforms():
-        ingest.add_command(_platform_group(platform))
+        group = _platform_group(platform)
+        ingest.add_command(group)
+        for alias in connector(platform).aliases:
+            ingest.add_command(group, name=alias)
 
 
 _add_platform_groups()

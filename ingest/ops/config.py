@@ -359,8 +359,10 @@ def _networks(sources: dict, cfg: RefreshConfig, problems: list[str]) -> None:
     for platform in platforms():
         conn = connector(platform)
         names = [e.name for e in conn.endpoints]
-        for i, entry in enumerate(sources.get(platform, [])):
-            where = f"sources.{platform}[{i}]"
+        entries = [(key, i, e) for key in (platform, *conn.aliases)
+                   for i, e in enumerate(sources.get(key, []))]
+        for key, i, entry in entries:
+            where = f"sources.{key}[{i}]"
             given = [k for k in names if k in entry]
             if len(given) != 1:
                 problems.append(f"{where}: give exactly one of {', '.join(names)}")
