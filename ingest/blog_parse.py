@@ -5,30 +5,31 @@ resolved against ``xml:base`` and the feed's address); links are taken from the
 entries' HTML with the standard library's HTML parser. WordPress comments come
 from the REST API (``/wp-json/wp/v2/comments``), whose JSON objects carry
 ``id``, ``post``, ``parent``, ``author_name``, ``author_url``, ``date_gmt``,
-``content.rendered`` and ``link``.
+``content.rendered`` and ``link``. :mod:`ingest.blog` fetches both and
+archives each response as ``{"xml": …}`` (a feed) or the JSON list (comments).
 
 Edge rules
 ----------
 * **link** (:func:`link_edges`) → each *known* site an entry's content links
-  to: another blog of the list being read, or one of the company's domains.
-  One edge per site and entry; links to the blog itself and to unknown sites
-  are not interactions (they are counted as ``links_elsewhere``).
+  to: another blog of the list being read, or one of the company's domains
+  (``docs.acme.com`` counts as ``acme.com``). One edge per site and entry;
+  links to the blog itself and to other sites are no interaction (counted as
+  ``links_elsewhere``).
 * **comment** (:func:`comment_edge`) → the blog that holds the post: an entry
   of a comments feed (Atom threading ``thr:in-reply-to``, or any entry of a
-  feed read as comments) or a top-level WordPress comment.
+  feed read as comments, such as a WordPress post's ``wfw:commentRss``) or a
+  top-level WordPress comment.
 * **reply** → the author of the parent comment (``thr:in-reply-to`` naming
-  another comment, WordPress ``parent``), when that comment is known.
+  another comment, WordPress ``parent``) when that comment was read.
 * The entry's **categories** (``<category>``, Atom ``term``) are the topics of
-  its edges; a comment has its post's topics when the post was read first.
+  its edges; a comment has its post's categories when the post was read first.
 
-Identity (:func:`site_id`)
---------------------------
-A blog is ``rss:<site>``: its address without scheme, ``www.``, query,
-fragment or trailing slash (``rss:blog.cloudflare.com``,
-``rss:medium.com/@alice``) — feeds name authors by display name only, so the
-blog stands for its authors. A commenter who gave a web address is the site
-at that address (often their own blog: one account for both roles); one who
-did not is known only to that blog, as ``rss:<blog>/~<name lower-cased>``.
+Identity (:func:`ingest.identity.blog_id`): a blog is ``blog:<host>``, lower-cased
+without ``www.`` (``blog:blog.cloudflare.com``); feeds name authors by display
+name only, so the blog stands for its authors. A commenter who gave a web
+address is the site at that address (often their own blog: one account for
+both roles); one who did not is known only to that blog, as ``blog:<name>@<blog host>``
+(:func:`ingest.identity.blog_commenter_id`).
 """
 
 from __future__ import annotations
@@ -40,14 +41,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import unescape
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from graph.errors import InputError, RecordError
 from graph.model import SNIPPET_LENGTH, Account, normalize_topic
-from ingest.pipeline import Chunk
-from ingest.records import Edge
+from ingest.identity import BLOG, blog_commenter_id, blog_id
+from ingest.raw_archive import BODY_KEY, META_KEY
+from ingest.records import Edge, Parsed, time_cursor
 
-PLATFORM = "rss"
+PLATFORM = BLOG
 _TAG_RE = re.compile(r"<[^>]+>")
 _SPACES_RE = re.compile(r"\s+")
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):(?!//)")
@@ -57,15 +59,13 @@ _SPACE_BEFORE_PUNCT_RE = re.compile(r"\s+([,.!?;:])")
 # -- identity ------------------------------------------------------------------------------------
 
 
-def site_id(url: object) -> str | None:
-    """The account id of a web address: host (lower-cased, no ``www.``) and path, or ``None``.
+def site_of(url: object) -> str | None:
+    """The blog id (host) of a web address, or ``None`` when it is no web address.
 
     Examples
     --------
-    >>> site_id("https://www.Example.com/"), site_id("http://medium.com/@Alice/?x=1#top")
-    ('example.com', 'medium.com/@Alice')
-    >>> site_id("mailto:a@b.c") is None
-    True
+    >>> site_of("https://www.Example.com/a/b?x=1"), site_of("mailto:a@b.c"), site_of("#top")
+    ('example.com', None, None)
     """
     if not isinstance(url, str) or not url.strip():
         return None
@@ -73,103 +73,102 @@ def site_id(url: object) -> str | None:
     scheme = _SCHEME_RE.match(text)
     if scheme and "." not in scheme.group(1):  # mailto:, tel:, javascript:…
         return None
-    if "://" not in text:
-        text = "http://" + text
+    if text.startswith(("#", "/", "?")):
+        return None
     try:
-        parts = urlsplit(text)
-        host = (parts.hostname or "").lower().rstrip(".")
+        return blog_id(text)[0]
     except ValueError:
         return None
-    if parts.scheme not in ("http", "https") or not host or "." not in host:
-        return None
-    if host.startswith("www."):
-        host = host[4:]
-    path = parts.path.rstrip("/")
-    return host + path if path else host
-
-
-def host_of(url: str) -> str:
-    """The host part of a site id or URL.
-
-    Examples
-    --------
-    >>> host_of("medium.com/@alice")
-    'medium.com'
-    """
-    return url.split("/", 1)[0]
-
-
-def commenter_id(blog: str, name: object, url: object) -> str | None:
-    """The account id of a commenter: their site when they gave one, else a name local to ``blog``.
-
-    Examples
-    --------
-    >>> commenter_id("blog.example", "Jane Doe", "https://jane.example/")
-    'jane.example'
-    >>> commenter_id("blog.example", "Jane Doe", "")
-    'blog.example/~jane doe'
-    """
-    site = site_id(url)
-    if site is not None:
-        return site
-    if not isinstance(name, str) or not name.strip():
-        return None
-    return f"{blog}/~{_SPACES_RE.sub(' ', name.strip()).lower()}"
 
 
 def blog_account(site: str, name: object = None, url: object = None) -> Account:
-    """The :class:`~graph.model.Account` of a site or commenter id."""
-    return Account(PLATFORM, site, handle=site,
-                   name=name.strip()[:256] if isinstance(name, str) and name.strip() else None,
-                   url=url if isinstance(url, str) and url.startswith(("http://", "https://")) else None)
+    """The :class:`~graph.model.Account` of a blog or commenter id."""
+    clean = name.strip()[:256] if isinstance(name, str) and name.strip() else None
+    link = url if isinstance(url, str) and url.startswith(("http://", "https://")) else None
+    handle = site if "@" not in site else None
+    return Account(PLATFORM, site, handle=handle, name=clean, url=link)
+
+
+#: Hosts of profiles of many people: a commenter whose address is on one of them is
+#: known by name on the blog (``blogger.com/profile/123`` is not a site of its own).
+SHARED_HOSTS = frozenset({
+    "blogger.com", "draft.blogger.com", "wordpress.com", "gravatar.com", "en.gravatar.com",
+    "medium.com", "substack.com", "twitter.com", "x.com", "facebook.com", "linkedin.com",
+    "github.com", "youtube.com", "instagram.com", "reddit.com", "plus.google.com", "google.com",
+    "disqus.com", "livejournal.com", "tumblr.com", "mastodon.social", "bsky.app",
+})
+
+
+def commenter(blog: str, name: object, url: object) -> tuple[str, Account] | None:
+    """The id and account of a commenter on ``blog`` (``None`` without name or site).
+
+    A commenter's own site identifies them, unless it is a profile on a shared host
+    (:data:`SHARED_HOSTS`): then they are known by name on that blog.
+
+    Examples
+    --------
+    >>> commenter("b.example", "Ann", "https://ann.example/")[0]
+    'ann.example'
+    >>> commenter("b.example", "John", "http://www.blogger.com/profile/1234")[0]
+    'john@b.example'
+    """
+    if site_of(url) in SHARED_HOSTS:
+        url = None
+    try:
+        pid, handle = blog_commenter_id(name if isinstance(name, str) else "",
+                                        url if isinstance(url, str) else None, blog)
+    except ValueError:
+        return None
+    account = blog_account(pid, name, url)
+    if "@" in pid:
+        account.handle = handle
+    return pid, account
 
 
 @dataclass
 class SiteIndex:
     """The sites whose links count: the blogs being read and the company's domains.
 
-    A link goes to the blog with the longest matching address (``medium.com/@a``
-    before ``medium.com``), else to a company domain it is in (``www.acme.com``
-    and ``docs.acme.com`` → ``acme.com``).
+    Examples
+    --------
+    >>> ix = SiteIndex.of(["https://troyhunt.com/"], ["acme.com"])
+    >>> ix.match("https://www.troyhunt.com/a-post/"), ix.match("https://docs.acme.com/x")
+    ('troyhunt.com', 'acme.com')
+    >>> ix.match("https://example.org/") is None
+    True
     """
 
-    blogs: dict[str, list[str]] = field(default_factory=dict)  # host -> [site ids]
+    blogs: set[str] = field(default_factory=set)
     domains: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, blogs: Iterable[str], domains: Iterable[str] = ()) -> SiteIndex:
-        """An index of blog addresses (URLs or site ids) and company domains.
-
-        Examples
-        --------
-        >>> ix = SiteIndex.of(["https://troyhunt.com/"], ["acme.com"])
-        >>> ix.match("https://www.troyhunt.com/a-post/"), ix.match("https://docs.acme.com/x")
-        ('troyhunt.com', 'acme.com')
-        """
-        index = cls(domains=tuple(d for d in (site_id(x) for x in domains) if d))
+    def of(cls, blogs: Iterable[str] = (), domains: Iterable[str] = ()) -> SiteIndex:
+        """An index of blog addresses and company domains (URLs or hosts)."""
+        index = cls(domains=tuple(d for d in (site_of(x) for x in domains) if d))
         for b in blogs:
             index.add(b)
         return index
 
     def add(self, blog: str) -> None:
-        site = site_id(blog)
+        site = site_of(blog)
         if site is not None:
-            sites = self.blogs.setdefault(host_of(site), [])
-            if site not in sites:
-                sites.append(site)
-                sites.sort(key=len, reverse=True)
+            self.blogs.add(site)
+
+    def extend(self, blogs: Iterable[str], domains: Iterable[str]) -> None:
+        for b in blogs:
+            self.add(b)
+        more = [d for d in (site_of(x) for x in domains) if d and d not in self.domains]
+        self.domains = (*self.domains, *more)
 
     def match(self, url: str) -> str | None:
         """The known site ``url`` belongs to, or ``None``."""
-        site = site_id(url)
+        site = site_of(url)
         if site is None:
             return None
-        host = host_of(site)
-        for blog in self.blogs.get(host, ()):
-            if site == blog or site.startswith(blog + "/"):
-                return blog
+        if site in self.blogs:
+            return site
         for domain in self.domains:
-            if host == domain or host.endswith("." + domain):
+            if site == domain or site.endswith("." + domain):
                 return domain
         return None
 
@@ -234,8 +233,8 @@ def parse_feed(content: bytes | str, url: str | None = None):
     Raises
     ------
     InputError
-        Not a feed: malformed XML with no entries, or no feed elements at all
-        (the message gives the line when the XML parser said where).
+        Not a feed: malformed XML with no entries (the message gives the line
+        when the XML parser said where), or no feed elements at all.
     """
     import feedparser
 
@@ -313,7 +312,7 @@ def link_edges(entry: Mapping, blog: str, post_id: str, at: datetime, index: Sit
     for href in html_links(html, base):
         site = index.match(href)
         if site is None:
-            if site_id(href) is not None:
+            if site_of(href) is not None:
                 counts["links_elsewhere"] = counts.get("links_elsewhere", 0) + 1
             continue
         if site != blog:
@@ -324,18 +323,26 @@ def link_edges(entry: Mapping, blog: str, post_id: str, at: datetime, index: Sit
                  topics) for site in targets]
 
 
-def comment_edge(post_id: str, commenter: str, target: str, at: datetime, text: str | None,
+def comment_edge(post_id: str, source: str, target: str, at: datetime, text: str | None,
                  topics: tuple[str, ...], kind: str = "comment") -> Edge | None:
     """The ``comment`` (or ``reply``) edge of a commenter; ``None`` when it is the target itself."""
-    if commenter == target:
+    if source == target:
         return None
-    return Edge(PLATFORM, post_id, kind, f"{PLATFORM}:{commenter}", f"{PLATFORM}:{target}", at,
+    return Edge(PLATFORM, post_id, kind, f"{PLATFORM}:{source}", f"{PLATFORM}:{target}", at,
                 text, topics)
 
 
+def _count(parsed: Parsed, name: str, n: int = 1) -> None:
+    parsed.counts[name] = parsed.counts.get(name, 0) + n
+
+
+def _newest(parsed: Parsed, at: datetime) -> None:
+    parsed.newest_id = max(parsed.newest_id or "", time_cursor(at))
+
+
 @dataclass
-class FeedParser:
-    """Reads feeds and WordPress comment pages, remembering posts and comments across them.
+class BlogState:
+    """What a run remembers across feeds and comment pages.
 
     ``index`` says which sites' links count; ``authors`` maps comment ids to
     their authors (replies), ``post_topics`` post addresses to categories.
@@ -344,141 +351,118 @@ class FeedParser:
     index: SiteIndex = field(default_factory=SiteIndex)
     authors: dict[str, str] = field(default_factory=dict)
     post_topics: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    newest: datetime | None = None
 
     def blog_of(self, url: str) -> str | None:
         """The blog a post address belongs to: a known blog, else the address's host."""
-        site = self.index.match(url)
-        if site is not None:
-            return site
-        site = site_id(url)
-        return host_of(site) if site is not None else None
+        return self.index.match(url) or site_of(url)
 
-    def _seen(self, at: datetime) -> None:
-        if self.newest is None or at > self.newest:
-            self.newest = at
+    def parse_feed(self, parsed_feed, *, comments: bool = False) -> Parsed:
+        """Records of one feed parsed by :func:`parse_feed`.
 
-    def parse_feed(self, parsed, origin: str, *, comments: bool = False,
-                   after: datetime | None = None) -> Chunk:
-        """Records of one parsed feed (:func:`parse_feed`).
-
-        Parameters
-        ----------
-        parsed : feedparser.FeedParserDict
-        origin : str
-            Where the feed came from (a file, or ``archive:line``).
-        comments : bool
-            Every entry is a comment on the post the feed is about (a
-            WordPress ``/feed/`` of a post, reached through ``wfw:commentRss``).
-        after : datetime, optional
-            Skip entries not newer than this (an incremental source's cursor).
+        ``comments``: every entry is a comment on the post the feed is about (a
+        WordPress ``/feed/`` of a post, reached through ``wfw:commentRss``).
         """
-        chunk = Chunk(counts={"entries": 0, "comments": 0})
-        feed = parsed.get("feed") or {}
-        home = feed.get("link") or parsed.get("href") or ""
-        threaded = any(isinstance(e.get("thr_in-reply-to"), Mapping) for e in parsed.get("entries") or ())
-        # A comments feed is about one post: its blog is the post's, not the post's address.
-        blog = self.blog_of(home) if comments or threaded else site_id(home)
+        out = Parsed()
+        feed = parsed_feed.get("feed") or {}
+        home = feed.get("link") or parsed_feed.get("href") or ""
+        entries = parsed_feed.get("entries") or ()
+        threaded = any(isinstance(e.get("thr_in-reply-to"), Mapping) for e in entries)
+        blog = self.blog_of(home) if comments or threaded else site_of(home)
         if blog is None:
-            chunk.errors.append(f"{origin}: the feed names no site (no <link>)")
-            return chunk
+            out.errors.append("the feed names no site (no <link>)")
+            return out
         if not (comments or threaded):
             self.index.add(blog)
-            chunk.accounts.append(blog_account(blog, feed.get("title"), home))
-        for i, entry in enumerate(parsed.get("entries") or (), 1):
-            where = f"{origin}: entry {i}"
+            out.accounts.append(blog_account(blog, feed.get("title"), home))
+        for i, entry in enumerate(entries, 1):
             try:
                 at = entry_time(entry)
             except RecordError as exc:
-                chunk.errors.append(f"{where}: {exc}")
+                out.errors.append(f"entry {i}: {exc}")
                 continue
             pid = entry_id(entry)
             if pid is None:
-                chunk.errors.append(f"{where}: no id, guid or link")
+                out.errors.append(f"entry {i}: no id, guid or link")
                 continue
-            if after is not None and at <= after:
-                chunk.counts["older"] = chunk.counts.get("older", 0) + 1
-                continue
-            self._seen(at)
-            chunk.read += 1
+            _newest(out, at)
+            out.posts += 1
             reply_to = entry.get("thr_in-reply-to")
             if comments or isinstance(reply_to, Mapping):
-                chunk.counts["comments"] += 1
-                self._feed_comment(entry, pid, at, blog, reply_to, where, chunk)
+                _count(out, "comments")
+                self._feed_comment(entry, pid, at, blog, reply_to, out)
                 continue
-            chunk.counts["entries"] += 1
+            _count(out, "entries")
             topics = entry_topics(entry)
             link = entry.get("link")
             if isinstance(link, str):
                 self.post_topics[link.split("#", 1)[0]] = topics
-            for edge in link_edges(entry, blog, pid, at, self.index, topics, chunk.counts):
-                chunk.interactions.append(edge)
-                chunk.origins.append(where)
-                chunk.accounts.append(blog_account(edge.target.partition(":")[2]))
-        return chunk
+            for edge in link_edges(entry, blog, pid, at, self.index, topics, out.counts):
+                out.interactions.append(edge)
+                out.accounts.append(blog_account(edge.target.partition(":")[2]))
+        return out
 
     def _feed_comment(self, entry: Mapping, pid: str, at: datetime, blog: str, reply_to,
-                      where: str, chunk: Chunk) -> None:
+                      out: Parsed) -> None:
         detail = entry.get("author_detail") or {}
-        commenter = commenter_id(blog, detail.get("name") or entry.get("author"), detail.get("href"))
-        if commenter is None:
-            chunk.counts["anonymous"] = chunk.counts.get("anonymous", 0) + 1
+        who = commenter(blog, detail.get("name") or entry.get("author"), detail.get("href"))
+        if who is None:
+            _count(out, "anonymous")
             return
-        self.authors[pid] = commenter
-        post_url = (reply_to or {}).get("href") if isinstance(reply_to, Mapping) else None
+        source, account = who
+        self.authors[pid] = source
+        out.accounts.append(account)
+        post_url = reply_to.get("href") if isinstance(reply_to, Mapping) else None
         post_url = (post_url or entry.get("link") or "").split("#", 1)[0].split("?", 1)[0]
         target_blog = self.blog_of(post_url) or blog
-        parent = (reply_to or {}).get("ref") if isinstance(reply_to, Mapping) else None
+        parent = reply_to.get("ref") if isinstance(reply_to, Mapping) else None
         parent_author = self.authors.get(parent) if isinstance(parent, str) else None
         html, _ = entry_html(entry)
         topics = self.post_topics.get(post_url, ())
         if parent_author is not None:
-            edge = comment_edge(pid, commenter, parent_author, at, html_text(html), topics, "reply")
+            edge = comment_edge(pid, source, parent_author, at, html_text(html), topics, "reply")
         else:
-            edge = comment_edge(pid, commenter, target_blog, at, html_text(html), topics)
-        chunk.accounts.append(blog_account(commenter, detail.get("name") or entry.get("author"),
-                                           detail.get("href")))
+            edge = comment_edge(pid, source, target_blog, at, html_text(html), topics)
         if edge is not None:
-            chunk.interactions.append(edge)
-            chunk.origins.append(where)
-            chunk.accounts.append(blog_account(edge.target.partition(":")[2]))
+            out.interactions.append(edge)
+            out.accounts.append(blog_account(edge.target.partition(":")[2]))
 
-    def parse_wp_comments(self, page: object, site: str, origin: str) -> Chunk:
+    def parse_wp_comments(self, page: object, site: str) -> Parsed:
         """Records of one ``/wp-json/wp/v2/comments`` page (a JSON array of comments).
 
         ``site`` is the blog's address; comments are on its posts. A comment
         whose ``parent`` is another comment replies to that comment's author.
         """
-        chunk = Chunk(counts={"comments": 0})
-        blog = site_id(site)
+        out = Parsed()
+        blog = site_of(site)
         if blog is None:
-            raise InputError(f"{site!r} is not a web address")
+            raise RecordError(f"{site!r} is not a web address")
         if not isinstance(page, list):
-            chunk.errors.append(f"{origin}: not a list of WordPress comments")
-            return chunk
+            out.errors.append("not a list of WordPress comments")
+            return out
+        out.accounts.append(blog_account(blog, None, site))
         for i, c in enumerate(page, 1):
-            where = f"{origin}: comment {i}"
             if not isinstance(c, Mapping) or not isinstance(c.get("id"), int):
-                chunk.errors.append(f"{where}: not a WordPress comment (no id)")
+                out.errors.append(f"comment {i}: not a WordPress comment (no id)")
                 continue
             try:
                 at = wp_time(c)
             except RecordError as exc:
-                chunk.errors.append(f"{where}: {exc}")
+                out.errors.append(f"comment {i}: {exc}")
                 continue
             if c.get("type") not in (None, "comment", ""):
-                chunk.counts["pingbacks"] = chunk.counts.get("pingbacks", 0) + 1
+                _count(out, "pingbacks")
                 continue
-            chunk.read += 1
-            chunk.counts["comments"] += 1
-            self._seen(at)
+            out.posts += 1
+            _count(out, "comments")
+            _newest(out, at)
             pid = f"{blog}#comment-{c['id']}"
-            commenter = commenter_id(blog, c.get("author_name"), c.get("author_url"))
-            if commenter is None:
-                chunk.counts["anonymous"] = chunk.counts.get("anonymous", 0) + 1
+            who = commenter(blog, c.get("author_name"), c.get("author_url"))
+            if who is None:
+                _count(out, "anonymous")
                 continue
-            self.authors[pid] = commenter
-            chunk.accounts.append(blog_account(commenter, c.get("author_name"), c.get("author_url")))
+            source, account = who
+            self.authors[pid] = source
+            out.accounts.append(account)
             content = c.get("content")
             text = html_text(content.get("rendered") if isinstance(content, Mapping) else None)
             parent = c.get("parent")
@@ -486,15 +470,14 @@ class FeedParser:
             link = c.get("link") if isinstance(c.get("link"), str) else ""
             topics = self.post_topics.get(link.split("#", 1)[0], ())
             if parent_author is not None:
-                edge = comment_edge(pid, commenter, parent_author, at, text, topics, "reply")
+                edge = comment_edge(pid, source, parent_author, at, text, topics, "reply")
             else:
                 if parent:
-                    chunk.counts["unknown_parents"] = chunk.counts.get("unknown_parents", 0) + 1
-                edge = comment_edge(pid, commenter, blog, at, text, topics)
+                    _count(out, "unknown_parents")
+                edge = comment_edge(pid, source, blog, at, text, topics)
             if edge is not None:
-                chunk.interactions.append(edge)
-                chunk.origins.append(where)
-        return chunk
+                out.interactions.append(edge)
+        return out
 
 
 def wp_time(comment: Mapping) -> datetime:
@@ -513,3 +496,46 @@ def wp_time(comment: Mapping) -> datetime:
     except ValueError:
         raise RecordError(f"unreadable date_gmt {value!r}") from None
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def parse_response(record: dict, state: BlogState) -> Parsed:
+    """Parse one archived record (see :mod:`ingest.blog` for what ``__scout`` holds).
+
+    * ``call: "feed"``: the body is ``{"xml": feed text}``, or ``{"error": …}``
+      for a feed that could not be fetched (reported, the run goes on);
+      ``meta`` holds ``url``, the ``blogs`` and company ``domains`` whose links
+      count, and ``comments`` (a comments feed);
+    * ``call: "wp_comments"``: the body is the JSON list, ``meta.site`` the blog;
+      ``{"closed": status}`` when the site's comment API is not open.
+
+    Raises
+    ------
+    RecordError
+        Not a blog record, or a feed that is not one.
+    """
+    if not isinstance(record, dict) or BODY_KEY not in record:
+        raise RecordError("not an archived blog response (no response body)")
+    meta = record.get(META_KEY) or {}
+    body = record[BODY_KEY]
+    state.index.extend(meta.get("blogs") or (), meta.get("domains") or ())
+    call = meta.get("call")
+    if call == "feed":
+        where = meta.get("feed") or meta.get("url") or "feed"
+        if isinstance(body, dict) and "error" in body:
+            out = Parsed()
+            out.errors.append(f"{where}: {body['error']}")
+            return out
+        if not isinstance(body, dict) or not isinstance(body.get("xml"), str):
+            raise RecordError("a feed record without its XML")
+        try:
+            parsed_feed = parse_feed(body["xml"], where)
+        except InputError as exc:
+            raise RecordError(str(exc)) from None
+        return state.parse_feed(parsed_feed, comments=bool(meta.get("comments")))
+    if call == "wp_comments":
+        if isinstance(body, dict) and "closed" in body:
+            out = Parsed()
+            _count(out, "wp_comments_closed")
+            return out
+        return state.parse_wp_comments(body, str(meta.get("site") or ""))
+    raise RecordError(f"not a blog response (call {call!r})")

@@ -5,7 +5,7 @@ comments, with who wrote them (``from``), only to a Page access token of a Page
 the token's user administers (``pages_read_engagement`` and
 ``pages_read_user_content``). Nobody else's Pages, groups or profiles.
 
-The parser reads the JSON of ``GET /{post-id}/comments?filter=stream`` (every
+The parser (:func:`parse_response`, fed by :mod:`ingest.facebook`) reads the JSON of ``GET /{post-id}/comments?filter=stream`` (every
 comment and reply of a post, flat, oldest first) with the fields
 ``id, from{id,name}, message, created_time, parent{id,from{id,name}}``, and of
 ``GET /{page-id}/posts`` (the posts, which carry no interaction themselves).
@@ -36,12 +36,12 @@ from datetime import UTC, datetime
 
 from graph.errors import RecordError
 from graph.model import SNIPPET_LENGTH, Account
-from ingest.pipeline import Chunk
-from ingest.records import Edge
+from ingest.identity import facebook_id
+from ingest.raw_archive import BODY_KEY, META_KEY
+from ingest.records import Edge, Parsed, text_hashtags, time_cursor
 
 PLATFORM = "facebook"
 _ID_RE = re.compile(r"^[0-9_]{1,64}$")
-_HASHTAG_RE = re.compile(r"(?<![\w&])#(\w{1,100})")
 COMMENT_FIELDS = ("id", "from{id,name}", "message", "created_time", "parent{id,from{id,name}}")
 POST_FIELDS = ("id", "created_time", "from{id,name}")
 
@@ -80,23 +80,21 @@ def author_of(obj: object) -> tuple[str, str | None] | None:
     if not isinstance(who, Mapping):
         return None
     fid = who.get("id")
-    if not isinstance(fid, str) or not _ID_RE.match(fid):
+    if not isinstance(fid, str) or not fid.isdigit():
         return None
     name = who.get("name")
-    return fid, name.strip()[:256] if isinstance(name, str) and name.strip() else None
+    return facebook_id(fid)[0], name.strip()[:256] if isinstance(name, str) and name.strip() else None
 
 
 def hashtags(text: object) -> tuple[str, ...]:
-    """Hashtags of a message, lower-cased, first occurrence first.
+    """Hashtags of a message (:func:`ingest.records.text_hashtags`).
 
     Examples
     --------
     >>> hashtags("Love it #Acme #acme #new")
     ('acme', 'new')
     """
-    if not isinstance(text, str) or "#" not in text:
-        return ()
-    return tuple(dict.fromkeys(m.lower() for m in _HASHTAG_RE.findall(text)))
+    return tuple(text_hashtags(text)) if isinstance(text, str) else ()
 
 
 def comment_edge(comment: Mapping, author: str, target: str, kind: str, at: datetime) -> Edge | None:
@@ -109,76 +107,121 @@ def comment_edge(comment: Mapping, author: str, target: str, kind: str, at: date
                 f"{PLATFORM}:{target}", at, text, hashtags(message))
 
 
+def _count(parsed: Parsed, name: str, n: int = 1) -> None:
+    parsed.counts[name] = parsed.counts.get(name, 0) + n
+
+
 @dataclass
-class FacebookParser:
-    """Reads the comment pages of one Page's posts.
+class FacebookState:
+    """What a run remembers: the Page (target of top-level comments) and who wrote each comment."""
 
-    ``page_id`` and ``page_name`` name the Page, the target of top-level comments.
-    """
-
-    page_id: str
+    page_id: str | None = None
     page_name: str | None = None
     authors: dict[str, str] = field(default_factory=dict)
-    newest: datetime | None = None
 
-    def parse_comments(self, page: object, origin: str) -> Chunk:
-        """Records of one ``/{post-id}/comments`` page."""
-        chunk = Chunk(counts={"comments": 0})
+    def parse_page(self, body: object) -> Parsed:
+        """The Page's own profile (``GET /{page-id}?fields=id,name,fan_count,link``)."""
+        out = Parsed()
+        if not isinstance(body, Mapping) or not isinstance(body.get("id"), str):
+            out.errors.append("not a Graph API Page (no id)")
+            return out
+        self.page_id, _ = facebook_id(body["id"])
+        name = body.get("name")
+        self.page_name = name.strip()[:256] if isinstance(name, str) and name.strip() else None
+        fans = body.get("followers_count", body.get("fan_count"))
+        out.accounts.append(Account(PLATFORM, self.page_id, name=self.page_name,
+                                    handle=body.get("username") if isinstance(body.get("username"), str) else None,
+                                    followers=fans if isinstance(fans, int) and fans >= 0 else None,
+                                    url=body.get("link") if isinstance(body.get("link"), str) else None))
+        out.users += 1
+        return out
+
+    def parse_comments(self, page: object, page_id: str | None = None) -> Parsed:
+        """Records of one ``/{post-id}/comments`` page; ``page_id`` is the post's Page."""
+        out = Parsed()
         data = page.get("data") if isinstance(page, Mapping) else None
         if not isinstance(data, list):
-            chunk.errors.append(f"{origin}: not a Graph API page (no data list)")
-            return chunk
-        chunk.accounts.append(Account(PLATFORM, self.page_id, name=self.page_name))
+            out.errors.append("not a Graph API page (no data list)")
+            return out
+        target_page = page_id or self.page_id
+        if target_page is None:
+            raise RecordError("comments of an unknown Page (no page id in the record)")
         for i, c in enumerate(data, 1):
-            where = f"{origin}: comment {i}"
             if not isinstance(c, Mapping) or not isinstance(c.get("id"), str):
-                chunk.errors.append(f"{where}: not a comment (no id)")
+                out.errors.append(f"comment {i}: not a comment (no id)")
                 continue
             try:
                 at = graph_time(c.get("created_time"))
             except RecordError as exc:
-                chunk.errors.append(f"{where}: {exc}")
+                out.errors.append(f"comment {i}: {exc}")
                 continue
-            chunk.read += 1
-            chunk.counts["comments"] += 1
-            if self.newest is None or at > self.newest:
-                self.newest = at
+            out.posts += 1
+            _count(out, "comments")
+            out.newest_id = max(out.newest_id or "", time_cursor(at))
             who = author_of(c)
             if who is None:
-                chunk.counts["hidden_authors"] = chunk.counts.get("hidden_authors", 0) + 1
+                _count(out, "hidden_authors")
                 continue
             author, name = who
             self.authors[c["id"]] = author
-            chunk.accounts.append(Account(PLATFORM, author, name=name))
-            edge = self._edge(c, author, at, chunk)
+            out.accounts.append(Account(PLATFORM, author, name=name))
+            edge = self._edge(c, author, at, target_page, out)
             if edge is not None:
-                chunk.interactions.append(edge)
-                chunk.origins.append(where)
-        return chunk
+                out.interactions.append(edge)
+        return out
 
-    def _edge(self, c: Mapping, author: str, at: datetime, chunk: Chunk) -> Edge | None:
+    def _edge(self, c: Mapping, author: str, at: datetime, page_id: str, out: Parsed) -> Edge | None:
         parent = c.get("parent")
         if not isinstance(parent, Mapping):
-            return comment_edge(c, author, self.page_id, "comment", at)
+            return comment_edge(c, author, page_id, "comment", at)
         parent_who = author_of(parent)
         target = parent_who[0] if parent_who else self.authors.get(str(parent.get("id")))
         if target is None:
-            chunk.counts["hidden_parents"] = chunk.counts.get("hidden_parents", 0) + 1
+            _count(out, "hidden_parents")
             return None
         if parent_who is not None:
-            chunk.accounts.append(Account(PLATFORM, parent_who[0], name=parent_who[1]))
+            out.accounts.append(Account(PLATFORM, parent_who[0], name=parent_who[1]))
         return comment_edge(c, author, target, "reply", at)
 
-    def parse_posts(self, page: object, origin: str) -> tuple[list[str], list[str]]:
-        """The post ids of one ``/{page-id}/posts`` page, and messages for bad entries."""
-        data = page.get("data") if isinstance(page, Mapping) else None
-        if not isinstance(data, list):
-            return [], [f"{origin}: not a Graph API page (no data list)"]
-        ids, errors = [], []
-        for i, p in enumerate(data, 1):
-            pid = p.get("id") if isinstance(p, Mapping) else None
-            if isinstance(pid, str) and _ID_RE.match(pid):
-                ids.append(pid)
-            else:
-                errors.append(f"{origin}: post {i}: no id")
-        return ids, errors
+
+def post_ids(page: object) -> list[str]:
+    """The post ids of one ``/{page-id}/posts`` page (entries without an id are skipped).
+
+    Examples
+    --------
+    >>> post_ids({"data": [{"id": "1_2"}, {"x": 1}]})
+    ['1_2']
+    """
+    data = page.get("data") if isinstance(page, Mapping) else None
+    return [p["id"] for p in data or [] if isinstance(p, Mapping) and isinstance(p.get("id"), str)
+            and _ID_RE.match(p["id"])] if isinstance(data, list) else []
+
+
+def parse_response(record: dict, state: FacebookState) -> Parsed:
+    """Parse one archived record: ``call`` is ``page``, ``posts`` or ``comments``.
+
+    A ``comments`` record's ``__scout`` names its ``page_id`` and ``post_id``.
+
+    Raises
+    ------
+    RecordError
+        Not a Facebook record.
+    """
+    if not isinstance(record, dict) or BODY_KEY not in record:
+        raise RecordError("not an archived Graph API response (no response body)")
+    meta = record.get(META_KEY) or {}
+    body = record[BODY_KEY]
+    call = meta.get("call")
+    if call == "page":
+        return state.parse_page(body)
+    if call == "posts":
+        out = Parsed()
+        if not isinstance(body, Mapping) or not isinstance(body.get("data"), list):
+            out.errors.append("not a Graph API page (no data list)")
+        else:
+            _count(out, "posts_listed", len(body["data"]))
+        return out
+    if call == "comments":
+        page_id = meta.get("page_id")
+        return state.parse_comments(body, str(page_id) if page_id else None)
+    raise RecordError(f"not a Graph API response Scout reads (call {call!r})")

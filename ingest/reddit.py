@@ -298,7 +298,7 @@ class RedditConnector(Connector):
         else:
             if endpoint == "subreddit":
                 path, params = f"/r/{value}/new", {}
-                lookback = timedelta(days=max(0, int(options.get("lookback") or 0)))
+                lookback = timedelta(days=max(0, int(options.get("lookback", 2) or 0)))
                 since = since - lookback if since is not None else None
             else:
                 sub = options.get("subreddit")
