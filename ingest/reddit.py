@@ -66,7 +66,6 @@ class RedditClient:
     def __init__(self, client_id: str, client_secret: str, user_agent: str, retry: RetryPolicy,
                  api_base: str | None = None) -> None:
         import praw
-        from prawcore.sessions import FiniteRetryStrategy
 
         self.retry = retry
         self.requests_made = 0
@@ -76,8 +75,9 @@ class RedditClient:
             oauth_url=api_base or DEFAULT_OAUTH_URL, reddit_url=api_base or DEFAULT_REDDIT_URL,
             check_for_updates=False, check_for_async=False, timeout=retry.timeout[1],
         )
-        # One retry rule (ingest.retry): prawcore's own retries are turned off.
-        self.reddit._core._retry_strategy_class = lambda: FiniteRetryStrategy(1)
+        # One retry rule (ingest.retry): prawcore's own retries are turned off (its
+        # FiniteRetryStrategy(1) would still sleep 2-4 s before every request).
+        self.reddit._core._retry_strategy_class = _no_retries()
 
     def call(self, path: str, params: Mapping[str, Any], call: str) -> Response:
         """One ``GET`` through the retry rule, as a :class:`~ingest.connectors.Response`.
@@ -130,6 +130,23 @@ class RedditClient:
         body = call_with_retries(attempt, classify, self.retry, SERVICE)
         return Response(body, {"call": call, "path": path, "params": dict(params)},
                         f"{self.base}{path}?{urlencode(query)}")
+
+
+def _no_retries() -> type:
+    """A prawcore retry strategy that neither retries nor sleeps."""
+    from prawcore.sessions import RetryStrategy
+
+    class NoRetries(RetryStrategy):
+        def _sleep_seconds(self) -> float | None:
+            return None
+
+        def consume_available_retry(self) -> NoRetries:
+            return self
+
+        def should_retry_on_failure(self) -> bool:
+            return False
+
+    return NoRetries
 
 
 def _reason(response: Any) -> str:
