@@ -1,7 +1,8 @@
 """Blogs: RSS/Atom feeds of a list of blogs, and WordPress comments where they are open.
 
 ``scout ingest rss feed URL`` reads one feed, ``scout ingest rss list FILE`` every
-feed listed in a text file (one URL a line, ``#`` comments): links between the
+feed listed in a text file (``FEED_URL [SITE_URL]`` a line, ``#`` comments; the
+site names the blog when its feed lives elsewhere): links between the
 blogs of one list are the ``link`` edges, so a list of the market's blogs is
 the usual source. ``--company acme.com,acme.io`` makes links to the company's
 sites count too. Feeds are fetched with requests (one ``GET`` per feed, a
@@ -108,8 +109,12 @@ def feed_text(content: bytes) -> str:
         return content.decode("utf-8", errors="replace")
 
 
-def read_list(path: str) -> list[str]:
-    """The feed URLs of a list file (one a line; blank lines and ``#`` comments skipped).
+def read_list(path: str) -> list[tuple[str, str | None]]:
+    """The feeds of a list file: ``(feed URL, site URL or None)`` per line.
+
+    A line is ``FEED_URL [SITE_URL]``: the site names the blog when the feed lives
+    elsewhere (``https://feeds.feedburner.com/TroyHunt https://www.troyhunt.com/``);
+    without it the feed's own ``<link>`` does. Blank lines and ``#`` comments are skipped.
 
     Raises
     ------
@@ -120,18 +125,20 @@ def read_list(path: str) -> list[str]:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read the list of feeds ({exc})") from None
-    urls = []
+    feeds: list[tuple[str, str | None]] = []
     for n, line in enumerate(text.splitlines(), 1):
         words = line.split()
         if not words or words[0].startswith("#"):
             continue
-        value = words[0]
-        if not value.startswith(("http://", "https://")):
-            raise InputError(f"{path}:{n}: not a feed URL (http:// or https://): {value[:80]!r}")
-        urls.append(value)
-    if not urls:
+        urls = [w for w in words[:2] if not w.startswith("#")]
+        for url in urls:
+            if not url.startswith(("http://", "https://")) or not urlsplit(url).hostname:
+                raise InputError(f"{path}:{n}: not a feed or site URL (http:// or https://): "
+                                 f"{url[:80]!r}")
+        feeds.append((urls[0], urls[1] if len(urls) > 1 else None))
+    if not feeds:
         raise InputError(f"{path}: no feed URL in the list")
-    return urls
+    return feeds
 
 
 def _domains(options: Mapping[str, Any]) -> list[str]:
@@ -166,6 +173,8 @@ class BlogConnector(Connector):
                "subdomains) count as link edges.", str, None),
         Option("wp_comments", "Also read each site's WordPress comments (/wp-json/wp/v2/comments).",
                bool, False),
+        Option("site", "feed: the blog's address when its feed lives elsewhere (FeedBurner…); "
+               "default: the feed's own <link>.", str, None),
         Option("lookback", "WordPress comments: read back this many days before the last run's "
                "newest item.", int, 7),
     )
@@ -185,17 +194,21 @@ class BlogConnector(Connector):
 
     def fetch(self, client: FeedClient, endpoint: str, value: str, *, cursor: str | None,
               max_posts: int | None, options: Mapping[str, Any]) -> Iterator[Response]:
-        feeds = [value] if endpoint == "feed" else read_list(value)
-        domains = _domains(options)
-        meta = {"blogs": feeds, "domains": domains}
+        if endpoint == "feed":
+            feeds = [(value, options.get("site") or None)]
+            blogs = [site for _, site in feeds if site]
+        else:
+            feeds = read_list(value)
+            blogs = [site or feed for feed, site in feeds]  # a feed usually lives on its blog
+        meta = {"blogs": blogs, "domains": _domains(options)}
         seen = 0
-        for url in feeds:
-            response = self._feed(client, url, meta, single=endpoint == "feed")
+        for url, site in feeds:
+            response = self._feed(client, url, {**meta, "site": site}, single=endpoint == "feed")
             yield response
             xml = response.body.get("xml", "") if isinstance(response.body, dict) else ""
             seen += xml.count("<item") + xml.count("<entry")
             if options.get("wp_comments"):
-                yield from self._wp_comments(client, url, cursor, options)
+                yield from self._wp_comments(client, url, site, cursor, options)
             if max_posts is not None and seen >= max_posts:
                 return
 
@@ -210,18 +223,18 @@ class BlogConnector(Connector):
             return Response({"error": reason}, info, url)
         return Response({"xml": feed_text(r.content)}, info, r.url)
 
-    def _wp_comments(self, client: FeedClient, feed_url: str, cursor: str | None,
+    def _wp_comments(self, client: FeedClient, feed_url: str, site: str | None, cursor: str | None,
                      options: Mapping[str, Any]) -> Iterator[Response]:
         from ingest.reddit import cursor_time
 
-        site = _origin(feed_url)
-        endpoint = f"{site}/wp-json/wp/v2/comments"
+        # WordPress serves its feed at <site>/feed/: the REST API is at the feed's origin.
+        endpoint = f"{_origin(feed_url)}/wp-json/wp/v2/comments"
         params: dict[str, Any] = {"per_page": WP_PAGE, "orderby": "date", "order": "asc"}
         since = cursor_time(cursor)
         if since is not None:
             back = since - timedelta(days=max(0, int(options.get("lookback", 7) or 0)))
             params["after"] = back.strftime("%Y-%m-%dT%H:%M:%S")
-        info = {"call": "wp_comments", "site": site}
+        info = {"call": "wp_comments", "site": site or _origin(feed_url)}
         for page in range(1, MAX_WP_PAGES + 1):
             r = client.get(endpoint, {**params, "page": page}, accept="application/json")
             url = f"{endpoint}?{urlencode({**params, 'page': page})}"
@@ -239,8 +252,8 @@ class BlogConnector(Connector):
                 return
             yield Response(body, info, url)
             pages = r.headers.get("X-WP-TotalPages", "")
-            if not isinstance(body, list) or len(body) < WP_PAGE or (
-                    pages.isdigit() and page >= int(pages)):
+            last = page >= int(pages) if pages.isdigit() else len(body) < WP_PAGE
+            if not isinstance(body, list) or not body or last:
                 return
 
     def new_state(self) -> Any:

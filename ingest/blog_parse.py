@@ -54,6 +54,7 @@ _TAG_RE = re.compile(r"<[^>]+>")
 _SPACES_RE = re.compile(r"\s+")
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):(?!//)")
 _SPACE_BEFORE_PUNCT_RE = re.compile(r"\s+([,.!?;:])")
+_URI_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S")
 
 
 # -- identity ------------------------------------------------------------------------------------
@@ -267,12 +268,22 @@ def entry_time(entry: Mapping) -> datetime:
     raise RecordError("no readable date (pubDate, published or updated)")
 
 
-def entry_id(entry: Mapping) -> str | None:
-    """An entry's stable id: ``<id>``/``<guid>``, else its link."""
+def entry_id(entry: Mapping, blog: str = "") -> str | None:
+    """An entry's stable id: ``<id>``/``<guid>``, else its link.
+
+    An id that is no URI (a bare ``<guid isPermaLink="false">``) is only unique
+    within its blog, so it is prefixed with the blog.
+
+    Examples
+    --------
+    >>> entry_id({"id": "6166e7e0"}, "blog.example"), entry_id({"id": "tag:a.b,2009://1.6"}, "x")
+    ('blog.example/6166e7e0', 'tag:a.b,2009://1.6')
+    """
     for key in ("id", "link"):
         value = entry.get(key)
         if isinstance(value, str) and value.strip():
-            return value.strip()
+            value = value.strip()
+            return value if _URI_RE.match(value) or not blog else f"{blog}/{value}"
     return None
 
 
@@ -356,18 +367,22 @@ class BlogState:
         """The blog a post address belongs to: a known blog, else the address's host."""
         return self.index.match(url) or site_of(url)
 
-    def parse_feed(self, parsed_feed, *, comments: bool = False) -> Parsed:
+    def parse_feed(self, parsed_feed, *, comments: bool = False, site: str | None = None) -> Parsed:
         """Records of one feed parsed by :func:`parse_feed`.
 
         ``comments``: every entry is a comment on the post the feed is about (a
         WordPress ``/feed/`` of a post, reached through ``wfw:commentRss``).
+        ``site``: the blog's address when the feed lives elsewhere (default: its ``<link>``).
         """
         out = Parsed()
         feed = parsed_feed.get("feed") or {}
         home = feed.get("link") or parsed_feed.get("href") or ""
         entries = parsed_feed.get("entries") or ()
         threaded = any(isinstance(e.get("thr_in-reply-to"), Mapping) for e in entries)
-        blog = self.blog_of(home) if comments or threaded else site_of(home)
+        if site:
+            blog = site_of(site)
+        else:
+            blog = self.blog_of(home) if comments or threaded else site_of(home)
         if blog is None:
             out.errors.append("the feed names no site (no <link>)")
             return out
@@ -380,7 +395,7 @@ class BlogState:
             except RecordError as exc:
                 out.errors.append(f"entry {i}: {exc}")
                 continue
-            pid = entry_id(entry)
+            pid = entry_id(entry, blog)
             if pid is None:
                 out.errors.append(f"entry {i}: no id, guid or link")
                 continue
@@ -531,7 +546,8 @@ def parse_response(record: dict, state: BlogState) -> Parsed:
             parsed_feed = parse_feed(body["xml"], where)
         except InputError as exc:
             raise RecordError(str(exc)) from None
-        return state.parse_feed(parsed_feed, comments=bool(meta.get("comments")))
+        return state.parse_feed(parsed_feed, comments=bool(meta.get("comments")),
+                                site=meta.get("site"))
     if call == "wp_comments":
         if isinstance(body, dict) and "closed" in body:
             out = Parsed()
