@@ -111,6 +111,10 @@ class GraphClient:
                 raise ApiError(f"{SERVICE} error {status} (code {code}): {message}") from None
             if isinstance(exc, requests.ConnectionError | requests.Timeout):
                 return Transient("connection", type(exc).__name__)
+            if isinstance(exc, AttributeError | KeyError | TypeError | ValueError):
+                # the SDK could not read the answer (not the Graph API's error shape)
+                raise ApiError(f"{SERVICE}: an answer Scout cannot read on /{'/'.join(path)} "
+                               f"({type(exc).__name__})") from None
             return None
 
         body = call_with_retries(attempt, classify, self.retry, SERVICE)
