@@ -548,17 +548,35 @@ def pseudonymise(board: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def person_platforms(keys: Iterable[str], links: pd.DataFrame) -> list[str]:
+    """Each account's person's platforms, ``;``-joined and sorted (an unlinked account: its own).
+
+    Examples
+    --------
+    >>> links = pd.DataFrame({"account": ["x:1", "bluesky:did:plc:a"], "person": ["p", "p"]})
+    >>> person_platforms(["x:1", "youtube:UC1"], links)
+    ['bluesky;x', 'youtube']
+    """
+    person = dict(zip(links["account"], links["person"], strict=True))
+    by_person: dict[str, set[str]] = {}
+    for k, p in person.items():
+        by_person.setdefault(p, set()).add(str(k).partition(":")[0])
+    return [";".join(sorted(by_person[person[k]])) if k in person else str(k).partition(":")[0]
+            for k in keys]
+
+
 def person_board(store, table: pd.DataFrame, segment: str = "all", top: int | None = 20,
-                 community_id: int | None = None, topic: str | None = None) -> pd.DataFrame:
+                 community_id: int | None = None, topic: str | None = None,
+                 platforms: Iterable[str] = ()) -> pd.DataFrame:
     """``scout leaders --by person``: the snapshot's accounts of a segment, combined per person.
 
-    Internal people are pseudonymised (:func:`pseudonymise`) unless
-    :func:`names_unlocked`.
+    ``platforms`` keeps only accounts on those platforms before combining. Internal
+    people are pseudonymised (:func:`pseudonymise`) unless :func:`names_unlocked`.
     """
     from graph.ranking import current_leaderboard
 
     board = current_leaderboard(store, table, segment, top=None, community_id=community_id,
-                                topic=topic)
+                                topic=topic, platforms=platforms)
     state = PeopleState(store)
     out = person_leaderboard(board, state.links, state.people, top=top)
     return out if names_unlocked() else pseudonymise(out)

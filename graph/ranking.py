@@ -31,7 +31,7 @@ import pandas as pd
 from graph import automation as auto
 from graph import centrality, community, scoring
 from graph.errors import ConfigError, NotFoundError
-from graph.model import SEGMENTS, normalize_topic
+from graph.model import SEGMENTS, normalize_platform, normalize_topic
 from graph.projection import (
     Projection,
     project_events,
@@ -880,7 +880,8 @@ def refresh_profiles(table: pd.DataFrame, accounts: pd.DataFrame | None) -> pd.D
 
 
 def leaderboard(table: pd.DataFrame, segment: str = "all", community_id: int | None = None,
-                topic: str | None = None, top: int | None = 20) -> pd.DataFrame:
+                topic: str | None = None, top: int | None = 20,
+                platforms: Iterable[str] = ()) -> pd.DataFrame:
     """A leaderboard cut from a ranking table.
 
     Parameters
@@ -898,6 +899,9 @@ def leaderboard(table: pd.DataFrame, segment: str = "all", community_id: int | N
         score when the snapshot was ranked for that topic.
     top : int, optional
         Keep the first ``top`` rows (``None`` = all).
+    platforms : iterable of str
+        Only accounts on these platforms (default: every platform — the ranking
+        itself is always computed across platforms).
 
     Returns
     -------
@@ -928,19 +932,23 @@ def leaderboard(table: pd.DataFrame, segment: str = "all", community_id: int | N
         want = normalize_topic(topic)
         tops = t["topics"].fillna("").astype(str).str.split(";")
         t = t[tops.map(lambda ts: want in ts)]
+    wanted = [normalize_platform(p) for p in platforms]
+    if wanted:
+        t = t[t["platform"].isin(wanted)]
     out = t.head(top) if top is not None else t
     return format_leaderboard(out, overall_rank=table.set_index("account")["rank"])
 
 
 def current_leaderboard(store, table: pd.DataFrame, segment: str = "all", top: int | None = None,
                         community_id: int | None = None,
-                        topic: str | None = None) -> pd.DataFrame:
+                        topic: str | None = None, platforms: Iterable[str] = ()) -> pd.DataFrame:
     """:func:`leaderboard` with each account's current handle and CRM status from ``store``.
 
     A snapshot keeps the handles and CRM statuses of its time; exports and the CLI
     show today's (a renamed account, a prospect who became a customer).
     """
-    board = leaderboard(table, segment, community_id=community_id, topic=topic, top=top)
+    board = leaderboard(table, segment, community_id=community_id, topic=topic, top=top,
+                        platforms=platforms)
     if len(board):
         fresh = refresh_profiles(board.rename(columns={"account": "handle", "key": "account"}),
                                  store.accounts(board["key"].tolist()))

@@ -44,6 +44,8 @@ from ingest.retry import RetryPolicy
 #: it predates this contract and has its own commands (``scout ingest x …``).
 CONNECTORS: dict[str, str] = {
     "youtube": "ingest.youtube",
+    "mastodon": "ingest.mastodon",
+    "bluesky": "ingest.bluesky",
     "reddit": "ingest.reddit",
     "blog": "ingest.blog",
     "facebook": "ingest.facebook",

@@ -28,6 +28,9 @@ def leader_columns() -> dict:
                                    "its breakdown"),
         "segment": cc.TextColumn("Segment", width="small"),
         "platform": cc.TextColumn("Platform", width="small"),
+        "platforms": cc.TextColumn("Person's platforms", width="small",
+                                   help="Every platform of the person this account belongs to "
+                                        "(linked accounts; see People)."),
         "community": cc.NumberColumn("Community", format="%d", width="small"),
         "crm_status": cc.TextColumn("CRM", width="small"),
         "followers": cc.NumberColumn("Followers", format="localized"),

@@ -19,7 +19,7 @@ from ui.context import pass_app
 SEGMENT_CHOICES = SEGMENTS
 SUMMARY_COLUMNS = ("rank", "account", "platform", "score", "community", "engagers", "pagerank",
                    "crm_status")
-TABLE_COLUMNS = ("rank", "account", "platform", "segment", "score", "community", "crm_status",
+TABLE_COLUMNS = ("rank", "account", "platform", "platforms", "segment", "score", "community", "crm_status",
                  "engagers", "in_strength", "pagerank", "betweenness", "bridging", "reach",
                  "automated")
 
@@ -76,7 +76,7 @@ def _print_table(df, title: str, columns=TABLE_COLUMNS) -> None:
     t = Table(title=title)
     cols = [c for c in columns if c in df.columns]
     for c in cols:
-        t.add_column(c, justify="right" if c not in ("account", "platform", "segment",
+        t.add_column(c, justify="right" if c not in ("account", "platform", "platforms", "segment",
                                                        "crm_status") else "left")
     for row in df[cols].itertuples(index=False):
         cells = []
@@ -240,6 +240,9 @@ def _load_snapshot(store, snapshot_id):
 @click.option("--community", "community_id", type=int, default=None, metavar="C",
               help="Only community C.")
 @click.option("--topic", default=None, metavar="T", help="Only accounts active on topic T.")
+@click.option("--platform", "platforms", multiple=True, metavar="P",
+              help="Only accounts on platform P (repeatable; default: every platform, ranked "
+                   "together).")
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]),
               default=None, help="Output format (default table, or from --out's extension).")
@@ -258,8 +261,8 @@ def _load_snapshot(store, snapshot_id):
               help="Rank accounts, or people with all their linked accounts combined "
                    "(employees pseudonymised unless SCOUT_SHOW_EMPLOYEE_NAMES=1).")
 @pass_app
-def leaders(app, segment, community_id, topic, top, fmt, out, make_dirs, snapshot_id, preset,
-            hidden, by) -> None:
+def leaders(app, segment, community_id, topic, platforms, top, fmt, out, make_dirs, snapshot_id,
+            preset, hidden, by) -> None:
     """Leaderboards from the newest (or a given) ranking snapshot.
 
     \b
@@ -269,6 +272,10 @@ def leaders(app, segment, community_id, topic, top, fmt, out, make_dirs, snapsho
       scout leaders --topic pricing --format xlsx --out pricing.xlsx
       scout leaders --hidden --segment internal
       scout leaders --by person --segment internal
+      scout leaders --platform youtube --platform mastodon
+
+    The ranking is computed across every platform; --platform only cuts the
+    board. The platforms column lists every platform of the account's person.
     """
     from graph.errors import InputError
     from graph.export import write_table
@@ -300,15 +307,24 @@ def leaders(app, segment, community_id, topic, top, fmt, out, make_dirs, snapsho
     if by == "person":
         from graph.people import person_board
 
-        board = person_board(store, table, segment, top=top, community_id=community_id, topic=topic)
+        board = person_board(store, table, segment, top=top, community_id=community_id, topic=topic,
+                             platforms=platforms)
     else:
         board = current_leaderboard(store, table, segment, top=top, community_id=community_id,
-                                    topic=topic)
-        from graph.people import PeopleState, private_board, with_person_columns
+                                    topic=topic, platforms=platforms)
+        from graph.people import (
+            PeopleState,
+            person_platforms,
+            private_board,
+            with_person_columns,
+        )
 
         people = None
-        if fmt != "table" and len(board):  # exports carry the person and every handle
+        if len(board):
             people = PeopleState(store)
+            board.insert(board.columns.get_loc("platform") + 1, "platforms",
+                         person_platforms(board["key"], people.links))
+        if fmt != "table" and len(board):  # exports carry the person and every handle
             board = with_person_columns(board, people)
         board = private_board(store, board, people)
     if fmt == "table":

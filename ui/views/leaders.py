@@ -56,6 +56,12 @@ for (segment, label), tab in zip(SEGMENTS, tabs, strict=True):
         )
         rows = data.filter_leaders(r.table, filters)
         view = state.with_names(r, data.leaders_view(rows, limit))
+        if len(view):
+            from graph.people import person_platforms
+
+            links = state.people_frames(state.store_uri(), state.version())["links"]
+            view.insert(int(view.columns.get_loc("platform")) + 1, "platforms",
+                        person_platforms(view["account"], links))
         shown = f"{len(view):,} of {len(rows):,}" if len(view) < len(rows) else f"{len(rows):,}"
         st.caption(f"{shown} {label.lower()} accounts · click rows to select, click a header "
                    "to sort")
