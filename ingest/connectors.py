@@ -49,6 +49,7 @@ CONNECTORS: dict[str, str] = {
     "reddit": "ingest.reddit",
     "blog": "ingest.blog",
     "facebook": "ingest.facebook",
+    "linkedin": "ingest.linkedin_api",
 }
 
 

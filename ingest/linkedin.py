@@ -48,12 +48,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from graph.errors import InputError, RecordError
 from graph.model import SNIPPET_LENGTH, Account, row_post_id
+from ingest.identity import linkedin_id
 from ingest.pipeline import Chunk
-from ingest.records import Edge
+from ingest.raw_archive import BODY_KEY, META_KEY
+from ingest.records import Edge, Parsed, time_cursor
 
 PLATFORM = "linkedin"
 MESSAGES = "messages.csv"
@@ -63,7 +64,7 @@ CONNECTION_COLUMNS = ("First Name", "Last Name", "URL", "Connected On")
 #: Rows per chunk.
 CHUNK_ROWS = 2000
 _URL_SPLIT_RE = re.compile(r"[\s,;]+")
-_VANITY_RE = re.compile(r"^[^\s/?#]{2,200}$")
+_PROFILE_RE = re.compile(r"linkedin\.com/(?:in|pub)/[^/?#\s]+", re.IGNORECASE)
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S %Z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%z", "%d %b %Y")
 
 
@@ -73,32 +74,26 @@ _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S %Z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S
 def member_id(url: object) -> str | None:
     """The account id of a member's profile URL (or bare vanity name), or ``None``.
 
+    The rule is :func:`ingest.identity.linkedin_id`'s; anything that is not a
+    member's profile (a company page, an empty cell, a name) gives ``None``.
+
     Examples
     --------
     >>> member_id("https://www.linkedin.com/in/Jane-Doe-1a2b3c/"), member_id("jane-doe")
     ('jane-doe-1a2b3c', 'jane-doe')
-    >>> member_id("https://www.linkedin.com/company/acme") is None
-    True
+    >>> member_id("https://www.linkedin.com/company/acme") is None, member_id("Jane Doe") is None
+    (True, True)
     """
     if not isinstance(url, str) or not url.strip():
         return None
     text = url.strip()
-    if "/" not in text and "." not in text:
-        vanity = text
-    else:
-        if "://" not in text:
-            text = "https://" + text
-        try:
-            parts = urlsplit(text)
-        except ValueError:
-            return None
-        host = (parts.hostname or "").lower()
-        segments = [s for s in parts.path.split("/") if s]
-        if not host.endswith("linkedin.com") or len(segments) < 2 or segments[0] not in ("in", "pub"):
-            return None
-        vanity = unquote(segments[1])
-    vanity = vanity.strip().lower()
-    return vanity if _VANITY_RE.match(vanity) else None
+    if ("/" in text or "linkedin.com" in text.lower()) and not _PROFILE_RE.search(text):
+        return None
+    try:
+        pid, _ = linkedin_id(text)
+    except ValueError:
+        return None
+    return None if pid.startswith("name:") else pid
 
 
 def member_account(vanity: str, name: object = None) -> Account:
@@ -210,9 +205,14 @@ def message_edges(row: Mapping[str, str], at: datetime) -> tuple[list[Edge], lis
     return edges, accounts
 
 
-def iter_message_chunks(text: str, where: str) -> Iterator[Chunk]:
-    """Chunks of ``messages.csv`` (``where`` names it in ``file:line`` messages)."""
+def iter_message_chunks(text: str, where: str, everywhere: set[str] | None = None) -> Iterator[Chunk]:
+    """Chunks of ``messages.csv`` (``where`` names it in ``file:line`` messages).
+
+    ``everywhere``, when given, is narrowed to the members found in every message
+    read (the exporting member, see :func:`iter_export_chunks`).
+    """
     chunk = Chunk(counts={"messages": 0})
+    first = True
     for line, row in csv_rows(text, where, MESSAGE_COLUMNS):
         if (row.get("IS MESSAGE DRAFT") or "").strip().lower() == "yes":
             chunk.counts["drafts"] = chunk.counts.get("drafts", 0) + 1
@@ -223,6 +223,13 @@ def iter_message_chunks(text: str, where: str) -> Iterator[Chunk]:
         except RecordError as exc:
             chunk.errors.append(f"{where}:{line}: {exc}")
             continue
+        if everywhere is not None:
+            here = {e.source for e in edges} | {e.target for e in edges}
+            if first:
+                everywhere |= here
+                first = False
+            else:
+                everywhere &= here
         chunk.read += 1
         chunk.counts["messages"] += 1
         chunk.interactions.extend(edges)
@@ -311,12 +318,17 @@ class LinkedInExport:
 def iter_export_chunks(export: LinkedInExport, member: str | None) -> Iterator[Chunk]:
     """Chunks of an export: its messages, then the member's connection count.
 
-    ``member`` is the exporting member's profile URL or vanity name; without it
-    the connections cannot be credited to anyone and are only counted.
+    ``member`` is the exporting member's profile URL or vanity name; by default,
+    the one member present in every message of ``messages.csv`` (the exporter
+    takes part in all their conversations). Without either, the connections
+    cannot be credited to anyone and are only counted.
     """
+    everywhere: set[str] = set()
     if export.messages is not None:
         where, data = export.messages
-        yield from iter_message_chunks(decode(data, where), where)
+        yield from iter_message_chunks(decode(data, where), where, everywhere)
+    if not member and len(everywhere) == 1:
+        member = next(iter(everywhere)).partition(":")[2]
     if export.connections is not None:
         where, data = export.connections
         n, errors = count_connections(decode(data, where), where)
@@ -351,41 +363,37 @@ def urn_time(created: object) -> datetime:
 
 
 @dataclass
-class OrgCommentParser:
-    """Reads ``socialActions/{urn}/comments`` pages of one organisation's posts."""
+class OrgState:
+    """What a run remembers: who wrote each comment (replies' targets)."""
 
-    organization: str
     authors: dict[str, str] = field(default_factory=dict)
-    newest: datetime | None = None
 
-    def parse(self, page: object, origin: str) -> Chunk:
-        """Records of one page (``{"paging": …, "elements": [comment, …]}``)."""
-        chunk = Chunk(counts={"comments": 0})
+    def parse_comments(self, page: object, organization: str) -> Parsed:
+        """Records of one ``socialActions/{urn}/comments`` page (``{"paging", "elements"}``)."""
+        out = Parsed()
         elements = page.get("elements") if isinstance(page, Mapping) else None
         if not isinstance(elements, list):
-            chunk.errors.append(f"{origin}: not a LinkedIn comments page (no elements)")
-            return chunk
-        org = self.organization
-        chunk.accounts.append(Account(PLATFORM, org))
+            out.errors.append("not a LinkedIn comments page (no elements)")
+            return out
+        org = organization
+        out.accounts.append(Account(PLATFORM, org))
         for i, c in enumerate(elements, 1):
-            where = f"{origin}: comment {i}"
             if not isinstance(c, Mapping):
-                chunk.errors.append(f"{where}: not an object")
+                out.errors.append(f"comment {i}: not an object")
                 continue
             urn = c.get("commentUrn") or c.get("$URN")
             actor = c.get("actor")
             if not isinstance(urn, str) or not isinstance(actor, str) or not actor.startswith("urn:li:"):
-                chunk.errors.append(f"{where}: no commentUrn or actor")
+                out.errors.append(f"comment {i}: no commentUrn or actor")
                 continue
             try:
                 at = urn_time(c.get("created"))
             except RecordError as exc:
-                chunk.errors.append(f"{where}: {exc}")
+                out.errors.append(f"comment {i}: {exc}")
                 continue
-            chunk.read += 1
-            chunk.counts["comments"] += 1
-            if self.newest is None or at > self.newest:
-                self.newest = at
+            out.posts += 1
+            out.counts["comments"] = out.counts.get("comments", 0) + 1
+            out.newest_id = max(out.newest_id or "", time_cursor(at))
             self.authors[urn] = actor
             message = c.get("message")
             text = message.get("text") if isinstance(message, Mapping) else None
@@ -394,10 +402,38 @@ class OrgCommentParser:
             target = self.authors.get(parent) if isinstance(parent, str) else None
             kind = "reply" if target is not None else "comment"
             target = target or org
-            chunk.accounts.append(Account(PLATFORM, actor))
+            out.accounts.append(Account(PLATFORM, actor))
             if target == actor:
                 continue
-            chunk.interactions.append(Edge(PLATFORM, urn, kind, f"{PLATFORM}:{actor}",
-                                           f"{PLATFORM}:{target}", at, text))
-            chunk.origins.append(where)
-        return chunk
+            out.interactions.append(Edge(PLATFORM, urn, kind, f"{PLATFORM}:{actor}",
+                                         f"{PLATFORM}:{target}", at, text))
+        return out
+
+
+def parse_response(record: dict, state: OrgState) -> Parsed:
+    """Parse one archived Community Management API record (see :mod:`ingest.linkedin_api`).
+
+    ``call`` is ``posts`` (no interaction: the posts whose comments are read) or
+    ``comments`` (``__scout.organization`` names the organisation's URN).
+
+    Raises
+    ------
+    RecordError
+        Not a LinkedIn record.
+    """
+    if not isinstance(record, dict) or BODY_KEY not in record:
+        raise RecordError("not an archived LinkedIn response (no response body)")
+    meta = record.get(META_KEY) or {}
+    call = meta.get("call")
+    if call == "posts":
+        out = Parsed()
+        elements = record[BODY_KEY].get("elements") if isinstance(record[BODY_KEY], Mapping) else None
+        if not isinstance(elements, list):
+            out.errors.append("not a LinkedIn posts page (no elements)")
+        return out
+    if call == "comments":
+        org = meta.get("organization")
+        if not isinstance(org, str) or not org.startswith("urn:li:organization:"):
+            raise RecordError("a comments record without its organization URN")
+        return state.parse_comments(record[BODY_KEY], org)
+    raise RecordError(f"not a LinkedIn response Scout reads (call {call!r})")

@@ -89,7 +89,8 @@ _SCHEMA: dict[str, Any] = {
 #: ``[[sources.files]]`` types: X archives, edge lists and profiles, the company's
 #: channels (Slack/Viva Engage exports, mbox files, Teams JSON Lines), one file each,
 #: and raw archives of any network (``replay``).
-FILE_TYPES = ("jsonl", "edges", "accounts", "slack", "mail", "teams", "engage", "replay")
+FILE_TYPES = ("jsonl", "edges", "accounts", "slack", "mail", "teams", "engage", "linkedin",
+              "replay")
 
 
 def _network_schemas() -> dict[str, list[dict]]:
