@@ -512,7 +512,7 @@ def import_source(
     run = new_run(f"{kind}:{name or ', '.join(str(p) for p in path_list)}")
     close_stale_runs(store)
     reader = sources_company.reader(kind, path_list, internal_domains=internal_domains,
-                                    subjects=subjects, store=store, member=member)
+                                    subjects=subjects, store=store, member=member, name=name)
 
     def chunks() -> Iterator[Chunk]:
         # Opened inside the run, so that an unreadable input is a failed run.

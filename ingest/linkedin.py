@@ -275,8 +275,9 @@ class LinkedInExport:
     size: int = 0
 
     @classmethod
-    def open(cls, path: str | Path) -> LinkedInExport:
-        """Find and read the two files.
+    def open(cls, path: str | Path, display: str | None = None) -> LinkedInExport:
+        """Find and read the two files (``display``: how messages name ``path``, e.g. an
+        uploaded file's own name instead of its temporary copy).
 
         Raises
         ------
@@ -286,31 +287,35 @@ class LinkedInExport:
         from ingest.exports import ExportFiles
 
         p = Path(path)
-        export = cls(str(path))
+        name = display or str(path)
+        export = cls(name)
         if p.is_file() and p.suffix.lower() == ".csv":
             try:
                 data = p.read_bytes()
             except OSError as exc:
-                raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-            text = decode(data, str(path))
+                raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
+            text = decode(data, name)
             if "CONVERSATION ID" in text[:4096]:
-                export.messages = (str(path), data)
+                export.messages = (name, data)
             elif "First Name" in text[:4096]:
-                export.connections = (str(path), data)
+                export.connections = (name, data)
             else:
-                raise InputError(f"{path}: neither LinkedIn's messages.csv nor its Connections.csv "
+                raise InputError(f"{name}: neither LinkedIn's messages.csv nor its Connections.csv "
                                  "(no CONVERSATION ID or First Name column)")
             export.size = len(data)
             return export
+        if not p.exists():
+            raise InputError(f"{name}: no such file or folder")
         with ExportFiles(p) as files:
-            for name in files.names:
-                base = name.rsplit("/", 1)[-1].lower()
+            files.display = name
+            for member in files.names:
+                base = member.rsplit("/", 1)[-1].lower()
                 if base == MESSAGES.lower():
-                    export.messages = (files.where(name), files.read(name))
+                    export.messages = (files.where(member), files.read(member))
                 elif base == CONNECTIONS.lower():
-                    export.connections = (files.where(name), files.read(name))
+                    export.connections = (files.where(member), files.read(member))
         if export.messages is None and export.connections is None:
-            raise InputError(f"{path}: no messages.csv nor Connections.csv in this export")
+            raise InputError(f"{name}: no messages.csv nor Connections.csv in this export")
         export.size = sum(len(f[1]) for f in (export.messages, export.connections) if f)
         return export
 

@@ -200,15 +200,16 @@ class EngageReader(Reader):
 class LinkedInReader(Reader):
     """A LinkedIn member's data export, given with consent (see :mod:`ingest.linkedin`)."""
 
-    def __init__(self, path: str | Path, member: str | None = None) -> None:
+    def __init__(self, path: str | Path, member: str | None = None, name: str | None = None) -> None:
         self.path = str(path)
         self.member = member
+        self.name = name
         self.export = None
 
     def open(self) -> None:
         from ingest.linkedin import LinkedInExport
 
-        self.export = LinkedInExport.open(self.path)
+        self.export = LinkedInExport.open(self.path, self.name)
         self.size = self.export.size
 
     def chunks(self) -> Iterator[Chunk]:
@@ -231,5 +232,5 @@ def reader(kind: str, paths: Sequence[str | Path], **options) -> Reader:
     if kind == "teams":
         return TeamsReader(paths[0])
     if kind == "linkedin":
-        return LinkedInReader(paths[0], options.get("member"))
+        return LinkedInReader(paths[0], options.get("member"), options.get("name"))
     return EngageReader(paths[0], options.get("store"))
