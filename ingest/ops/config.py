@@ -106,6 +106,8 @@ def _network_schemas() -> dict[str, list[dict]]:
         for o in conn.options:
             table[o.name] = o.type
         out[platform] = [table]
+        for alias in conn.aliases:
+            out[alias] = [table]
     return out
 
 
