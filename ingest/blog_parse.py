@@ -241,7 +241,10 @@ def parse_feed(content: bytes | str, url: str | None = None):
 
     raw = content.encode("utf-8") if isinstance(content, str) else content
     headers = {"content-location": url} if url else None
-    parsed = feedparser.parse(raw, response_headers=headers, sanitize_html=False)
+    # Scout resolves the links it keeps itself (against each content's xml:base): feedparser's
+    # own rewriting of every relative URI in every entry's HTML would double the cost.
+    parsed = feedparser.parse(raw, response_headers=headers, sanitize_html=False,
+                              resolve_relative_uris=False)
     where = url or "feed"
     if not parsed.entries:
         exc = parsed.get("bozo_exception") if parsed.bozo else None

@@ -62,9 +62,11 @@ def graph_time(value: object) -> datetime:
     if not isinstance(value, str):
         raise RecordError("no created_time")
     try:
-        at = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+        at = datetime.fromisoformat(value)  # Python 3.11 reads the +0000 offset
     except ValueError:
         raise RecordError(f"unreadable created_time {value[:40]!r}") from None
+    if at.tzinfo is None:
+        raise RecordError(f"created_time without a zone {value[:40]!r}")
     return at.astimezone(UTC)
 
 
@@ -146,6 +148,8 @@ class FacebookState:
         target_page = page_id or self.page_id
         if target_page is None:
             raise RecordError("comments of an unknown Page (no page id in the record)")
+        newest = None
+        known: set[str] = set()
         for i, c in enumerate(data, 1):
             if not isinstance(c, Mapping) or not isinstance(c.get("id"), str):
                 out.errors.append(f"comment {i}: not a comment (no id)")
@@ -156,18 +160,23 @@ class FacebookState:
                 out.errors.append(f"comment {i}: {exc}")
                 continue
             out.posts += 1
-            _count(out, "comments")
-            out.newest_id = max(out.newest_id or "", time_cursor(at))
+            if newest is None or at > newest:
+                newest = at
             who = author_of(c)
             if who is None:
                 _count(out, "hidden_authors")
                 continue
             author, name = who
             self.authors[c["id"]] = author
-            out.accounts.append(Account(PLATFORM, author, name=name))
+            if author not in known:  # one account per page is enough (later ones repeat it)
+                known.add(author)
+                out.accounts.append(Account(PLATFORM, author, name=name))
             edge = self._edge(c, author, at, target_page, out)
             if edge is not None:
                 out.interactions.append(edge)
+        _count(out, "comments", out.posts)
+        if newest is not None:
+            out.newest_id = time_cursor(newest)
         return out
 
     def _edge(self, c: Mapping, author: str, at: datetime, page_id: str, out: Parsed) -> Edge | None:

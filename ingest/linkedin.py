@@ -117,6 +117,11 @@ def message_time(value: object) -> datetime:
     '2023-11-02T10:15:26+00:00'
     """
     text = str(value or "").strip()
+    if len(text) == 23 and text.endswith(" UTC"):  # the export's own form: the fast path
+        try:
+            return datetime.fromisoformat(text[:19]).replace(tzinfo=UTC)
+        except ValueError:
+            pass
     for fmt in _DATE_FORMATS:
         try:
             at = datetime.strptime(text, fmt)
@@ -176,20 +181,34 @@ def decode(data: bytes, where: str) -> str:
 # -- messages ------------------------------------------------------------------------------------
 
 
-def message_edges(row: Mapping[str, str], at: datetime) -> tuple[list[Edge], list[Account]]:
+def message_edges(row: Mapping[str, str], at: datetime, ids: dict[str, str | None] | None = None,
+                  emitted: dict[str, bool] | None = None) -> tuple[list[Edge], list[Account]]:
     """The ``message`` edges of one row: sender → each recipient, weight ``1 / recipients``.
+
+    ``ids`` caches profile URL → id, ``emitted`` the accounts already returned and
+    whether with a name (callers reading many rows pass both: the same people write
+    again and again).
 
     Raises
     ------
     RecordError
         No sender profile URL or no recipient (sponsored messages, LinkedIn's own).
     """
-    sender = member_id(row.get("SENDER PROFILE URL"))
+    ids = {} if ids is None else ids
+    emitted = {} if emitted is None else emitted
+
+    def ident(url: str | None) -> str | None:
+        key = url or ""
+        if key not in ids:
+            ids[key] = member_id(url)
+        return ids[key]
+
+    sender = ident(row.get("SENDER PROFILE URL"))
     if sender is None:
         raise RecordError("no sender profile URL")
     recipients: dict[str, None] = {}
     for url in _URL_SPLIT_RE.split(row.get("RECIPIENT PROFILE URLS") or ""):
-        rid = member_id(url)
+        rid = ident(url)
         if rid is not None and rid != sender:
             recipients[rid] = None
     if not recipients:
@@ -198,10 +217,16 @@ def message_edges(row: Mapping[str, str], at: datetime) -> tuple[list[Edge], lis
     weight = 1.0 / len(recipients)
     edges = [Edge(PLATFORM, pid, "message", f"{PLATFORM}:{sender}", f"{PLATFORM}:{r}", at,
                   None, (), None, weight) for r in recipients]
-    accounts = [member_account(sender, row.get("FROM"))]
-    names = [n.strip() for n in (row.get("TO") or "").split(",")]
-    single = names[0] if len(recipients) == 1 and len(names) == 1 else None
-    accounts += [member_account(r, single) for r in recipients]
+    accounts = []
+    single = None
+    if len(recipients) == 1:
+        names = (row.get("TO") or "").split(",")
+        single = names[0].strip() if len(names) == 1 else None
+    for who, name in ((sender, row.get("FROM")), *((r, single) for r in recipients)):
+        named = bool(name and name.strip())
+        if who not in emitted or (named and not emitted[who]):
+            emitted[who] = named
+            accounts.append(member_account(who, name))
     return edges, accounts
 
 
@@ -213,13 +238,15 @@ def iter_message_chunks(text: str, where: str, everywhere: set[str] | None = Non
     """
     chunk = Chunk(counts={"messages": 0})
     first = True
+    ids: dict[str, str | None] = {}
+    emitted: dict[str, bool] = {}
     for line, row in csv_rows(text, where, MESSAGE_COLUMNS):
         if (row.get("IS MESSAGE DRAFT") or "").strip().lower() == "yes":
             chunk.counts["drafts"] = chunk.counts.get("drafts", 0) + 1
             continue
         try:
             at = message_time(row.get("DATE"))
-            edges, accounts = message_edges(row, at)
+            edges, accounts = message_edges(row, at, ids, emitted)
         except RecordError as exc:
             chunk.errors.append(f"{where}:{line}: {exc}")
             continue
@@ -238,6 +265,7 @@ def iter_message_chunks(text: str, where: str, everywhere: set[str] | None = Non
         if chunk.read >= CHUNK_ROWS:
             yield chunk
             chunk = Chunk(counts={"messages": 0})
+            emitted = {}
     yield chunk
 
 
