@@ -45,22 +45,22 @@ def blog_list(tmp_path, api) -> str:
     return str(path)
 
 
-def test_list_links_between_blogs_and_to_the_company(web, sqlite_store, tmp_path):
-    run, waits = fetch(sqlite_store, "blog", "list", blog_list(tmp_path, web), {}, tmp_path / "raw",
+def test_list_links_between_blogs_and_to_the_company(web, store, tmp_path):
+    run, waits = fetch(store, "blog", "list", blog_list(tmp_path, web), {}, tmp_path / "raw",
                        options={"company": "acme.example"})
     assert run.status == "ok", run.errors
-    links = {(s, t) for _, _, k, s, t in edge_keys(sqlite_store) if k == "link"}
+    links = {(s, t) for _, _, k, s, t in edge_keys(store) if k == "link"}
     # the WordPress blog links to Cloudflare's (a blog of the list) and to Acme's docs
     # (a company domain); Cloudflare's post links to neither. Wikipedia and itself do not count.
     assert links == {("blog:blog.example.org", "blog:blog.cloudflare.com"),
                      ("blog:blog.example.org", "blog:acme.example")}
-    inter = sqlite_store.interactions()
+    inter = store.interactions()
     row = inter[inter["target"] == "blog:blog.cloudflare.com"].iloc[0]
     assert list(row["topics"]) == ["tracing", "opentelemetry"] and row["text"] == "Tracing at scale"
     assert [r.headers["User-Agent"].startswith("Scout/") for r in web.requests] == [True, True]
     assert archived_lines(tmp_path / "raw", "blog") == 2 == run.summary["responses"]
     assert run.cursor == "2024-05-02T07:30:00.000000Z" and waits.calls == []
-    names = dict(zip(sqlite_store.accounts()["key"], sqlite_store.accounts()["name"], strict=True))
+    names = dict(zip(store.accounts()["key"], store.accounts()["name"], strict=True))
     assert names["blog:blog.example.org"] == "Observability Notes"
 
 

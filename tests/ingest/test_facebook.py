@@ -56,13 +56,13 @@ def graph(monkeypatch):
         yield api, env
 
 
-def test_page_comments_through_the_sdk(graph, sqlite_store, tmp_path):
+def test_page_comments_through_the_sdk(graph, store, tmp_path):
     api, env = graph
     serve(api)
-    run, waits = fetch(sqlite_store, "facebook", "page", PAGE, env, tmp_path / "raw")
+    run, waits = fetch(store, "facebook", "page", PAGE, env, tmp_path / "raw")
     assert run.status == "partial" and run.rejected == 1  # the comment dated "yesterday"
     assert any(e.endswith("comment 3: unreadable created_time 'yesterday'") for e in run.errors)
-    assert {(k, s, t) for _, _, k, s, t in edge_keys(sqlite_store)} == {
+    assert {(k, s, t) for _, _, k, s, t in edge_keys(store)} == {
         ("comment", "facebook:5551234567890", f"facebook:{PAGE}"),
         ("reply", f"facebook:{PAGE}", "facebook:5551234567890"),
         ("reply", "facebook:5559876543210", "facebook:5551234567890"),
@@ -80,7 +80,7 @@ def test_page_comments_through_the_sdk(graph, sqlite_store, tmp_path):
     # the token never reaches the archive
     assert archived_lines(tmp_path / "raw", "facebook") == 5
     assert TOKEN not in "".join(p.read_text() for p in (tmp_path / "raw").rglob("*.jsonl"))
-    page = sqlite_store.accounts([f"facebook:{PAGE}"]).iloc[0]
+    page = store.accounts([f"facebook:{PAGE}"]).iloc[0]
     assert page["name"] == "Acme Analytics" and page["followers"] == 1200
     assert waits.calls == []
 

@@ -30,18 +30,18 @@ def cli(*args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=300)
 
 
-def test_export_import_and_reimport(sqlite_store):
-    run = import_source(sqlite_store, LI, "linkedin")
+def test_export_import_and_reimport(store):
+    run = import_source(store, LI, "linkedin")
     assert run.status == "partial" and run.rejected == 2 and run.inserted == 5
     assert run.summary["connections"] == 3 and run.summary["messages"] == 4
-    member = sqlite_store.accounts(["linkedin:jane-doe-1a2b3c"]).iloc[0]
+    member = store.accounts(["linkedin:jane-doe-1a2b3c"]).iloc[0]
     assert member["followers"] == 3 and member["name"] == "Jane Doe"
-    inter = sqlite_store.interactions()
+    inter = store.interactions()
     assert set(inter["kind"]) == {"message"} and inter["text"].isna().all()
-    again = import_source(sqlite_store, LI, "linkedin")
+    again = import_source(store, LI, "linkedin")
     assert again.inserted == 0 and again.duplicates == 5
     # the connections' names, e-mails, employers and positions are nowhere in the store
-    text = json.dumps(sqlite_store.accounts().astype(str).to_dict("records"))
+    text = json.dumps(store.accounts().astype(str).to_dict("records"))
     assert "Northwind" not in text and "li.wei@example.org" not in text and "Developer Advocate" not in text
 
 

@@ -75,14 +75,14 @@ def offline_edges(tree, more) -> set[tuple]:
     return {(e.platform, e.post_id, e.kind, e.source, e.target) for e in total.interactions}
 
 
-def test_subreddit_fetch_archives_then_parses(reddit, sqlite_store, tmp_path):
+def test_subreddit_fetch_archives_then_parses(reddit, store, tmp_path):
     api, env = reddit
     tree, more = serve(api)
-    run, waits = fetch(sqlite_store, "reddit", "subreddit", "r/Funny", env, tmp_path / "raw")
+    run, waits = fetch(store, "reddit", "subreddit", "r/Funny", env, tmp_path / "raw")
     assert run.status == "ok", run.errors
     assert run.source == "reddit:subreddit:funny"
     # the stored edges are exactly what the parser makes of the recorded bodies
-    assert edge_keys(sqlite_store) == offline_edges(tree, more)
+    assert edge_keys(store) == offline_edges(tree, more)
     assert run.inserted == len(offline_edges(tree, more)) > 400
     assert run.summary["deleted"] == 16 and run.summary["comments"] == 476 + 7
     # praw asked for an app-only token (HTTP Basic), then used it
@@ -97,8 +97,9 @@ def test_subreddit_fetch_archives_then_parses(reddit, sqlite_store, tmp_path):
     assert archived_lines(tmp_path / "raw", "reddit") == len(gets) == run.summary["responses"]
     text = "".join(p.read_text() for p in (tmp_path / "raw").rglob("*.jsonl"))
     assert SECRET not in text and "tok-123" not in text
-    assert run.cursor == "2015-08-18T02:52:57.000000Z" or run.cursor > "2015-08-17"
-    assert waits.calls == []
+    assert run.cursor > "2015-08-17"
+    # no rate limit nor server error was met (a dropped keep-alive connection may be retried)
+    assert all(reason == "Reddit API connection error" for _, reason in waits.calls)
 
 
 def test_rate_limit_and_server_errors_are_waited_out(reddit, sqlite_store, tmp_path):
