@@ -203,7 +203,9 @@ class BlueskyConnector(Connector):
                 return
 
     def new_state(self) -> Any:
-        return None
+        from ingest.bluesky_parse import BlueskyState
+
+        return BlueskyState()
 
     def parse(self, record: dict, state: Any) -> Parsed:
         from ingest.bluesky_parse import parse_response

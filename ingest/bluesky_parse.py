@@ -24,6 +24,7 @@ handles change and are display only. A post is its ``at://`` URI.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,7 +32,7 @@ from graph.errors import RecordError
 from graph.model import Account
 from ingest.identity import bluesky_did_of_uri, bluesky_id
 from ingest.raw_archive import BODY_KEY, META_KEY
-from ingest.records import Edge, Parsed, time_cursor
+from ingest.records import Edge, Parsed, SeenUsers, time_cursor
 
 PLATFORM = "bluesky"
 _MENTION = "app.bsky.richtext.facet#mention"
@@ -76,8 +77,16 @@ def _post_did(uri: object) -> str | None:
     return bluesky_did_of_uri(uri)
 
 
+@dataclass
+class BlueskyState:
+    """Parsing state of one run: profiles already read (an identical one is not read again)."""
+
+    seen: SeenUsers = field(default_factory=SeenUsers)
+
+
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, state: BlueskyState) -> None:
+        self.state = state
         self.out = Parsed()
         self.accounts: dict[str, Account] = {}
         self.posts: set[str] = set()
@@ -89,7 +98,7 @@ class _Reader:
         key = _key(p.get("did"))
         if key is None:
             return None
-        if key not in self.accounts:
+        if key not in self.accounts and not self.state.seen.is_repeat(key, p):
             def count(name: str) -> int | None:
                 v = p.get(name)
                 return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else None
@@ -227,7 +236,7 @@ def _embedded_view(embed: dict | None) -> dict | None:
     return rec if isinstance(rec, dict) else None
 
 
-def parse_response(record: dict, state: Any = None) -> Parsed:
+def parse_response(record: dict, state: BlueskyState | None = None) -> Parsed:
     """Accounts and interactions of one archived Bluesky response.
 
     Parameters
@@ -237,6 +246,8 @@ def parse_response(record: dict, state: Any = None) -> Parsed:
         Without a ``call`` the body's keys decide. For ``getRepostedBy``,
         ``__scout.of`` may carry the post's ``created_at`` (the repost time
         otherwise is ``__scout.retrieved_at``).
+    state : BlueskyState, optional
+        The run's state (profiles already read).
 
     Raises
     ------
@@ -251,7 +262,7 @@ def parse_response(record: dict, state: Any = None) -> Parsed:
         raise RecordError("a Bluesky response is a JSON object")
     if isinstance(body.get("error"), str):
         raise RecordError(f"an API error: {body['error']}: {body.get('message', '')}")
-    r = _Reader()
+    r = _Reader(state if state is not None else BlueskyState())
     if isinstance(body.get("thread"), dict):
         r.thread(body["thread"])
     elif isinstance(body.get("posts"), list):

@@ -36,7 +36,7 @@ from graph.errors import RecordError
 from graph.model import Account
 from ingest.identity import instance_domain, mastodon_id
 from ingest.raw_archive import BODY_KEY, META_KEY
-from ingest.records import Edge, Parsed
+from ingest.records import Edge, Parsed, SeenUsers
 
 PLATFORM = "mastodon"
 _TAG = re.compile(r"<[^>]+>")
@@ -82,6 +82,10 @@ class MastodonState:
     """Parsing state of one run: account keys by ``(instance, numeric id)``."""
 
     ids: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: Account objects already read this run (an identical one is not read again).
+    seen: SeenUsers = field(default_factory=SeenUsers)
+    #: ``(acct, instance)`` → account key, so that the identity rule runs once per account.
+    keys: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     def learn(self, instance: str, account_id: object, key: str) -> None:
         if isinstance(account_id, str) and account_id:
@@ -104,13 +108,11 @@ class _Reader:
         """The key of an account object (kept as an account), or ``None`` if unreadable."""
         if not isinstance(obj, dict) or not isinstance(obj.get("acct"), str):
             return None
-        try:
-            pid, handle = mastodon_id(obj["acct"], self.instance)
-        except ValueError:
+        key = self.key_of(obj["acct"])
+        if key is None:
             return None
-        key = f"{PLATFORM}:{pid}"
         self.state.learn(self.instance, obj.get("id"), key)
-        if key not in self.accounts:
+        if key not in self.accounts and not self.state.seen.is_repeat(key, obj):
             try:
                 created = parse_time(obj["created_at"]) if obj.get("created_at") else None
             except ValueError:
@@ -120,9 +122,10 @@ class _Reader:
                 v = obj.get(name)
                 return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else None
 
+            pid = key[len(PLATFORM) + 1:]
             try:
                 self.accounts[key] = Account(
-                    PLATFORM, pid, handle=handle,
+                    PLATFORM, pid, handle=mastodon_id(obj["acct"], self.instance)[1],
                     name=obj.get("display_name") or None if isinstance(obj.get("display_name"), str) else None,
                     followers=count("followers_count"), following=count("following_count"),
                     posts=count("statuses_count"), created_at=created,
@@ -133,15 +136,25 @@ class _Reader:
                 self.out.errors.append(f"account {obj['acct']}: {exc}")
         return key
 
+    def key_of(self, acct: str) -> str | None:
+        """The account key of an ``acct`` (``None`` when it is not one), once per run."""
+        memo = self.state.keys
+        k = (acct, self.instance)
+        if k not in memo:
+            try:
+                memo[k] = f"{PLATFORM}:{mastodon_id(acct, self.instance)[0]}"
+            except ValueError:
+                memo[k] = None
+            if len(memo) > MAX_IDS:
+                memo.clear()
+        return memo.get(k)
+
     def mention_key(self, m: Any) -> str | None:
         if not isinstance(m, dict) or not isinstance(m.get("acct"), str):
             return None
-        try:
-            pid, _ = mastodon_id(m["acct"], self.instance)
-        except ValueError:
-            return None
-        key = f"{PLATFORM}:{pid}"
-        self.state.learn(self.instance, m.get("id"), key)
+        key = self.key_of(m["acct"])
+        if key is not None:
+            self.state.learn(self.instance, m.get("id"), key)
         return key
 
     def edge(self, kind: str, post_id: str, source: str, target: str | None, at: datetime,

@@ -149,3 +149,28 @@ class Parsed:
         self.newest_id = newer_cursor(self.newest_id, other.newest_id)
 
 
+class SeenUsers:
+    """The user objects already turned into accounts during one run, by id (every platform's
+    parser keeps one in its run state).
+
+    A page repeats the profiles of its authors' followers-of-followers again and
+    again; when a user object is identical to the last one seen, its account
+    would be upserted with the very same values, so it is skipped. That is safe
+    for re-runs: the earlier copy is in the same or an earlier batch.
+    """
+
+    __slots__ = ("users", "limit")
+
+    def __init__(self, limit: int = 500_000) -> None:
+        self.users: dict[str, object] = {}
+        self.limit = limit
+
+    def is_repeat(self, uid: str, user: object) -> bool:
+        """Whether ``user`` equals the last object seen for ``uid`` (and remember it)."""
+        users = self.users
+        if users.get(uid) == user:
+            return True
+        if len(users) >= self.limit:
+            users.clear()  # bound memory; at worst some unchanged profiles are rewritten
+        users[uid] = user
+        return False

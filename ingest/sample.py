@@ -24,6 +24,11 @@ SAMPLE_FILES: tuple[tuple[str, str], ...] = (
     # After the edge list: the export's users take over its handle-only Slack accounts.
     ("slack_export.zip", "slack"),
     ("mail.mbox.gz", "mail"),
+    # The other networks: profiles first, then YouTube, Mastodon and Bluesky responses as
+    # a raw archive (the connectors' own parsers), then Reddit, blogs and Facebook.
+    ("networks_accounts.csv", "accounts"),
+    ("networks_raw.jsonl.gz", "replay"),
+    ("networks_edges.csv.gz", "edges"),
     ("roster.csv", "roster"),
     ("crm.csv", "crm"),
 )

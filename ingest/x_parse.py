@@ -41,7 +41,7 @@ from datetime import UTC, datetime
 
 from graph.errors import InputError, RecordError  # noqa: F401 - RecordError re-exported
 from graph.model import Account, normalize_handle
-from ingest.records import Edge, Parsed  # noqa: F401 - Parsed re-exported
+from ingest.records import Edge, Parsed, SeenUsers  # noqa: F401 - Parsed, SeenUsers re-exported
 
 PLATFORM = "x"
 _KEY_PREFIX = PLATFORM + ":"
@@ -605,32 +605,6 @@ def interactions_of_tweet(tweet: dict, lookup: Lookup, out: Parsed) -> str:
 
 def _is_v2_user(obj: dict) -> bool:
     return "username" in obj and "text" not in obj and "author_id" not in obj
-
-
-class SeenUsers:
-    """The user objects already turned into accounts during one run, by id.
-
-    A page repeats the profiles of its authors' followers-of-followers again and
-    again; when a user object is identical to the last one seen, its account
-    would be upserted with the very same values, so it is skipped. That is safe
-    for re-runs: the earlier copy is in the same or an earlier batch.
-    """
-
-    __slots__ = ("users", "limit")
-
-    def __init__(self, limit: int = 500_000) -> None:
-        self.users: dict[str, dict] = {}
-        self.limit = limit
-
-    def is_repeat(self, uid: str, user: dict) -> bool:
-        """Whether ``user`` equals the last object seen for ``uid`` (and remember it)."""
-        users = self.users
-        if users.get(uid) == user:
-            return True
-        if len(users) >= self.limit:
-            users.clear()  # bound memory; at worst some unchanged profiles are rewritten
-        users[uid] = user
-        return False
 
 
 def _accounts_of_lookup(lookup: Lookup, out: Parsed, seen: SeenUsers | None = None) -> None:

@@ -31,7 +31,7 @@ from graph.errors import RecordError
 from graph.model import Account
 from ingest.identity import youtube_id
 from ingest.raw_archive import BODY_KEY, META_KEY
-from ingest.records import Edge, Parsed, text_hashtags, time_cursor
+from ingest.records import Edge, Parsed, SeenUsers, text_hashtags, time_cursor
 
 PLATFORM = "youtube"
 #: How many threads a run remembers for reply targets (oldest forgotten first).
@@ -52,6 +52,8 @@ class YouTubeState:
 
     owners: dict[str, str] = field(default_factory=dict)
     threads: dict[str, Thread] = field(default_factory=dict)
+    #: Authors already read this run with the same name and URL (not read again).
+    seen: SeenUsers = field(default_factory=SeenUsers)
 
     def remember(self, thread_id: str, thread: Thread) -> None:
         if len(self.threads) >= MAX_THREADS:
@@ -75,13 +77,17 @@ def parse_time(value: object) -> datetime:
     return at
 
 
-def _author(snippet: dict) -> tuple[str, Account] | None:
-    """The key and account of a comment's author (``None`` when it has no channel)."""
+def _author(snippet: dict, seen: SeenUsers) -> tuple[str, Account | None] | None:
+    """The key and account of a comment's author (``None`` when it has no channel; no
+    account when the same author was read already in this run)."""
     cid = (snippet.get("authorChannelId") or {}).get("value") if isinstance(
         snippet.get("authorChannelId"), dict) else None
     if not isinstance(cid, str) or not cid:
         return None
     pid, _ = youtube_id(cid)
+    profile = (snippet.get("authorDisplayName"), snippet.get("authorChannelUrl"))
+    if seen.is_repeat(pid, profile):
+        return f"{PLATFORM}:{pid}", None
     name = snippet.get("authorDisplayName")
     name = name if isinstance(name, str) and name.strip() else None
     handle = name[1:] if name and name.startswith("@") and " " not in name else None
@@ -126,6 +132,7 @@ class _Page:
     def __init__(self) -> None:
         self.out = Parsed()
         self.accounts: dict[str, Account] = {}
+        self.newest: datetime | None = None
 
     def account(self, key: str, account: Account) -> None:
         self.accounts[key] = account
@@ -139,12 +146,13 @@ class _Page:
         )
 
     def seen(self, at: datetime) -> None:
-        cursor = time_cursor(at)
-        if self.out.newest_id is None or cursor > self.out.newest_id:
-            self.out.newest_id = cursor
+        if self.newest is None or at > self.newest:
+            self.newest = at
 
     def done(self) -> Parsed:
         self.out.accounts.extend(self.accounts.values())
+        if self.newest is not None:
+            self.out.newest_id = time_cursor(self.newest)
         return self.out
 
 
@@ -158,7 +166,7 @@ def _comment(page: _Page, state: YouTubeState, item: Any, owner: str | None,
     snip = item["snippet"]
     try:
         at = parse_time(snip.get("publishedAt"))
-        who = _author(snip)
+        who = _author(snip, state.seen)
     except ValueError as exc:
         page.out.errors.append(f"comment {cid}: {exc}")
         return
@@ -171,7 +179,8 @@ def _comment(page: _Page, state: YouTubeState, item: Any, owner: str | None,
         page.out.unresolved += 1
         return
     key, account = who
-    page.account(key, account)
+    if account is not None:
+        page.account(key, account)
     text = snip.get("textOriginal") if isinstance(snip.get("textOriginal"), str) else None
     if thread_id is None:
         thread = Thread(key, {n: key for n in _names_of(snip)})

@@ -18,6 +18,9 @@ Written files (see ``data/README.md``):
 * ``slack_export.zip``: a Slack workspace export of two more channels (the standard export
   layout: ``users.json`` with the employees' addresses, ``channels.json``, one file per day);
 * ``mail.mbox.gz``: internal and customer e-mail, headers only (an mbox, gzip);
+* ``networks_raw.jsonl.gz``: YouTube, Mastodon and Bluesky API responses in Scout's raw
+  archive format (replayed by ``scout ingest replay``);
+* ``networks_edges.csv.gz`` and ``networks_accounts.csv``: Reddit, blogs and Facebook;
 * ``ground_truth.json``: the planted leaders, brokers, rising accounts and bots.
 
 Running it twice with the same seed writes byte-identical files (gzip with ``mtime=0``).
@@ -2868,11 +2871,496 @@ def summarise(tw: Tweets, xa: XAccounts, n_pages: int, edges: list[dict], accoun
     } | tables
 
 
+# --------------------------------------------------------------------------- other networks
+# A little of every other network Scout reads (issue 13), around the launch: comments on the
+# company's YouTube channel, the fediverse's #dataobservability, Bluesky, a Reddit thread,
+# blogs linking to each other and Lumina's Facebook Page. YouTube, Mastodon and Bluesky come
+# as a raw archive in Scout's own format (``networks_raw.jsonl.gz``, replayed through the same
+# parsers a live fetch uses); Reddit, blogs and Facebook as an edge list with their identity
+# rules (``networks_edges.csv.gz``), with profiles in ``networks_accounts.csv``.
+
+NET_FROM = datetime(2026, 10, 13, tzinfo=UTC)  # a week before the launch
+NET_TO = datetime(2026, 11, 15, 12, tzinfo=UTC)
+MASTODON_HOSTS = ("hachyderm.example", "fosstodon.example", "mastodon.example")
+MASTODON_HOME = MASTODON_HOSTS[0]  # the instance Scout asked: its accounts come without a domain
+NET_PRESENCE = {"youtube": 0.45, "mastodon": 0.3, "bluesky": 0.45, "reddit": 0.3,
+                "blog": 0.12, "facebook": 0.2}
+NETWORK_TOPICS = ("dataobservability", "luminaobserve", "launchweek", "dataengineering",
+                  "opentelemetry", "dataquality", "mlops")
+
+
+@dataclass
+class NetCast:
+    """Who is on the other networks: person indices and their per-network handles/ids."""
+
+    people: list[int]
+    weight: np.ndarray  # attention-like weight, for picking whom to engage
+    handles: dict[str, dict[int, str]]  # network -> person -> handle / id
+
+
+def _net_ms(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` times between NET_FROM and NET_TO, busiest in launch week."""
+    lo, hi = to_ms(NET_FROM), to_ms(NET_TO)
+    launch = rng.random(n) < 0.55
+    ms = np.where(launch, LAUNCH_MS + rng.exponential(3 * 86_400_000, n),
+                  rng.uniform(lo, hi, n))
+    return np.clip(ms, lo, hi - 1).astype(np.int64)
+
+
+def network_cast(rng: np.random.Generator, people: People) -> NetCast:
+    """About 300 people (the most followed, every planted external account, a few employees)."""
+    att = np.array(people.att)
+    planted = [i for i in range(people.n) if people.planted[i] is not None
+               and not people.is_employee(i)]
+    external = [i for i in range(people.n) if not people.is_employee(i)]
+    top = sorted(external, key=lambda i: -att[i])[:220]
+    extra = list(rng.choice([i for i in external if i not in set(top)], 60, replace=False))
+    staff = [i for i in range(people.n) if people.is_employee(i)][:12]
+    cast = list(dict.fromkeys(planted + top + [int(i) for i in extra] + staff))
+    handles: dict[str, dict[int, str]] = {net: {} for net in NET_PRESENCE}
+    used: dict[str, set[str]] = {net: set() for net in NET_PRESENCE}
+    for i in cast:
+        f, la = people.first[i].lower(), people.last[i].lower()
+        x = people.x_handle[i]
+        for net, p in NET_PRESENCE.items():
+            if i not in planted and rng.random() >= p:
+                continue
+            if net == "youtube":
+                h = "UC" + token(rng, 22, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_")
+            elif net == "mastodon":
+                h = pick_handle([f"{f}{la[0]}", f"{f}_{la}", f"{f}"], used[net], rng)
+                host = MASTODON_HOSTS[int(rng.integers(0, len(MASTODON_HOSTS)))]
+                h = f"{h}@{host}"
+            elif net == "bluesky":
+                base = (x or f"{f}{la}").replace("_", "-").lower()
+                h = pick_handle([f"{base}.bsky.social",
+                                 f"{f}-{la}.bsky.social"], used[net], rng)
+            elif net == "reddit":
+                h = pick_handle([f"{f}_{la}_{int(rng.integers(10, 99))}", f"{la}{f[0]}_data"],
+                                used[net], rng)
+            elif net == "blog":
+                h = pick_handle([f"{f}{la}.blog.example", f"{f}-{la}.example"], used[net], rng)
+            else:
+                h = str(int(rng.integers(10**15, 10**16)))
+            handles[net][i] = h
+    weight = np.array([att[i] for i in cast])
+    return NetCast(cast, weight / weight.sum(), handles)
+
+
+def _did(rng: np.random.Generator) -> str:
+    return "did:plc:" + token(rng, 24, "abcdefghijklmnopqrstuvwxyz234567")
+
+
+def _pick(rng: np.random.Generator, cast: NetCast, net: str, n: int, exclude: int = -1) -> list[int]:
+    """``n`` people on ``net``, by attention (with replacement), never ``exclude``."""
+    on = [i for i in cast.people if i in cast.handles[net] and i != exclude]
+    w = np.array([cast.weight[cast.people.index(i)] for i in on]) ** 0.7
+    return [on[int(k)] for k in rng.choice(len(on), n, p=w / w.sum())]
+
+
+def _topics_text(rng: np.random.Generator) -> list[str]:
+    n = int(rng.choice(3, p=[0.2, 0.5, 0.3]))
+    return [NETWORK_TOPICS[int(k)] for k in rng.choice(len(NETWORK_TOPICS), n, replace=False)]
+
+
+NET_SENTENCES = (
+    "Observe 3.0 finally shows lineage next to the alerts",
+    "how does this compare with DataForge's monitors?",
+    "we rolled it out on our dbt project last week",
+    "the anomaly detection caught a broken upstream table for us",
+    "pricing is still not clear to me",
+    "great keynote, the OpenTelemetry part was the best",
+    "any numbers on the overhead on Spark jobs?",
+    "Quanta's answer to this is coming, I hear",
+)
+
+
+def _say(rng: np.random.Generator, tags: list[str]) -> str:
+    text = NET_SENTENCES[int(rng.integers(0, len(NET_SENTENCES)))]
+    return text + "".join(f" #{t}" for t in tags)
+
+
+def youtube_responses(rng: np.random.Generator, people: People, cast: NetCast) -> list[dict]:
+    """The company channel's launch videos and their comment threads (channels, videos, threads)."""
+    yt = cast.handles["youtube"]
+    channel = "UC" + token(rng, 22, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_")
+    videos = [("Lumina Observe 3.0 launch keynote", LAUNCH_MS),
+              ("Lineage in five minutes", LAUNCH_MS + 86_400_000),
+              ("OpenTelemetry traces meet data quality", LAUNCH_MS - 5 * 86_400_000)]
+    out = [{"call": "channels.list", "params": {"part": "snippet,statistics", "id": channel},
+            "body": {"kind": "youtube#channelListResponse", "items": [{
+                "kind": "youtube#channel", "id": channel,
+                "snippet": {"title": COMPANY, "customUrl": "@luminaanalytics",
+                            "description": "Data observability for modern data teams.",
+                            "publishedAt": "2019-03-04T10:00:00Z"},
+                "statistics": {"subscriberCount": "48200", "videoCount": "212",
+                               "hiddenSubscriberCount": False}}]}}]
+
+    def comment(cid: str, who: int, text: str, ms: int, parent: str | None, vid: str) -> dict:
+        name = "@" + (people.x_handle[who] or people.first[who].lower() + people.last[who].lower())
+        snip = {"authorDisplayName": name,
+                "authorChannelUrl": f"http://www.youtube.com/channel/{yt[who]}",
+                "authorChannelId": {"value": yt[who]}, "channelId": channel, "videoId": vid,
+                "textDisplay": text, "textOriginal": text, "canRate": True,
+                "viewerRating": "none", "likeCount": int(rng.integers(0, 40)),
+                "publishedAt": iso_x(ms), "updatedAt": iso_x(ms)}
+        if parent:
+            snip["parentId"] = parent
+        return {"kind": "youtube#comment", "etag": token(rng, 27), "id": cid, "snippet": snip}
+
+    for v, (title, published) in enumerate(videos):
+        vid = token(rng, 11, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_")
+        out.append({"call": "videos.list", "params": {"part": "snippet", "id": vid},
+                    "body": {"kind": "youtube#videoListResponse", "items": [{
+                        "kind": "youtube#video", "id": vid,
+                        "snippet": {"publishedAt": iso_x(published), "channelId": channel,
+                                    "title": title, "channelTitle": COMPANY}}]}})
+        n_threads = (40, 18, 12)[v]
+        authors = _pick(rng, cast, "youtube", n_threads)
+        starts = np.sort(np.maximum(_net_ms(rng, n_threads), published + 60_000))[::-1]
+        items, long_threads = [], []
+        for t, (who, ms) in enumerate(zip(authors, starts, strict=True)):
+            tid = "Ug" + token(rng, 24, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_")
+            n_rep = int(min(12, rng.poisson(1.3) + (6 if t == 1 and v == 0 else 0)))
+            names = [who]
+            replies = []
+            for k in range(n_rep):
+                r = _pick(rng, cast, "youtube", 1, exclude=who)[0]
+                at = names[int(rng.integers(0, len(names)))]
+                handle = people.x_handle[at] or people.first[at].lower() + people.last[at].lower()
+                prefix = f"@{handle} " if at != who and rng.random() < 0.7 else ""
+                rms = int(ms) + (k + 1) * int(rng.integers(60_000, 6 * 3_600_000))
+                replies.append(comment(f"{tid}.{token(rng, 22)}", r,
+                                       prefix + _say(rng, _topics_text(rng)[:1]), min(rms, END_MS - 1),
+                                       tid, vid))
+                names.append(r)
+            thread = {"kind": "youtube#commentThread", "etag": token(rng, 27), "id": tid,
+                      "snippet": {"channelId": channel, "videoId": vid,
+                                  "topLevelComment": comment(tid, who, _say(rng, _topics_text(rng)),
+                                                             int(ms), None, vid),
+                                  "canReply": True, "totalReplyCount": n_rep, "isPublic": True}}
+            if replies:  # the API embeds the newest five, newest first
+                thread["replies"] = {"comments": list(reversed(replies))[:5]}
+            if n_rep > 5:
+                long_threads.append((tid, replies))
+            items.append(thread)
+        for p in range(0, len(items), 20):
+            body = {"kind": "youtube#commentThreadListResponse", "etag": token(rng, 27),
+                    "pageInfo": {"totalResults": len(items[p:p + 20]), "resultsPerPage": 20},
+                    "items": items[p:p + 20]}
+            if p + 20 < len(items):
+                body["nextPageToken"] = token(rng, 40)
+            out.append({"call": "commentThreads.list",
+                        "params": {"part": "snippet,replies", "videoId": vid, "maxResults": 100,
+                                   "order": "time", "textFormat": "plainText"}, "body": body})
+            for tid, replies in long_threads:
+                if any(t["id"] == tid for t in items[p:p + 20]):
+                    out.append({"call": "comments.list",
+                                "params": {"part": "snippet", "parentId": tid, "maxResults": 100},
+                                "body": {"kind": "youtube#commentListResponse",
+                                         "etag": token(rng, 27),
+                                         "pageInfo": {"resultsPerPage": len(replies)},
+                                         "items": replies}})
+    return out
+
+
+def mastodon_responses(rng: np.random.Generator, people: People, cast: NetCast) -> list[dict]:
+    """The #dataobservability timeline of one instance, and who boosted the launch toot."""
+    md = cast.handles["mastodon"]
+    ids: dict[int, str] = {i: str(int(rng.integers(10**17, 10**18))) for i in md}
+    brand = "luminaanalytics@" + MASTODON_HOSTS[1]
+    brand_id = str(int(rng.integers(10**17, 10**18)))
+
+    def acct_obj(i: int | None) -> dict:
+        if i is None:
+            user, host, aid, name = "luminaanalytics", MASTODON_HOSTS[1], brand_id, COMPANY
+        else:
+            user, host = md[i].split("@")
+            aid, name = ids[i], people.name(i)
+        acct = user if host == MASTODON_HOME else f"{user}@{host}"
+        return {"id": aid, "username": user, "acct": acct, "display_name": name,
+                "locked": False, "bot": False, "group": False,
+                "created_at": "2023-01-10T00:00:00.000Z", "note": "<p>data things</p>",
+                "url": f"https://{host}/@{user}", "uri": f"https://{host}/users/{user}",
+                "followers_count": int(rng.integers(5, 3000)), "following_count": int(rng.integers(5, 800)),
+                "statuses_count": int(rng.integers(10, 5000)), "last_status_at": "2026-11-14",
+                "emojis": [], "fields": []}
+
+    def mention(i: int | None) -> dict:
+        a = acct_obj(i)
+        return {"id": a["id"], "username": a["username"], "url": a["url"], "acct": a["acct"]}
+
+    statuses: list[dict] = []
+
+    def status(author: int | None, ms: int, reply_to: dict | None = None, quote: dict | None = None,
+               tags: list[str] | None = None, mentions: list[int | None] = ()) -> dict:
+        a = acct_obj(author)
+        host = a["url"].split("/")[2]
+        sid = str((int(ms) << 16) + int(rng.integers(0, 65535)))
+        tags = tags if tags is not None else ["dataobservability", *_topics_text(rng)[:1]]
+        ments = [mention(m) for m in mentions]
+        if reply_to is not None:
+            ments.insert(0, {"id": reply_to["account"]["id"], "username": reply_to["account"]["username"],
+                             "url": reply_to["account"]["url"], "acct": reply_to["account"]["acct"]})
+        text = " ".join(f'<span class="h-card"><a href="{m["url"]}" class="u-url mention">@<span>'
+                        f'{m["username"]}</span></a></span>' for m in ments)
+        s = {"id": sid, "created_at": iso_x(ms).replace(".000Z", f".{int(rng.integers(0, 999)):03d}Z"),
+             "in_reply_to_id": reply_to["id"] if reply_to else None,
+             "in_reply_to_account_id": reply_to["account"]["id"] if reply_to else None,
+             "sensitive": False, "spoiler_text": "", "visibility": "public", "language": "en",
+             "uri": f"https://{host}/users/{a['username']}/statuses/{sid}",
+             "url": f"https://{host}/@{a['username']}/{sid}", "replies_count": 0,
+             "reblogs_count": 0, "favourites_count": int(rng.integers(0, 30)), "quotes_count": 0,
+             "edited_at": None, "content": f"<p>{text} {_say(rng, [])}"
+             + "".join(f' <a href="https://{MASTODON_HOME}/tags/{t}" class="mention hashtag">#<span>{t}</span></a>'
+                       for t in tags) + "</p>",
+             "reblog": None, "account": a, "media_attachments": [], "mentions": ments,
+             "tags": [{"name": t, "url": f"https://{MASTODON_HOME}/tags/{t}"} for t in tags],
+             "emojis": [], "quote": ({"state": "accepted", "quoted_status": quote} if quote else None),
+             "card": None, "poll": None}
+        statuses.append(s)
+        return s
+
+    launch = status(None, LAUNCH_MS + 600_000, tags=["dataobservability", "luminaobserve", "launchweek"])
+    n = 160
+    authors = _pick(rng, cast, "mastodon", n)
+    for who, ms in zip(authors, np.sort(_net_ms(rng, n)), strict=True):
+        r = rng.random()
+        earlier = [s for s in statuses if int(s["id"]) >> 16 < int(ms) and s["reblog"] is None]
+        others = [m for m in _pick(rng, cast, "mastodon", 2, exclude=who)]
+        if r < 0.35 and earlier:
+            parent = earlier[int(rng.integers(0, len(earlier)))]
+            status(who, int(ms), reply_to=parent, mentions=others[:int(rng.random() < 0.3)])
+        elif r < 0.5 and earlier:
+            original = earlier[int(rng.integers(0, len(earlier)))] if rng.random() < 0.6 else launch
+            a = acct_obj(who)
+            sid = str((int(ms) << 16) + int(rng.integers(0, 65535)))
+            host = a["url"].split("/")[2]
+            statuses.append({"id": sid, "created_at": iso_x(int(ms)), "in_reply_to_id": None,
+                             "in_reply_to_account_id": None, "sensitive": False, "spoiler_text": "",
+                             "visibility": "public", "language": None,
+                             "uri": f"https://{host}/users/{a['username']}/statuses/{sid}/activity",
+                             "url": None, "content": "", "reblog": original, "account": a,
+                             "mentions": [], "tags": [], "emojis": [], "quote": None})
+        elif r < 0.57 and earlier:
+            quoted = earlier[int(rng.integers(0, len(earlier)))]
+            if quoted.get("reblog") is None:
+                status(who, int(ms), quote=quoted)
+        else:
+            status(who, int(ms), mentions=(others[:1] if rng.random() < 0.5 else []) + (
+                [None] if rng.random() < 0.25 else []))
+    newest_first = sorted(statuses, key=lambda s: -int(s["id"]))
+    # A hashtag timeline holds no boosts; boosts come with their booster's own statuses.
+    timeline = [s for s in newest_first if s["reblog"] is None]
+    out = []
+    for p in range(0, len(timeline), 40):
+        out.append({"call": "timeline_hashtag", "instance": MASTODON_HOME,
+                    "params": {"hashtag": "dataobservability"}, "body": timeline[p:p + 40]})
+    by_booster: dict[str, list[dict]] = {}
+    for s in newest_first:
+        if s["reblog"] is not None:
+            by_booster.setdefault(s["account"]["id"], []).append(s)
+    for aid, boosts in by_booster.items():
+        out.append({"call": "account_statuses", "instance": MASTODON_HOME,
+                    "params": {"id": aid}, "body": boosts})
+    boosters = [acct_obj(i) for i in _pick(rng, cast, "mastodon", 12)]
+    boosters = list({b["acct"]: b for b in boosters}.values())
+    out.append({"call": "status_reblogged_by", "instance": MASTODON_HOME,
+                "params": {"id": launch["id"]},
+                "of": {"id": launch["id"], "uri": launch["uri"],
+                       "account": f"mastodon:{brand}", "created_at": launch["created_at"]},
+                "body": boosters})
+    return out
+
+
+def bluesky_responses(rng: np.random.Generator, people: People, cast: NetCast) -> list[dict]:
+    """A search for the product, the launch post's thread, likes, reposts and quotes."""
+    bs = cast.handles["bluesky"]
+    dids = {i: _did(rng) for i in bs}
+    brand_did = _did(rng)
+
+    def author(i: int | None) -> dict:
+        if i is None:
+            return {"did": brand_did, "handle": "lumina-analytics.example", "displayName": COMPANY,
+                    "createdAt": "2023-05-02T09:00:00.000Z"}
+        return {"did": dids[i], "handle": bs[i], "displayName": people.name(i),
+                "createdAt": "2023-08-01T12:00:00.000Z"}
+
+    posts: list[dict] = []
+
+    def post(i: int | None, ms: int, parent: dict | None = None, quote: dict | None = None,
+             mentions: Sequence[int | None] = ()) -> dict:
+        a = author(i)
+        rkey = token(rng, 13, "234567abcdefghijklmnopqrstuvwxyz")
+        tags = ["luminaobserve", *_topics_text(rng)[:1]]
+        body = _say(rng, [])
+        text = body
+        facets = []
+        for m in mentions:
+            h = "@" + author(m)["handle"]
+            start = len(text.encode("utf-8")) + 1
+            text += " " + h
+            facets.append({"features": [{"$type": "app.bsky.richtext.facet#mention",
+                                         "did": author(m)["did"]}],
+                           "index": {"byteStart": start, "byteEnd": start + len(h.encode("utf-8"))}})
+        for t in tags:
+            start = len(text.encode("utf-8")) + 1
+            text += f" #{t}"
+            facets.append({"features": [{"$type": "app.bsky.richtext.facet#tag", "tag": t}],
+                           "index": {"byteStart": start, "byteEnd": start + len(t) + 1}})
+        created = iso_x(ms).replace(".000Z", f".{int(rng.integers(0, 999999)):06d}Z")
+        record = {"$type": "app.bsky.feed.post", "createdAt": created, "langs": ["en"],
+                  "text": text, "facets": facets}
+        if parent is not None:
+            root = (parent["record"].get("reply") or {}).get("root") or {"uri": parent["uri"],
+                                                                          "cid": parent["cid"]}
+            record["reply"] = {"root": root, "parent": {"uri": parent["uri"], "cid": parent["cid"]}}
+        if quote is not None:
+            record["embed"] = {"$type": "app.bsky.embed.record",
+                               "record": {"uri": quote["uri"], "cid": quote["cid"]}}
+        p = {"uri": f"at://{a['did']}/app.bsky.feed.post/{rkey}",
+             "cid": "bafyrei" + token(rng, 52, "abcdefghijklmnopqrstuvwxyz234567"),
+             "author": a, "record": record, "replyCount": 0, "repostCount": 0, "likeCount": 0,
+             "quoteCount": 0, "indexedAt": iso_x(ms + 700), "labels": []}
+        posts.append(p)
+        return p
+
+    launch = post(None, LAUNCH_MS + 300_000)
+    n = 150
+    for who, ms in zip(_pick(rng, cast, "bluesky", n), np.sort(_net_ms(rng, n)), strict=True):
+        earlier = [p for p in posts if p["indexedAt"] < iso_x(int(ms))]
+        r = rng.random()
+        if r < 0.4 and earlier:
+            post(who, int(ms), parent=earlier[int(rng.integers(0, len(earlier)))])
+        elif r < 0.5:
+            post(who, int(ms), quote=launch if rng.random() < 0.6 or not earlier
+                 else earlier[int(rng.integers(0, len(earlier)))])
+        else:
+            post(who, int(ms), mentions=_pick(rng, cast, "bluesky", int(rng.integers(0, 3)),
+                                              exclude=who) + ([None] if rng.random() < 0.3 else []))
+    newest_first = sorted(posts, key=lambda p: p["indexedAt"], reverse=True)
+    out = []
+    for p in range(0, len(newest_first), 100):
+        body = {"posts": newest_first[p:p + 100]}
+        if p + 100 < len(newest_first):
+            body["cursor"] = str(p + 100)
+        out.append({"call": "app.bsky.feed.searchPosts",
+                    "params": {"q": "lumina", "limit": 100, "sort": "latest"}, "body": body})
+    likers = list(dict.fromkeys(_pick(rng, cast, "bluesky", 40)))
+    out.append({"call": "app.bsky.feed.getLikes", "params": {"uri": launch["uri"], "limit": 100},
+                "body": {"uri": launch["uri"], "likes": [
+                    {"actor": author(i), "createdAt": iso_x(LAUNCH_MS + int(rng.integers(1, 4 * 86_400)) * 1000),
+                     "indexedAt": iso_x(LAUNCH_MS + 5 * 86_400_000)} for i in likers]}})
+    reposters = list(dict.fromkeys(_pick(rng, cast, "bluesky", 15)))
+    out.append({"call": "app.bsky.feed.getRepostedBy", "params": {"uri": launch["uri"], "limit": 100},
+                "of": {"uri": launch["uri"], "created_at": launch["record"]["createdAt"]},
+                "body": {"uri": launch["uri"], "repostedBy": [author(i) for i in reposters]}})
+    return out
+
+
+def network_edge_rows(rng: np.random.Generator, people: People, cast: NetCast) -> list[dict]:
+    """Reddit, blogs and Facebook as edge-list rows (their identity rules, kinds and topics)."""
+    rows: list[dict] = []
+
+    def row(src: str, dst: str, kind: str, ms: int, platform: str, post_id: str, topics: list[str],
+            text: str = "") -> None:
+        if src != dst:
+            rows.append({"source": src, "target": dst, "kind": kind, "timestamp": iso_csv(ms),
+                         "platform": platform, "post_id": post_id, "text": text,
+                         "topics": ";".join(topics), "weight": "1", "_ms": ms})
+
+    # Reddit: a launch thread in r/dataengineering; replies go to the parent's author.
+    rd = cast.handles["reddit"]
+    op = _pick(rng, cast, "reddit", 1)[0]
+    submission = "t3_" + base36(int(rng.integers(36**5, 36**6))).lower()
+    comments: list[tuple[str, int, int]] = [(submission, op, LAUNCH_MS + 3_600_000)]
+    for who, ms in zip(_pick(rng, cast, "reddit", 140), np.sort(_net_ms(rng, 140)), strict=True):
+        ms = max(int(ms), LAUNCH_MS + 3_700_000)
+        pid, parent, _ = comments[0] if rng.random() < 0.4 else comments[int(rng.integers(0, len(comments)))]
+        cid = "t1_" + base36(int(rng.integers(36**6, 36**7))).lower()
+        row(rd[who], rd[parent], "reply", ms, "reddit", cid, ["dataengineering"], _say(rng, []))
+        comments.append((cid, who, ms))
+    # Blogs: posts link to other blogs and to the company's; commenters → the post's blog.
+    bl = cast.handles["blog"]
+    company_blogs = ("blog.lumina-analytics.example", "dataforge.example", "quantasoft.example")
+    for b, who in enumerate(_pick(rng, cast, "blog", 45)):
+        ms = int(_net_ms(rng, 1)[0])
+        post = f"https://{bl[who]}/2026/{b:03d}-observability"
+        cats = _topics_text(rng) or ["dataobservability"]
+        targets = [company_blogs[int(rng.choice(3, p=[0.6, 0.25, 0.15]))]]
+        targets += [bl[i] for i in _pick(rng, cast, "blog", int(rng.integers(0, 3)), exclude=who)]
+        for t in dict.fromkeys(targets):
+            row(bl[who], t, "link", ms, "blog", post, cats)
+        for c in range(int(rng.poisson(1.2))):
+            commenter = _pick(rng, cast, "blog", 1, exclude=who)[0]
+            row(bl[commenter], bl[who], "comment", ms + (c + 1) * 3_600_000, "blog",
+                f"{post}#comment-{c + 1}", cats, _say(rng, []))
+    # Facebook: comments on the company Page's launch posts, and replies to comments.
+    fb = cast.handles["facebook"]
+    page = "104729384756201"
+    for p in range(3):
+        post_id = f"{page}_{int(rng.integers(10**14, 10**15))}"
+        base = LAUNCH_MS + p * 2 * 86_400_000
+        earlier: list[tuple[str, int]] = []
+        for who in _pick(rng, cast, "facebook", 25):
+            ms = base + int(rng.integers(60, 3 * 86_400)) * 1000
+            cid = f"{post_id.split('_')[1]}_{int(rng.integers(10**14, 10**15))}"
+            if earlier and rng.random() < 0.35:
+                _, parent = earlier[int(rng.integers(0, len(earlier)))]
+                row(fb[who], fb[parent], "reply", ms, "facebook", cid, ["luminaobserve"], _say(rng, []))
+            else:
+                row(fb[who], page, "comment", ms, "facebook", cid, ["luminaobserve"], _say(rng, []))
+            earlier.append((cid, who))
+    rows.sort(key=lambda r: (r["_ms"], r["platform"], r["post_id"], r["target"]))
+    return rows
+
+
+def network_account_rows(people: People, cast: NetCast) -> list[dict]:
+    """Profiles of the edge-list networks (names; Facebook ids say nothing by themselves)."""
+    rows = [{"platform": "facebook", "handle": "104729384756201", "name": f"{COMPANY} (Page)",
+             "url": "https://www.facebook.com/luminaanalytics"},
+            {"platform": "blog", "handle": "blog.lumina-analytics.example",
+             "name": f"{COMPANY} blog", "url": "https://blog.lumina-analytics.example/"}]
+    for net in ("reddit", "blog", "facebook"):
+        for i, h in cast.handles[net].items():
+            rows.append({"platform": net, "handle": h, "name": people.name(i) if net != "reddit" else "",
+                         "url": f"https://{h}/" if net == "blog" else ""})
+    return rows
+
+
+def network_files(rng: np.random.Generator, people: People) -> tuple[bytes, bytes, bytes, dict]:
+    """``networks_raw.jsonl.gz``, ``networks_edges.csv.gz``, ``networks_accounts.csv`` and counts."""
+    cast = network_cast(rng, people)
+    lines = []
+    sources = {"youtube": "youtube:channel:@luminaanalytics",
+               "mastodon": f"mastodon:tag:dataobservability@{MASTODON_HOME}",
+               "bluesky": "bluesky:search:lumina"}
+    counts: dict[str, int] = {}
+    for platform, responses in (("youtube", youtube_responses(rng, people, cast)),
+                                ("mastodon", mastodon_responses(rng, people, cast)),
+                                ("bluesky", bluesky_responses(rng, people, cast))):
+        counts[f"{platform}_responses"] = len(responses)
+        for r in responses:
+            meta = {"platform": platform, "source": sources[platform], "url": None,
+                    "retrieved_at": RETRIEVED_AT.isoformat(timespec="seconds")}
+            meta.update({k: v for k, v in r.items() if k != "body"})
+            lines.append(json.dumps({"__scout": meta, "response": r["body"]}, ensure_ascii=False,
+                                    separators=(",", ":")))
+    edges = network_edge_rows(rng, people, cast)
+    accounts = network_account_rows(people, cast)
+    counts.update({f"{p}_edges": sum(1 for e in edges if e["platform"] == p)
+                   for p in ("reddit", "blog", "facebook")})
+    counts["people_on_other_networks"] = len(cast.people)
+    raw = gzip_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    return (raw, gzip_bytes(csv_bytes(edges, EDGE_COLUMNS)),
+            csv_bytes(accounts, ("platform", "handle", "name", "url")), counts)
+
+
 def generate(out: Path, seed: int = DEFAULT_SEED) -> dict:
     """Generate every sample file into ``out`` and return the counts."""
-    # Streams 10 and 11 (company channels) were added later: spawning more children
-    # leaves the first ten, and so every older file, unchanged.
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(12)]
+    # Streams 10 and 11 (company channels) and 12 (other networks) were added later:
+    # spawning more children leaves the first ten, and so every older file, unchanged.
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(13)]
     people = build_people(streams[0])
     xa = build_x_accounts(streams[1], people)
     orig = simulate_originals(streams[2], xa)
@@ -2896,6 +3384,7 @@ def generate(out: Path, seed: int = DEFAULT_SEED) -> dict:
     employees = sum(1 for i in range(people.n) if people.is_employee(i))
     tables = {"roster_rows": len(roster), "crm_rows": len(crm)}
     counts = summarise(tw, xa, len(pages), edges, accounts, seen_x, tables, employees)
+    net_raw, net_edges, net_accounts, counts["other_networks"] = network_files(streams[12], people)
     truth = ground_truth(people, xa, platforms, seed, counts)
     files = {
         "x_pages.jsonl.gz": gzip_bytes(("\n".join(pages) + "\n").encode("utf-8")),
@@ -2905,6 +3394,9 @@ def generate(out: Path, seed: int = DEFAULT_SEED) -> dict:
         "crm.csv": csv_bytes(crm, CRM_COLUMNS),
         "slack_export.zip": slack_export(streams[10], platforms["slack"], people),
         "mail.mbox.gz": mail_archive(streams[11], people, crm),
+        "networks_raw.jsonl.gz": net_raw,
+        "networks_edges.csv.gz": net_edges,
+        "networks_accounts.csv": net_accounts,
         "ground_truth.json": (json.dumps(truth, indent=2, ensure_ascii=False) + "\n").encode(),
     }
     out.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,9 @@ GENERATED = (
     "crm.csv",
     "slack_export.zip",
     "mail.mbox.gz",
+    "networks_raw.jsonl.gz",
+    "networks_edges.csv.gz",
+    "networks_accounts.csv",
     "ground_truth.json",
 )
 WINDOW = (datetime(2026, 8, 18, tzinfo=UTC), datetime(2026, 11, 16, tzinfo=UTC))
@@ -401,3 +404,59 @@ def test_ground_truth_accounts_exist(truth, x_graph):
                 assert x_graph["by_name"][acc["handle"]] == acc["id"]
             else:
                 assert (acc["platform"], acc["handle"]) in other
+
+
+# --------------------------------------------------------------------------- other networks
+NETWORKS = ("youtube", "mastodon", "bluesky", "reddit", "blog", "facebook", "linkedin")
+
+
+def test_other_networks_raw_archive_is_scouts_format():
+    lines = [json.loads(line) for line in _read("networks_raw.jsonl.gz").decode().splitlines()]
+    platforms = Counter(line["__scout"]["platform"] for line in lines)
+    assert set(platforms) == {"youtube", "mastodon", "bluesky"}
+    for line in lines:
+        meta = line["__scout"]
+        assert meta["call"] and meta["source"].startswith(meta["platform"] + ":")
+        assert "response" in line
+    calls = {line["__scout"]["call"] for line in lines}
+    assert {"commentThreads.list", "comments.list", "videos.list", "timeline_hashtag",
+            "status_reblogged_by", "app.bsky.feed.searchPosts", "app.bsky.feed.getLikes",
+            "app.bsky.feed.getRepostedBy"} <= calls
+
+
+def test_other_networks_edges_follow_the_identity_rules():
+    _, rows = _csv("networks_edges.csv.gz")
+    assert {r["platform"] for r in rows} == {"reddit", "blog", "facebook"}
+    for r in rows:
+        assert _in_window(r["timestamp"]) and r["source"] != r["target"]
+        if r["platform"] == "reddit":
+            assert r["kind"] == "reply" and re.fullmatch(r"t1_[a-z0-9]+", r["post_id"])
+        elif r["platform"] == "facebook":
+            assert r["source"].isdigit() and r["target"].isdigit()
+        else:
+            assert r["kind"] in ("link", "comment") and "." in r["target"]
+
+
+def test_the_sample_spreads_the_conversation_over_every_network(tmp_path):
+    """Loaded as `make run` loads it: every network present, nothing rejected, one ranking
+    across all of them, and topics shared between networks."""
+    from graph.ranking import rank_store
+    from graph.sqlite_store import SqliteStore
+    from ingest.sample import load_sample
+
+    store = SqliteStore(tmp_path / "s.db")
+    try:
+        runs = load_sample(store)
+        assert all(r.status == "ok" and r.rejected == 0 for r in runs), [
+            (r.source, r.errors[:3]) for r in runs if r.rejected]
+        by_platform = store.stats().by_platform
+        assert set(NETWORKS) <= set(by_platform)
+        df = store.interactions(platforms=list(NETWORKS[:6]))
+        assert 500 <= len(df) <= 3000  # a little of each
+        topics = {t for ts in df["topics"] for t in ts}
+        assert {"dataobservability", "luminaobserve"} <= topics
+        table = rank_store(store).snapshot.table
+        ranked = set(table["platform"])
+        assert set(NETWORKS) <= ranked
+    finally:
+        store.close()

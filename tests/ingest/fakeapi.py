@@ -33,6 +33,8 @@ class Request:
     params: dict[str, str]
     headers: dict[str, str]
     body: bytes = b""
+    #: Every value of each query parameter, in order.
+    query: dict[str, list[str]] = field(default_factory=dict)
 
 
 class FakeApi:
@@ -78,7 +80,8 @@ class FakeApi:
                 data_in = self.rfile.read(length) if length else b""
                 with api._lock:
                     api.requests.append(Request(self.command, parts.path, params,
-                                                dict(self.headers.items()), data_in))
+                                                dict(self.headers.items()), data_in,
+                                                parse_qs(parts.query)))
                     reply = api.script.popleft() if api.script else Reply(
                         418, {"error": "script exhausted", "message": f"no reply for {parts.path}"})
                 if reply.path is not None and not parts.path.startswith(reply.path):

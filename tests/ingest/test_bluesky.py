@@ -288,3 +288,30 @@ def test_killed_fetch_then_rerun_equals_clean_run(store, tmp_path):
                                    "--batch-size", "40", "--raw-dir", str(tmp_path)),
                            serve, env_for, batch=40)
     assert clean["read"] == 400
+
+
+def test_author_feed_stops_at_the_cursor(sqlite_store, tmp_path, point, monkeypatch):
+    def anonymous(api: FakeApi) -> None:  # no login: the public AppView
+        point(api)
+        monkeypatch.delenv("BLUESKY_HANDLE")
+        monkeypatch.delenv("BLUESKY_APP_PASSWORD")
+
+    def feed(start: int, n: int, cursor: str | None) -> dict:
+        body = {"feed": [{"post": post(i)} for i in range(start, start + n)]}
+        if cursor:
+            body["cursor"] = cursor
+        return body
+
+    with FakeApi() as api:
+        api.add(body=feed(0, 3, "c1"), path=X + "app.bsky.feed.getAuthorFeed")
+        api.add(body=feed(3, 3, None), path=X + "app.bsky.feed.getAuthorFeed")
+        anonymous(api)
+        first = fetch_platform(sqlite_store, "bluesky", "author", "@U0.bsky.social", raw_dir=tmp_path)
+        assert api.requests[0].params["actor"] == "u0.bsky.social"
+    assert first.read == 6 and first.cursor == "2026-07-01T00:00:00.000000Z"
+    with FakeApi() as api:
+        api.add(body=feed(0, 3, "c1"), path=X + "app.bsky.feed.getAuthorFeed")
+        anonymous(api)
+        again = fetch_platform(sqlite_store, "bluesky", "author", "u0.bsky.social", raw_dir=tmp_path)
+        assert len(api.requests) == 1  # the first page is all older than the cursor: stop
+    assert again.inserted == 0

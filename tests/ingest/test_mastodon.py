@@ -280,3 +280,26 @@ def test_killed_fetch_then_rerun_equals_clean_run(store, tmp_path):
                                    "--batch-size", "40", "--raw-dir", str(tmp_path)),
                            serve, env_for, batch=40)
     assert clean["read"] == 320
+
+
+def test_notifications_of_the_token_account(sqlite_store, tmp_path, point):
+    me = bodies("test_notifications.json")[1]["body"][0]["status"]["mentions"][0]
+    notes = bodies("test_notifications.json")[1]["body"]
+    with FakeApi() as api:
+        api.add(body=dict(account(1), acct=me["acct"], id=me["id"], username=me["username"]),
+                path="/api/v1/accounts/verify_credentials")
+        api.add(body=notes, path="/api/v1/notifications")
+        point(api)
+        run = fetch_platform(sqlite_store, "mastodon", "notifications", f"{me['acct']}@{HOST}",
+                             options={"instance": HOST}, raw_dir=tmp_path, waiter=lambda s, r: None)
+        asked = api.requests[-1].query
+    assert run.status == "ok" and run.cursor == "20"
+    assert asked["types[]"] == ["mention", "reblog", "favourite"]
+    df = sqlite_store.interactions()
+    assert list(zip(df["kind"], df["target"], strict=True)) == [("mention", key("mastodonpy_test"))]
+    with FakeApi() as api:
+        api.add(body=account(2), path="/api/v1/accounts/verify_credentials")
+        point(api)
+        with pytest.raises(InputError, match="the token belongs to"):
+            fetch_platform(sqlite_store, "mastodon", "notifications", f"someone@{HOST}",
+                           options={"instance": HOST}, raw_dir=tmp_path, waiter=lambda s, r: None)

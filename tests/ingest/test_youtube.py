@@ -292,3 +292,28 @@ def test_killed_fetch_then_rerun_equals_clean_run(store, tmp_path):
                                    "--batch-size", "20", "--raw-dir", str(tmp_path)),
                            serve, env_for, batch=20)
     assert clean["inserted"] == 60 + 180
+
+
+def test_channel_by_handle_asks_for_all_threads_of_the_channel(sqlite_store, tmp_path, yt_env):
+    channel = {"kind": "youtube#channelListResponse", "items": [
+        {"kind": "youtube#channel", "id": OWNER, "snippet": {"title": "Google Developers",
+                                                             "customUrl": "@googledevelopers"},
+         "statistics": {"subscriberCount": "2300000", "videoCount": "5000"}}]}
+    with FakeApi() as api:
+        api.add(body=channel, path=API + "channels")
+        api.add(body=thread_page(0, 4, datetime(2026, 5, 1, tzinfo=UTC), None, 0),
+                path=API + "commentThreads")
+        yt_env(api)
+        run = fetch_platform(sqlite_store, "youtube", "channel", "https://www.youtube.com/@GoogleDevelopers",
+                             raw_dir=tmp_path, waiter=lambda s, r: None)
+        first, second = api.requests
+    assert first.params["forHandle"] == "@googledevelopers" and "key" in first.params
+    assert second.params["allThreadsRelatedToChannelId"] == OWNER
+    assert run.source == "youtube:channel:@googledevelopers" and run.inserted == 4
+    owner = sqlite_store.accounts(["youtube:" + OWNER]).iloc[0]
+    assert owner["followers"] == 2300000 and owner["handle"] == "googledevelopers"
+    with FakeApi() as api:
+        api.add(body={"kind": "youtube#channelListResponse", "items": []}, path=API + "channels")
+        yt_env(api)
+        with pytest.raises(InputError, match="no channel"):
+            fetch_platform(sqlite_store, "youtube", "channel", "@nobody", raw_dir=tmp_path)
