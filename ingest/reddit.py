@@ -301,8 +301,11 @@ class RedditConnector(Connector):
 
     def client(self, options: Mapping[str, Any], retry: RetryPolicy,
                environ: Mapping[str, str]) -> RedditClient:
-        client_id = self.env(environ, *ID_ENVS)
-        secret = self.env(environ, *SECRET_ENVS)
+        client_id = self.env(environ, *ID_ENVS, required=False)
+        secret = self.env(environ, *SECRET_ENVS, required=False)
+        if not (client_id and secret):
+            raise ApiAuthError(f"no Reddit credentials: set {ID_ENVS[0]} and {SECRET_ENVS[0]} "
+                               "(the id and secret of a Reddit app, reddit.com/prefs/apps)")
         agent = self.env(environ, AGENT_ENV, required=False) or DEFAULT_AGENT
         return RedditClient(client_id, secret, agent, retry, self.api_base(environ))
 

@@ -55,3 +55,14 @@ def test_refresh_reads_a_blog_list_incrementally(tmp_path, monkeypatch):
     assert src["new_events"] == 1  # the link to acme.example's docs
     assert second.summary["sources"][0]["new_events"] == 0 and not second.summary["errors"]
     assert list((tmp_path / "raw" / "blog").glob("*/*.jsonl"))
+
+
+@pytest.mark.parametrize("name", ["ingest.reddit", "ingest.blog", "ingest.facebook",
+                                  "ingest.linkedin_api", "ingest.reddit_parse", "ingest.blog_parse",
+                                  "ingest.facebook_parse", "ingest.linkedin"])
+def test_doctests(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.failed == 0
