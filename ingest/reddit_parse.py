@@ -181,6 +181,7 @@ class RedditState:
     authors: dict[str, str] = field(default_factory=dict)
     #: parent fullname -> comments waiting for the parent's author.
     pending: dict[str, list[dict]] = field(default_factory=dict)
+    _newest: datetime | None = field(default=None, repr=False)
 
     def parse(self, body: object) -> Parsed:
         """Accounts and interactions of one response body.
@@ -208,8 +209,11 @@ class RedditState:
             data = body["json"].get("data")
             things = data.get("things") if isinstance(data, dict) else None
             body = {"kind": "Listing", "data": {"children": things or []}}
+        self._newest = None
         for thing in _things(body, parsed, 0):
             self._thing(thing, parsed)
+        if self._newest is not None:  # formatted once per response
+            parsed.newest_id = time_cursor(self._newest)
         return parsed
 
     def _thing(self, thing: dict, parsed: Parsed) -> None:
@@ -236,7 +240,8 @@ class RedditState:
             return
         _count(parsed, "submissions" if kind == "t3" else "comments")
         parsed.posts += 1
-        parsed.newest_id = max(parsed.newest_id or "", time_cursor(at))
+        if self._newest is None or at > self._newest:
+            self._newest = at
         author = account_id(data.get("author"))
         self.authors[name] = author or ""
         if kind == "t1" and data.get("link_author") is not None:
