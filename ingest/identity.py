@@ -42,7 +42,6 @@ _DID = re.compile(r"^did:(?:plc:[a-z2-7]{24}|web:[a-zA-Z0-9.%:-]+|[a-z]+:[A-Za-z
 _MASTODON_ACCT = re.compile(r"^@?([A-Za-z0-9_.-]+)(?:@([A-Za-z0-9.-]+\.[A-Za-z0-9-]+|localhost(?::\d+)?))?$")
 _REDDIT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _LINKEDIN_SLUG = re.compile(r"linkedin\.com/(?:in|pub)/([^/?#\s]+)", re.IGNORECASE)
-_SLUG = re.compile(r"^[A-Za-z0-9%_.-]{2,100}$")
 _SPACES = re.compile(r"\s+")
 #: Reddit's placeholders for authors that are gone.
 REDDIT_GONE = frozenset({"[deleted]", "[removed]", "deleted", ""})
@@ -255,7 +254,7 @@ def linkedin_id(value: str) -> tuple[str, str | None]:
     if m:
         slug = m.group(1).lower()
         return slug, slug
-    if _SLUG.match(raw):  # slugs have no spaces; names do
+    if len(raw) <= 100 and not _SPACES.search(raw):  # slugs have no spaces; names do
         return raw.lower(), raw
     return "name:" + _SPACES.sub(" ", raw).lower(), None
 

@@ -2996,8 +2996,14 @@ def youtube_responses(rng: np.random.Generator, people: People, cast: NetCast) -
                 "statistics": {"subscriberCount": "48200", "videoCount": "212",
                                "hiddenSubscriberCount": False}}]}}]
 
+    used: set[str] = set()
+    # YouTube handles are the channel's own (unique on YouTube), not the X username.
+    yt_handle = {i: pick_handle([f"{people.first[i]}{people.last[i]}",
+                                 f"{people.first[i]}{people.last[i]}Data"], used, rng)
+                 for i in sorted(yt)}
+
     def comment(cid: str, who: int, text: str, ms: int, parent: str | None, vid: str) -> dict:
-        name = "@" + (people.x_handle[who] or people.first[who].lower() + people.last[who].lower())
+        name = "@" + yt_handle[who]
         snip = {"authorDisplayName": name,
                 "authorChannelUrl": f"http://www.youtube.com/channel/{yt[who]}",
                 "authorChannelId": {"value": yt[who]}, "channelId": channel, "videoId": vid,
@@ -3027,8 +3033,7 @@ def youtube_responses(rng: np.random.Generator, people: People, cast: NetCast) -
             for k in range(n_rep):
                 r = _pick(rng, cast, "youtube", 1, exclude=who)[0]
                 at = names[int(rng.integers(0, len(names)))]
-                handle = people.x_handle[at] or people.first[at].lower() + people.last[at].lower()
-                prefix = f"@{handle} " if at != who and rng.random() < 0.7 else ""
+                prefix = f"@{yt_handle[at]} " if at != who and rng.random() < 0.7 else ""
                 rms = int(ms) + (k + 1) * int(rng.integers(60_000, 6 * 3_600_000))
                 replies.append(comment(f"{tid}.{token(rng, 22)}", r,
                                        prefix + _say(rng, _topics_text(rng)[:1]), min(rms, END_MS - 1),

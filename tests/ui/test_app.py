@@ -133,7 +133,9 @@ def test_leaders_filters(make_app, app_sample_uri):
     at.text_input(key="lf_search").input("kwame").run()
     assert_clean(at)
     table = frame(at, "leaders_table_all")
-    assert table["label"].str.lower().str.contains("kwame").all() and len(table) >= 1
+    # by handle, or by name (a Facebook account is an app-scoped id with a name)
+    shown = table["label"].astype(str) + " " + table["name"].fillna("").astype(str)
+    assert shown.str.lower().str.contains("kwame").all() and len(table) >= 1
 
     at.text_input(key="lf_search").input("").run()
     at.toggle(key="lf_crm").set_value(True).run()
