@@ -164,7 +164,8 @@ class BlogConnector(Connector):
                  ("scout ingest rss feed https://blog.cloudflare.com/rss/ --company cloudflare.com",
                   "scout ingest rss feed https://example.org/feed/ --wp-comments --json")),
         Endpoint("list", "FILE",
-                 "Every feed of a text file (one URL a line): links between these blogs count.",
+                 "Every feed of a text file, one \"FEED_URL [SITE_URL]\" a line (the site names "
+                 "the blog when its feed lives elsewhere): links between these blogs count.",
                  ("scout ingest rss list market-blogs.txt --company acme.com,acme.io",
                   "scout ingest rss list blogs.txt --wp-comments --lookback 14")),
     )
