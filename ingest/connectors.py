@@ -46,6 +46,10 @@ CONNECTORS: dict[str, str] = {
     "youtube": "ingest.youtube",
     "mastodon": "ingest.mastodon",
     "bluesky": "ingest.bluesky",
+    "reddit": "ingest.reddit",
+    "blog": "ingest.blog",
+    "facebook": "ingest.facebook",
+    "linkedin": "ingest.linkedin_api",
 }
 
 
@@ -127,6 +131,8 @@ class Connector:
     credentials: tuple[str, ...] = ()
     unit: str = "posts"
     help: str = ""
+    #: Other names of the CLI group and ``[[sources.<name>]]`` key (blogs answer to ``rss``).
+    aliases: tuple[str, ...] = ()
 
     # -- naming ------------------------------------------------------------------------------
     def endpoint(self, name: str) -> Endpoint:

@@ -20,7 +20,7 @@ from ingest.sources import open_input
 #: Kinds of file :func:`import_file` reads (``replay``: raw archives of any connector).
 FILE_KINDS = ("jsonl", "edges", "accounts", "roster", "crm", "replay")
 #: Company sources :func:`import_source` reads (exports, mailboxes, message dumps).
-SOURCE_KINDS = ("slack", "mail", "teams", "engage")
+SOURCE_KINDS = ("slack", "mail", "teams", "engage", "linkedin")
 #: Endpoints :func:`fetch_x` knows.
 X_ENDPOINTS = ("search", "archive", "mentions", "timeline")
 
@@ -462,12 +462,14 @@ def import_source(
     name: str | None = None,
     internal_domains: tuple[str, ...] = (),
     subjects: bool = False,
+    member: str | None = None,
     strict: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     report: Callable[[str], None] | None = None,
     progress: Progress | None = None,
 ) -> Run:
-    """Ingest a company source (Slack export, mailboxes, Teams or Viva Engage) as one run.
+    """Ingest a company source (Slack export, mailboxes, Teams, Viva Engage, an employee's
+    LinkedIn export) as one run.
 
     Parameters
     ----------
@@ -475,14 +477,18 @@ def import_source(
     paths : path or list of paths
         Slack / Viva Engage: one export (``.zip`` or folder); mail: mbox files,
         Maildir folders, folders of ``.eml`` files or ``.eml`` files; Teams: one
-        JSON Lines file of ``chatMessage`` objects.
-    kind : {"slack", "mail", "teams", "engage"}
+        JSON Lines file of ``chatMessage`` objects; LinkedIn: a member's export
+        (``.zip``, folder, ``messages.csv`` or ``Connections.csv``).
+    kind : {"slack", "mail", "teams", "engage", "linkedin"}
     name : str, optional
         How the input is named in the run (default: the paths).
     internal_domains : tuple of str
         Mail: addresses in these domains are the company's people (roster rows).
     subjects : bool
         Mail: keep subjects as the evidence text (default: headers only, no subject).
+    member : str, optional
+        LinkedIn: the exporting member's profile URL or vanity name (default: the
+        one person in every conversation of ``messages.csv``).
     strict, batch_size, report, progress
         As for :func:`import_file`.
 
@@ -506,7 +512,7 @@ def import_source(
     run = new_run(f"{kind}:{name or ', '.join(str(p) for p in path_list)}")
     close_stale_runs(store)
     reader = sources_company.reader(kind, path_list, internal_domains=internal_domains,
-                                    subjects=subjects, store=store)
+                                    subjects=subjects, store=store, member=member, name=name)
 
     def chunks() -> Iterator[Chunk]:
         # Opened inside the run, so that an unreadable input is a failed run.

@@ -36,6 +36,8 @@ def parsed_to_chunk(parsed: Parsed, where: str, chunk: Chunk) -> None:
         n = getattr(parsed, name)
         if n:
             counts[name] = counts.get(name, 0) + n
+    for name, n in parsed.counts.items():
+        counts[name] = counts.get(name, 0) + n
 
 
 def parse_line(line: bytes | str, seen: SeenUsers | None = None) -> Parsed:

@@ -131,6 +131,8 @@ class Parsed:
     newest_id: int | str | None = None
     api_errors: int = 0
     unresolved: int = 0
+    #: Other counters for the run's summary (``deleted``, ``hidden_authors``…), summed.
+    counts: dict[str, int] = field(default_factory=dict)
 
     def extend(self, other: Parsed) -> None:
         """Add ``other``'s counts and rows to this one."""
@@ -142,6 +144,8 @@ class Parsed:
         self.errors.extend(other.errors)
         self.api_errors += other.api_errors
         self.unresolved += other.unresolved
+        for name, n in other.counts.items():
+            self.counts[name] = self.counts.get(name, 0) + n
         self.newest_id = newer_cursor(self.newest_id, other.newest_id)
 
 

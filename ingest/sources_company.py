@@ -197,11 +197,32 @@ class EngageReader(Reader):
             self.export.files.close()
 
 
+class LinkedInReader(Reader):
+    """A LinkedIn member's data export, given with consent (see :mod:`ingest.linkedin`)."""
+
+    def __init__(self, path: str | Path, member: str | None = None, name: str | None = None) -> None:
+        self.path = str(path)
+        self.member = member
+        self.name = name
+        self.export = None
+
+    def open(self) -> None:
+        from ingest.linkedin import LinkedInExport
+
+        self.export = LinkedInExport.open(self.path, self.name)
+        self.size = self.export.size
+
+    def chunks(self) -> Iterator[Chunk]:
+        from ingest.linkedin import iter_export_chunks
+
+        yield from iter_export_chunks(self.export, self.member)
+
+
 def reader(kind: str, paths: Sequence[str | Path], **options) -> Reader:
     """The reader of ``kind`` for ``paths`` (options a kind does not use are ignored)."""
     from graph.errors import InputError
 
-    if kind in ("slack", "teams", "engage") and len(paths) != 1:
+    if kind in ("slack", "teams", "engage", "linkedin") and len(paths) != 1:
         raise InputError(f"scout ingest {kind} takes one export or file, got {len(paths)}")
     if kind == "slack":
         return SlackReader(paths[0])
@@ -210,4 +231,6 @@ def reader(kind: str, paths: Sequence[str | Path], **options) -> Reader:
                           options.get("store"))
     if kind == "teams":
         return TeamsReader(paths[0])
+    if kind == "linkedin":
+        return LinkedInReader(paths[0], options.get("member"), options.get("name"))
     return EngageReader(paths[0], options.get("store"))

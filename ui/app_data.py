@@ -47,6 +47,8 @@ UPLOAD_KINDS: dict[str, str] = {
     "roster": "Company roster (CSV: handle or email, name, department…)",
     "crm": "CRM list (CSV: handle, status customer/prospect)",
     "replay": "Raw archive of any network (data/raw/<platform>/…/*.jsonl)",
+    "linkedin": "An employee's LinkedIn data export, given with consent (.zip, messages.csv, "
+                "Connections.csv)",
 }
 #: Ranking windows offered on the Data page (days; ``None`` = everything).
 WINDOWS: dict[str, int | None] = {
@@ -999,10 +1001,16 @@ def ingest_file(store: GraphStore, path: str | Path, kind: str, *, display_name:
     rejected: list[str] = []
     sink = CallbackProgress(progress, total=Path(path).stat().st_size) if progress else None
     try:
-        run = import_file(
-            store, path, kind, name=display_name or Path(path).name, platform=platform or None,
-            replace=replace, report=rejected.append, progress=sink,
-        )
+        if kind == "linkedin":  # a company source: the export is one run
+            from ingest.jobs import import_source
+
+            run = import_source(store, path, kind, name=display_name or Path(path).name,
+                                report=rejected.append, progress=sink)
+        else:
+            run = import_file(
+                store, path, kind, name=display_name or Path(path).name, platform=platform or None,
+                replace=replace, report=rejected.append, progress=sink,
+            )
     except ScoutError as exc:
         failed = store.runs(limit=1, kind="ingest")
         return IngestOutcome(run=failed[0] if failed else None, rejected=rejected, error=str(exc))
@@ -1076,8 +1084,12 @@ def guess_kind(filename: str) -> str:
     ('jsonl', 'roster', 'edges')
     >>> guess_kind("2026-11-30.jsonl")  # the raw archive's daily file
     'replay'
+    >>> guess_kind("Basic_LinkedInDataExport_05-01-2024.zip"), guess_kind("Connections.csv")
+    ('linkedin', 'linkedin')
     """
     n = filename.lower()
+    if "linkedin" in n or n.rsplit("/", 1)[-1] in ("messages.csv", "connections.csv"):
+        return "linkedin"
     if ".json" in n:
         return "replay" if "raw/" in n or n.startswith("20") and n[:10].count("-") == 2 else "jsonl"
     for kind in ("roster", "crm", "accounts"):

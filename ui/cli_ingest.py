@@ -584,10 +584,41 @@ def ingest_replay(app, files, strict, batch_size, any_time, rejects, as_json, pr
 
 
 def _add_platform_groups() -> None:
-    from ingest.connectors import platforms
+    from ingest.connectors import connector, platforms
 
     for platform in platforms():
-        ingest.add_command(_platform_group(platform))
+        group = _platform_group(platform)
+        ingest.add_command(group)
+        for alias in connector(platform).aliases:
+            ingest.add_command(group, name=alias)
+    ingest.commands["linkedin"].add_command(ingest_linkedin_export)
+
+
+@click.command("export")
+@click.argument("export", metavar="EXPORT.zip|DIR|FILE.csv")
+@click.option("--member", default=None, metavar="URL|NAME",
+              help="The exporting member's profile URL or vanity name (default: the one person "
+                   "in every conversation of messages.csv); their connection count is kept.")
+@_strict_option
+@_batch_option
+@_common
+@click.pass_obj
+def ingest_linkedin_export(app, export, member, strict, batch_size, as_json, progress) -> None:
+    """Import an employee's LinkedIn data export, given with their consent.
+
+    messages.csv: the sender → each recipient is a message (weighted 1 / recipients;
+    no text is kept). Connections.csv (after its "Notes:" preamble) is not an
+    interaction: only the number of connections is kept, as the member's followers.
+    LinkedIn forbids scraping: a member's own export is the only way to their data.
+
+    \b
+    Examples:
+      scout ingest linkedin export Basic_LinkedInDataExport_05-01-2024.zip
+      scout ingest linkedin export ~/exports/jane/ --member https://www.linkedin.com/in/jane-doe
+      scout ingest linkedin export messages.csv --json
+    """
+    _source_run(app, "linkedin", (export,), strict, batch_size, as_json, progress, "messages",
+                member=member)
 
 
 _add_platform_groups()

@@ -89,7 +89,8 @@ _SCHEMA: dict[str, Any] = {
 #: ``[[sources.files]]`` types: X archives, edge lists and profiles, the company's
 #: channels (Slack/Viva Engage exports, mbox files, Teams JSON Lines), one file each,
 #: and raw archives of any network (``replay``).
-FILE_TYPES = ("jsonl", "edges", "accounts", "slack", "mail", "teams", "engage", "replay")
+FILE_TYPES = ("jsonl", "edges", "accounts", "slack", "mail", "teams", "engage", "linkedin",
+              "replay")
 
 
 def _network_schemas() -> dict[str, list[dict]]:
@@ -105,6 +106,8 @@ def _network_schemas() -> dict[str, list[dict]]:
         for o in conn.options:
             table[o.name] = o.type
         out[platform] = [table]
+        for alias in conn.aliases:
+            out[alias] = [table]
     return out
 
 
@@ -359,8 +362,10 @@ def _networks(sources: dict, cfg: RefreshConfig, problems: list[str]) -> None:
     for platform in platforms():
         conn = connector(platform)
         names = [e.name for e in conn.endpoints]
-        for i, entry in enumerate(sources.get(platform, [])):
-            where = f"sources.{platform}[{i}]"
+        entries = [(key, i, e) for key in (platform, *conn.aliases)
+                   for i, e in enumerate(sources.get(key, []))]
+        for key, i, entry in entries:
+            where = f"sources.{key}[{i}]"
             given = [k for k in names if k in entry]
             if len(given) != 1:
                 problems.append(f"{where}: give exactly one of {', '.join(names)}")

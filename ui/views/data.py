@@ -66,10 +66,11 @@ if s.accounts == 0 and s.interactions == 0 and data.sample_available():
 with st.container(border=True):
     upload = st.file_uploader(
         "Upload a file to ingest",
-        type=["jsonl", "json", "ndjson", "gz", "csv", "tsv", "txt"],
+        type=["jsonl", "json", "ndjson", "gz", "csv", "tsv", "txt", "zip"],
         key="upload",
         help="X archives (JSON Lines, as twarc2 or `scout ingest x` save them, plain or .gz), "
-        "edge lists (CSV), account profiles, the company roster or the CRM list.",
+        "edge lists (CSV), account profiles, the company roster or the CRM list, raw archives "
+        "of any network, or an employee's LinkedIn data export (given with their consent).",
     )
     kinds = list(data.UPLOAD_KINDS)
     guessed = data.guess_kind(upload.name) if upload is not None else "jsonl"
