@@ -126,7 +126,7 @@ def stop(proc: subprocess.Popen) -> None:
 def load_map(browser, url: str, screenshot: Path | None = None) -> dict:
     """Open the Network page (its default limit: 10,000 accounts), wait for the map; the
     browser's timings."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1150})
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
     try:
         page.goto(f"{url}/network")
         frame = page.frame_locator(FRAME).first

@@ -140,7 +140,9 @@
         const focus = hovered ?? picked;
         if (focus === null) return attrs;
         const near = focus === hovered ? hoverSet : pickSet;
-        if (near.has(node)) return Object.assign({}, attrs, { zIndex: 1e6, forceLabel: node === focus });
+        // the focus on top of its neighbours, so what is under the pointer stays the focus
+        if (node === focus) return Object.assign({}, attrs, { zIndex: 2e6, forceLabel: true });
+        if (near.has(node)) return Object.assign({}, attrs, { zIndex: 1e6 });
         return Object.assign({}, attrs, { color: "#e3e5ec", label: "", zIndex: 0 });
       },
       edgeReducer: (edge, attrs) => {
@@ -180,6 +182,8 @@
       picked = null;
       renderer.refresh({ skipIndexation: true });
     });
+    // Where a node is drawn, in the frame's pixels (tests click there).
+    window.scoutNodeViewport = (i) => renderer.graphToViewport(graph.getNodeAttributes(String(i)));
     window.scoutFocus = (node) => {
       picked = String(node);
       pickSet = neighbourhood(picked);
