@@ -125,11 +125,24 @@ def people_frames(uri: str | None, v: str) -> dict:
 
     Link decisions are not runs: the People page calls :func:`invalidate` after each one.
     """
+    from graph.people import suggest_links
+
+    frames = dict(people_links(uri, v))
+    frames["suggestions"] = suggest_links(frames["accounts"], frames["links"],
+                                          frames["decisions"], limit=500)
+    return frames
+
+
+@st.cache_data(show_spinner="Linking accounts to people…")
+def people_links(uri: str | None, v: str) -> dict:
+    """People and their account links, without the link suggestions (which fuzzy-match every
+    pair of similar names: far more work, needed on the People page only). Pseudonymising
+    employees (:func:`private_view`) needs only these."""
     from graph.people import PeopleState
 
     people = PeopleState(_open_store(uri))
     return {"people": people.people, "links": people.links, "accounts": people.accounts,
-            "suggestions": people.suggestions(limit=500)}
+            "decisions": people.decisions}
 
 
 @st.cache_data(show_spinner="Combining each person's accounts…")
@@ -245,7 +258,7 @@ def private_view(view: pd.DataFrame) -> pd.DataFrame:
     if (names_unlocked() or view.empty or "segment" not in view or "label" not in view
             or not (view["segment"] == "internal").any()):
         return view
-    frames = people_frames(store_uri(), version())
+    frames = people_links(store_uri(), version())
     state = PeopleState.__new__(PeopleState)
     state.people, state.links, state.accounts = (frames["people"], frames["links"],
                                                  frames["accounts"])
