@@ -140,6 +140,12 @@ def load_map(browser, url: str, screenshot: Path | None = None) -> dict:
             time.sleep(0.5)
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot))
+            from PIL import Image  # a palette PNG: a third of the size, same look
+
+            with Image.open(screenshot) as img:
+                img.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                            dither=Image.Dither.NONE).save(screenshot,
+                                                                           optimize=True)
         return data
     finally:
         page.close()
