@@ -213,6 +213,7 @@ class LayoutCache:
         return f"{_SAFE.sub('_', str(snapshot_id))}-{digest}"
 
     def path(self, key: str) -> Path:
+        """The file of ``key``."""
         return self.directory / f"layout-{_SAFE.sub('_', key)}.npz"
 
     def get(self, key: str) -> pd.DataFrame | None:

@@ -72,6 +72,7 @@ class AccountMap:
 
     @property
     def shown(self) -> int:
+        """How many accounts the map draws."""
         return len(self.nodes)
 
 
