@@ -5,6 +5,7 @@ Usage::
     .venv/bin/python bench/listening.py                   # 1M interactions into a temporary SQLite store
     .venv/bin/python bench/listening.py --events 200000
     .venv/bin/python bench/listening.py --neo4j bolt://127.0.0.1:7687   # also Neo4j (WIPED)
+    .venv/bin/python bench/listening.py --neo4j bolt://127.0.0.1:7687 --no-sqlite
 
 Synthetic English and Spanish texts (with accents, hashtags, mentions and
 links) over 100,000 accounts; five themes. Times the pure matching, the
@@ -128,38 +129,44 @@ def bench_neo4j(uri: str, ev: pd.DataFrame, config: Path) -> None:
         store.close()
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--events", type=int, default=1_000_000)
-    ap.add_argument("--neo4j", metavar="URI",
-                    help="also tag in this Neo4j (EMPTIED before and after)")
-    args = ap.parse_args()
-    ev = synthetic(args.events)
+def bench_sqlite(ev: pd.DataFrame, tmp: Path, config: Path) -> None:
     t0 = time.perf_counter()
     tags = tag_frame(ev, THEMES)
     t_match = time.perf_counter() - t0
     print(f"matching alone: {len(ev):,} texts × {len(THEMES)} themes in {t_match:.1f} s "
           f"({len(ev) / t_match:,.0f} texts/s); {int((tags.map(len) > 0).sum()):,} match")
+    store = SqliteStore(tmp / "bench.db")
+    t0 = time.perf_counter()
+    with store.bulk_load():
+        for i in range(0, len(ev), 100_000):
+            store.write_batch([], ev.iloc[i:i + 100_000])
+    print(f"loaded {len(ev):,} interactions into SQLite in {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    out = tag_store(store, THEMES)
+    t_tag = time.perf_counter() - t0
+    print(f"tag_store (read with text, match, write tags): {t_tag:.1f} s for "
+          f"{out['read']:,} interactions, {out['tagged']:,} tagged: {out['by_theme']}")
+    t0 = time.perf_counter()
+    n = len(store.theme_tags())
+    print(f"reading the tags back: {n:,} rows in {time.perf_counter() - t0:.1f} s")
+    store.close()
+    secs, out = run_command(f"sqlite:///{tmp / 'bench.db'}", config)
+    print(f"`scout listen tag` (the whole command, SQLite): {secs:.1f} s for "
+          f"{out.get('read', 0):,} interactions, {out.get('tagged', 0):,} tagged")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--neo4j", metavar="URI",
+                    help="also tag in this Neo4j (EMPTIED before and after)")
+    ap.add_argument("--no-sqlite", action="store_true", help="Neo4j only")
+    args = ap.parse_args()
+    ev = synthetic(args.events)
     with tempfile.TemporaryDirectory() as tmp:
-        store = SqliteStore(Path(tmp) / "bench.db")
-        t0 = time.perf_counter()
-        with store.bulk_load():
-            for i in range(0, len(ev), 100_000):
-                store.write_batch([], ev.iloc[i:i + 100_000])
-        print(f"loaded {len(ev):,} interactions into SQLite in {time.perf_counter() - t0:.1f} s")
-        t0 = time.perf_counter()
-        out = tag_store(store, THEMES)
-        t_tag = time.perf_counter() - t0
-        print(f"tag_store (read with text, match, write tags): {t_tag:.1f} s for "
-              f"{out['read']:,} interactions, {out['tagged']:,} tagged: {out['by_theme']}")
-        t0 = time.perf_counter()
-        n = len(store.theme_tags())
-        print(f"reading the tags back: {n:,} rows in {time.perf_counter() - t0:.1f} s")
-        store.close()
         config = write_config(Path(tmp) / "scout.toml")
-        secs, out = run_command(f"sqlite:///{Path(tmp) / 'bench.db'}", config)
-        print(f"`scout listen tag` (the whole command, SQLite): {secs:.1f} s for "
-              f"{out.get('read', 0):,} interactions, {out.get('tagged', 0):,} tagged")
+        if not args.no_sqlite:
+            bench_sqlite(ev, Path(tmp), config)
         if args.neo4j:
             bench_neo4j(args.neo4j, ev, config)
 
