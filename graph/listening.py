@@ -397,8 +397,9 @@ def only_themes(events: pd.DataFrame, store, themes) -> pd.DataFrame:
     """
     wanted = {themes} if isinstance(themes, str) else set(themes)
     tags = store.theme_tags()
-    tags = tags[tags["themes"].map(lambda ts: bool(wanted.intersection(ts)))]
-    return events.merge(tags[IDENTITY], on=IDENTITY, how="inner")
+    # a boolean array, not a Series: an empty object Series would select columns instead
+    hit = np.array([bool(wanted.intersection(ts)) for ts in tags["themes"]], dtype=bool)
+    return events.merge(tags.loc[hit, IDENTITY], on=IDENTITY, how="inner")
 
 
 def co_mentions(tagged: pd.DataFrame) -> pd.DataFrame:

@@ -187,6 +187,8 @@ RETURN r.id, r.kind, r.source, r.started_at.epochMillis, r.finished_at.epochMill
 """
 
 _WRITE_BATCH = 10_000
+#: Theme tags written (or cleared) per transaction by ``set_themes``.
+_THEME_BATCH = 50_000
 #: Transactions writing one bulk-load batch's events at once (unless
 #: SCOUT_NEO4J_WRITERS says otherwise), and the fewest events per writer worth
 #: the extra transactions. Neo4j runs each transaction on one core: a server with
@@ -573,26 +575,34 @@ class Neo4jStore(GraphStore):
 
     # -- listening themes ----------------------------------------------------------------
     def set_themes(self, tags: pd.DataFrame, replace: bool = False) -> int:
+        # One transaction per batch of _THEME_BATCH: a million tags in one transaction
+        # exceeds Neo4j's transaction memory (dbms.memory.transaction.total.max). Each
+        # batch is idempotent, so a run cut short is completed by running it again.
         keys = (tags["platform"] + "|" + tags["post_id"] + "|" + tags["kind"] + "|"
                 + tags["target"]).tolist() if len(tags) else []
         themes = [list(t) for t in tags["themes"]] if len(tags) else []
 
-        def work(tx) -> int:
-            if replace:
-                tx.run("MATCH ()-[e:INTERACTED]->() WHERE e.themes IS NOT NULL "
-                       "REMOVE e.themes").consume()
-            n = 0
-            for i in range(0, len(keys), _WRITE_BATCH):
+        def clear(tx) -> int:
+            return int(tx.run("MATCH ()-[e:INTERACTED]->() WHERE e.themes IS NOT NULL "
+                              "WITH e LIMIT $n REMOVE e.themes RETURN count(e) AS n",
+                              n=_THEME_BATCH).single()["n"])
+
+        if replace:
+            while self._write(clear) > 0:
+                pass
+
+        def write(lo: int):
+            def work(tx) -> int:
                 rec = tx.run(
                     "UNWIND range(0, size($keys) - 1) AS i "
                     "MATCH ()-[e:INTERACTED {key: $keys[i]}]->() USING INDEX SEEK e:INTERACTED(key) "
                     "SET e.themes = CASE WHEN size($themes[i]) = 0 THEN null ELSE $themes[i] END "
                     "RETURN count(e) AS n",
-                    keys=keys[i : i + _WRITE_BATCH], themes=themes[i : i + _WRITE_BATCH]).single()
-                n += int(rec["n"])
-            return n
+                    keys=keys[lo:lo + _THEME_BATCH], themes=themes[lo:lo + _THEME_BATCH]).single()
+                return int(rec["n"])
+            return work
 
-        return self._write(work)
+        return sum(self._write(write(lo)) for lo in range(0, len(keys), _THEME_BATCH))
 
     def theme_tags(self) -> pd.DataFrame:
         (columns,) = self._read(

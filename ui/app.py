@@ -49,6 +49,7 @@ def main() -> None:
             st.Page(state.PAGES["leaders"], title="Leaders", icon=":material/leaderboard:"),
             st.Page(state.PAGES["account"], title="Account", icon=":material/person_search:"),
             st.Page(state.PAGES["communities"], title="Communities", icon=":material/hub:"),
+            st.Page(state.PAGES["network"], title="Network", icon=":material/scatter_plot:"),
             st.Page(state.PAGES["people"], title="People", icon=":material/group:"),
             st.Page(state.PAGES["listening"], title="Listening", icon=":material/hearing:"),
         ],

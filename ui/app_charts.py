@@ -111,50 +111,6 @@ def history_chart(history: pd.DataFrame) -> alt.Chart:
     )
 
 
-def ego_chart(nodes: pd.DataFrame, edges: pd.DataFrame, select: bool = True,
-              labels: int = 15) -> alt.LayerChart:
-    """An ego network: the account in the middle, its strongest neighbours around.
-
-    Node size is the number of interactions with the ego, colour the segment
-    (likely-automated accounts in grey); zoom with the wheel, pan by dragging,
-    hover for details, click a node to select it (the page then offers to open
-    its profile). Only the ``labels`` strongest neighbours are labelled.
-    """
-    reach = float(max(nodes["x"].abs().max(), nodes["y"].abs().max(), 1e-6)) * 1.15
-    x_dom = y_dom = [-reach, reach]  # the ego (at 0, 0) in the middle
-    x = alt.X("x:Q", axis=None, scale=alt.Scale(domain=x_dom))
-    y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=y_dom))
-    edge_layer = (
-        alt.Chart(edges)
-        .mark_rule(opacity=0.4)
-        .encode(
-            x=x, y=y, x2="x2:Q", y2="y2:Q",
-            strokeWidth=alt.StrokeWidth("weight:Q", scale=alt.Scale(range=[0.4, 4]),
-                                        legend=None),
-            color=alt.condition("datum.ego_edge", alt.value("#94a3b8"), alt.value("#e2e8f0")),
-        )
-    )
-    node_sel = alt.selection_point(name="node", fields=["account"], on="click", empty=False)
-    zoom = alt.selection_interval(bind="scales", name="zoom")
-    node_base = alt.Chart(nodes).encode(
-        x=x, y=y,
-        tooltip=[alt.Tooltip("label:N", title="account"), alt.Tooltip("kind:N", title="segment"),
-                 alt.Tooltip("rank:Q", title="rank"),
-                 alt.Tooltip("score:Q", format=".1f"),
-                 alt.Tooltip("weight:Q", title="interactions with ego", format=",")],
-    )
-    node_layer = node_base.mark_circle(stroke="white", strokeWidth=1.5, opacity=0.95).encode(
-        size=alt.Size("weight:Q", scale=alt.Scale(range=[50, 1600]), legend=None),
-        color=alt.Color("kind:N", scale=NODE_COLORS, title=None,
-                        legend=alt.Legend(orient="bottom")),
-    )
-    node_layer = node_layer.add_params(node_sel, zoom) if select else node_layer.add_params(zoom)
-    text = node_base.mark_text(dy=-13, fontSize=11, color="#334155").encode(
-        text="label:N",
-    ).transform_filter(f"datum.ego || datum.order <= {int(labels)}")
-    return alt.layer(edge_layer, node_layer, text).properties(height=500)
-
-
 def community_chart(nodes: pd.DataFrame, edges: pd.DataFrame, select: bool = True) -> alt.LayerChart:
     """Communities as circles sized by members; edges as thick as the interactions between them."""
     nodes = nodes.copy()

@@ -44,6 +44,7 @@ PAGES = {
     "data": "views/data.py",
     "people": "views/people.py",
     "listening": "views/listening.py",
+    "network": "views/network.py",
 }
 
 
@@ -318,6 +319,43 @@ def network_file(uri: str | None, version_: str, fmt: str, unlocked: bool) -> tu
     g = network_from_store(_open_store(uri), pseudonymise=not unlocked)
     return (graph_bytes(g, fmt, "Scout interaction network"), g.number_of_nodes(),
             g.number_of_edges())
+
+
+@st.cache_data(show_spinner="Reading the ranking's interactions…", max_entries=4)
+def map_events(uri: str | None, version_: str, theme: str | None) -> pd.DataFrame:
+    """The interactions of the newest ranking's window (``source, target``), optionally only
+    those tagged with a listening ``theme`` (:func:`graph.coverage.window_events`)."""
+    from graph.coverage import window_events
+
+    r = ranking(uri, version_)
+    if r is None:
+        return pd.DataFrame({"source": [], "target": []})
+    snap = Snapshot(r.id, r.created_at, r.config, r.table)
+    return window_events(_open_store(uri), snap, theme)
+
+
+@st.cache_data(show_spinner="Laying out the network…", max_entries=8)
+def account_map(uri: str | None, version_: str, leaders: tuple[str, ...] | None, limit: int,
+                theme: str | None):
+    """The network view's map of the newest ranking (:func:`graph.network_view.account_map`);
+    its layout is cached on disk per snapshot (:class:`graph.layout.LayoutCache`)."""
+    from graph.layout import LayoutCache
+    from graph.network_view import account_map as build
+    from graph.network_view import layout_key
+
+    r = ranking(uri, version_)
+    key = layout_key(r.id, _open_store(uri).display, theme)
+    return build(map_events(uri, version_, theme), r.table, leaders, limit, LayoutCache(), key)
+
+
+@st.cache_data(show_spinner="Laying out the ego network…", max_entries=32)
+def ego_map(uri: str | None, version_: str, key: str, hops: int):
+    """The ego network of ``key`` in the newest ranking's window
+    (:func:`graph.network_view.ego_map`)."""
+    from graph.network_view import ego_map as build
+
+    r = ranking(uri, version_)
+    return build(map_events(uri, version_, None), r.table, key, hops)
 
 
 @st.cache_data(show_spinner=False, max_entries=4, ttl=60)

@@ -275,3 +275,17 @@ def test_ingest_tags_new_interactions(store_uri, tmp_path, monkeypatch):
     r = CliRunner().invoke(cli, ["--store", f"sqlite:///{tmp_path / 'b.db'}", "ingest", "edges",
                                  str(edges), "--platform", "community", "--json"])
     assert r.exit_code == 0 and "themed" not in json.loads(r.stdout.splitlines()[-1])
+
+
+def test_tags_are_written_in_batches(store, monkeypatch):
+    """Big re-tags go in several transactions (Neo4j limits a transaction's memory): the
+    result is the same whatever the batch size."""
+    import graph.neo4j_store
+
+    monkeypatch.setattr(graph.neo4j_store, "_THEME_BATCH", 2)
+    ev = fixture_events()
+    store.write_batch([Account("x", "acme", handle="acme_hq")], ev)
+    assert tag_store(store, THEMES)["tagged"] == 8
+    assert len(store.theme_tags()) == 8
+    tag_store(store, [ROCKET])  # replace: every old tag cleared, batch by batch
+    assert set(store.theme_tags()["themes"]) == {("rocket",)} and len(store.theme_tags()) == 4

@@ -64,15 +64,16 @@ def app_empty_uri(tmp_path) -> str:
 
 
 @pytest.fixture
-def make_app(monkeypatch) -> Iterator[Callable]:
+def make_app(monkeypatch, tmp_path) -> Iterator[Callable]:
     """``make_app(uri, **env)``: an AppTest of ``ui/app.py`` on that store, already run once.
 
-    Caches are cleared and stores closed afterwards, so tests do not leak into
-    each other.
+    Caches are cleared and stores closed afterwards, and cache files (network
+    layouts) go to the test's own directory, so tests do not leak into each other.
     """
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.delenv("SCOUT_APP_PASSWORD", raising=False)
+    monkeypatch.setenv("SCOUT_CACHE_DIR", str(tmp_path / "cache"))
 
     def make(uri: str, run: bool = True, **env: str):
         monkeypatch.setenv("SCOUT_STORE", uri)

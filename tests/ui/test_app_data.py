@@ -149,34 +149,6 @@ def test_evidence_newest_first_with_links():
     assert pd.isna(ev["link"].iloc[0])
 
 
-def test_ego_network_centered_with_ties_between_neighbours():
-    extra = pd.DataFrame({"source": ["linkedin:e"], "target": ["x:2"], "kind": ["like"]})
-    nodes, edges = data.ego_network("x:2", pd.concat([events(), extra]), enriched())
-    assert set(nodes["account"]) == {"x:1", "x:2", "x:3", "linkedin:e"}
-    ego = nodes.set_index("account").loc["x:2"]
-    assert ego["ego"] and ego["x"] == pytest.approx(0) and ego["y"] == pytest.approx(0)
-    assert nodes.set_index("account").at["x:3", "kind"] == "likely automated"
-    assert nodes.set_index("account").at["x:1", "weight"] == 2
-    # the tie between two neighbours (linkedin:e -> x:1) is drawn, not only the star
-    pairs = {tuple(sorted(p)) for p in zip(edges["source"], edges["target"], strict=True)}
-    assert ("linkedin:e", "x:1") in pairs
-    assert not edges.set_index(["source", "target"]).loc[("linkedin:e", "x:1"), "ego_edge"]
-    assert data.ego_network("x:nobody", events(), enriched())[0].empty
-    chart = charts.ego_chart(nodes, edges).to_dict()
-    names = {p["name"] for p in chart.get("params", [])}
-    names |= {p["name"] for layer in chart["layer"] for p in layer.get("params", [])}
-    assert {"node", "zoom"} <= names
-
-
-def test_ego_network_keeps_the_strongest_neighbours():
-    ev = pd.DataFrame({"source": ["x:0"] * 6 + ["x:2"], "target": ["x:1", "x:1", "x:1", "x:2",
-                                                                       "x:2", "x:3", "x:0"],
-                       "kind": ["reply"] * 7})
-    nodes, _ = data.ego_network("x:0", ev, pd.DataFrame(), max_neighbors=2)
-    assert set(nodes["account"]) == {"x:0", "x:1", "x:2"}
-    assert nodes["order"].tolist() == [0, 1, 2]
-
-
 def test_communities_summary_and_graph():
     t = enriched()
     summary = data.community_summary(t)

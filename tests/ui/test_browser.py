@@ -86,6 +86,7 @@ def app_server(app_sample_db, tmp_path):
     port = free_port()
     log = tmp_path / "app.log"
     env = {k: v for k, v in os.environ.items() if k != "SCOUT_APP_PASSWORD"}
+    env["SCOUT_CACHE_DIR"] = str(tmp_path / "cache")
     with open(log, "wb") as out:
         proc = subprocess.Popen(  # noqa: S603 - our own CLI
             [*scout_executable(), "--store", f"sqlite:///{db}", "app", "--port", str(port)],

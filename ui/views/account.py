@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui import app_charts as charts
 from ui import app_data as data
+from ui import app_network as network
 from ui import app_state as state
 from ui import app_widgets as widgets
 
@@ -140,23 +141,27 @@ with right:
 
 # -- ego network --------------------------------------------------------------------------
 st.subheader("Network", anchor=False)
-n_max = st.slider("Neighbours shown", 5, 80, 30, step=5, key="ego_n",
-                  help="The accounts with the most interactions with this one.")
-nodes, edges = data.ego_network(key, state.slim_events(uri, v), table, max_neighbors=n_max)
-if len(nodes) <= 1:
-    st.caption("No interactions with other accounts.")
+hops = st.segmented_control("Ego network", [1, 2], default=1, key="ego_hops",
+                            format_func=lambda h: f"{h} hop" + ("s" if h > 1 else ""),
+                            help="The accounts this one interacted with (1 hop), and theirs "
+                            "(2 hops).") or 1
+ego = state.ego_map(uri, v, key, int(hops))
+if ego.shown <= 1:
+    st.caption("No interactions with other accounts in the ranking's window.")
 else:
-    st.caption("Scroll to zoom, drag to pan, hover for details, click a node to select it. "
-               "Bigger = more interactions with this account.")
-    sel = st.altair_chart(charts.ego_chart(nodes, edges), width="stretch", on_select="rerun",
-                          key=f"ego_{key}", selection_mode="node")
-    points = (sel.get("selection") or {}).get("node") or []
-    picked = [p.get("account") for p in points if p.get("account")]
-    if picked and picked[0] != key:
-        other = picked[0]
-        lab = nodes.set_index("account")["label"].get(other, other)
-        if st.button(f"Open {lab}", icon=":material/person:", key="ego_open"):
-            state.open_account(other)
+    more = (f" · the nearest {ego.shown:,} of {ego.total:,} (strongest ties first)"
+            if ego.sampled else "")
+    st.caption(f"{ego.shown - 1:,} accounts within {hops} hop{'s' if hops > 1 else ''}"
+               f"{more} · colour = community, ring = employee, size = score · click an account "
+               "to open it")
+    ego_nodes = state.private_view(ego.nodes.assign(label=network.node_labels(ego.nodes)))
+    ego_data = network.payload(ego_nodes, ego.ties, focus=0,
+                               status=f"{ego.shown - 1:,} accounts around {label}")
+    value = network.show(ego_data, key="ego_map", height=480)
+    seen = st.session_state.setdefault("_ego_clicks", set())
+    other = network.clicked_account(value, ego_data, ego.nodes, seen)
+    if other is not None and other != key:
+        state.open_account(other)
 
 # -- evidence -----------------------------------------------------------------------------
 st.subheader("Evidence", anchor=False)
