@@ -324,7 +324,10 @@ class Neo4jStore(GraphStore):
         accounts: Sequence[Account],
         interactions: Sequence[Interaction] | pd.DataFrame,
     ) -> WriteResult:
-        account_rows = [_account_row(a) for a in accounts]
+        if isinstance(accounts, pd.DataFrame):
+            account_rows = [_account_row(a) for a in _frame_accounts(accounts)]
+        else:
+            account_rows = [_account_row(a) for a in accounts]
         events = event_table(interactions)
         if self._bulk and self._writers > 1 and len(events) >= self._writers * _PARALLEL_MIN_ROWS:
             inserted = self._write_in_parallel(account_rows, events)
@@ -1133,6 +1136,21 @@ def _dt(value: datetime) -> datetime:
     from graph.model import to_utc
 
     return to_utc(value)
+
+
+def _frame_accounts(frame: pd.DataFrame) -> list[Account]:
+    """Accounts of an account frame (values already normalised: no re-validation)."""
+    names = [c for c in Account.__slots__ if c in frame.columns]
+    out = []
+    for row in zip(*(frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in names),
+                   strict=True):
+        a = object.__new__(Account)
+        for slot in Account.__slots__:
+            setattr(a, slot, None)
+        for name, value in zip(names, row, strict=True):
+            setattr(a, name, value)
+        out.append(a)
+    return out
 
 
 def _account_row(a: Account) -> dict:

@@ -51,3 +51,55 @@ def account_identity(platform: str, value: str) -> tuple[str, str | None]:
             return raw, None
         return "@" + handle.lower(), handle
     return handle.lower(), handle
+
+
+def account_identities(platforms, values) -> tuple:
+    """:func:`account_identity` of many ``(platform, value)`` pairs, column-wise.
+
+    The rule stays in :func:`account_identity`: it is applied once per distinct
+    pair (handles repeat a lot in interaction data) and the answers are spread
+    back over the rows.
+
+    Parameters
+    ----------
+    platforms : array-like of str
+        Normalised platform names, one per value.
+    values : array-like of str
+        Handles or ids as written.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(platform_id, handle, error)`` object arrays: ``handle`` is ``None`` for
+        a bare X id; ``error`` is ``""`` for a good value, else why it is refused
+        (``platform_id`` and ``handle`` are then ``None``).
+
+    Examples
+    --------
+    >>> ids, handles, errors = account_identities(["x", "x", "generic"], ["12", "@Jack", " "])
+    >>> ids.tolist(), handles.tolist(), errors.tolist()
+    (['12', '@jack', None], [None, 'Jack', None], ['', '', 'empty handle'])
+    """
+    import numpy as np
+    import pandas as pd
+
+    plat = np.asarray(platforms, dtype=object)
+    vals = np.asarray(values, dtype=object)
+    ids = np.empty(len(vals), dtype=object)
+    handles = np.empty(len(vals), dtype=object)
+    errors = np.full(len(vals), "", dtype=object)
+    # Few platforms, many values: one factorisation of the values per platform.
+    plat_codes, plat_names = pd.factorize(plat)
+    for pc, p in enumerate(plat_names):
+        rows = np.flatnonzero(plat_codes == pc)
+        codes, uniques = pd.factorize(vals[rows])
+        u_ids = np.empty(len(uniques), dtype=object)
+        u_handles = np.empty(len(uniques), dtype=object)
+        u_errors = np.full(len(uniques), "", dtype=object)
+        for i, v in enumerate(uniques.tolist()):
+            try:
+                u_ids[i], u_handles[i] = account_identity(p, v)
+            except ValueError as exc:
+                u_errors[i] = str(exc)
+        ids[rows], handles[rows], errors[rows] = u_ids[codes], u_handles[codes], u_errors[codes]
+    return ids, handles, errors
