@@ -413,16 +413,13 @@ def row_post_ids(columns: list) -> list[str]:
         return []
     quotes = 2 * len(columns)
     sha1 = hashlib.sha1
-
-    def one(parts: tuple) -> str:
-        text = '["' + '", "'.join(parts) + '"]'
-        # JSON escapes quotes, backslashes and control characters (ensure_ascii=False
-        # keeps the rest): such rare rows take json.dumps itself.
+    texts = ['["' + '", "'.join(parts) + '"]' for parts in zip(*(list(c) for c in columns), strict=True)]
+    # JSON escapes quotes, backslashes and control characters (ensure_ascii=False
+    # keeps the rest): such rare rows take json.dumps itself.
+    for i, text in enumerate(texts):
         if text.count('"') != quotes or "\\" in text or not text.isprintable():
-            text = json.dumps([str(p) for p in parts], ensure_ascii=False)
-        return "row:" + sha1(text.encode("utf-8")).hexdigest()[:24]
-
-    return [one(parts) for parts in zip(*(list(c) for c in columns), strict=True)]
+            texts[i] = json.dumps([str(c[i]) for c in columns], ensure_ascii=False)
+    return ["row:" + sha1(t.encode("utf-8")).hexdigest()[:24] for t in texts]
 
 
 @dataclass(slots=True)

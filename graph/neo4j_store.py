@@ -410,6 +410,13 @@ class Neo4jStore(GraphStore):
             self._bulk = False
             self._known_accounts.clear()
 
+    def is_empty(self) -> bool:
+        return not self._read("RETURN EXISTS { MATCH (:Account) } AS x")[0][0]
+
+    def size_hint(self) -> int:
+        # Served from the count store: no scan.
+        return int(self._read("MATCH ()-[e:INTERACTED]->() RETURN count(e)")[0][0])
+
     def set_roster(self, people: Sequence[Person], replace: bool = False) -> int:
         rows = []
         for p in people:

@@ -440,6 +440,16 @@ class SqliteStore(GraphStore):
                 self._conn.execute("PRAGMA threads=2")
                 self._conn.executescript(SCHEMA)
 
+    #: Big transactions: a commit rewrites the index pages the batch touched.
+    BULK_BATCH_SIZE = 100_000
+
+    def is_empty(self) -> bool:
+        return not self._query("SELECT EXISTS(SELECT 1 FROM accounts) OR EXISTS(SELECT 1 FROM interactions)")[0][0]
+
+    def size_hint(self) -> int:
+        # The largest row id: as many as were ever inserted, without a table scan.
+        return int(self._query("SELECT COALESCE(MAX(id), 0) FROM interactions")[0][0])
+
     @staticmethod
     def _has_annotations(cur: sqlite3.Cursor) -> bool:
         return cur.execute(

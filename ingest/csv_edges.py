@@ -125,16 +125,16 @@ def parse_default_time(value: str | None) -> datetime | None:
     return ts.iloc[0].to_pydatetime()
 
 
-def _column(cells: dict[str, np.ndarray], name: str, n: int) -> pd.Series:
+def _column(cells: dict[str, pd.Series], name: str, n: int) -> pd.Series:
     """A column's cells, stripped (``""`` when the file has no such column)."""
     if name in cells:
-        return pd.Series(cells[name], dtype=object).str.strip()
-    return pd.Series(np.full(n, "", dtype=object), dtype=object)
+        return cells[name].reset_index(drop=True).str.strip()
+    return pd.Series([""] * n, dtype="str")
 
 
 def _map_unique(values: pd.Series, fn) -> tuple[pd.Series, pd.Series]:
     """Apply ``fn`` once per distinct value; returns (mapped, error reason or '')."""
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    codes, uniques = pd.factorize(values)
     mapped = np.empty(len(uniques), dtype=object)
     errors = np.full(len(uniques), "", dtype=object)
     for i, v in enumerate(uniques.tolist()):
@@ -226,8 +226,8 @@ def edges_frame(
     # Rows refused so far need no identity; bad handles reject their row (the
     # platform of a rejected row may be unknown).
     plat_ok = plat.where(plat_err.eq(""), "generic")
-    src_id, src_handle, src_err = account_identities(plat_ok.to_numpy(), raw_src.to_numpy())
-    dst_id, dst_handle, dst_err = account_identities(plat_ok.to_numpy(), raw_dst.to_numpy())
+    src_id, src_handle, src_err = account_identities(plat_ok, raw_src)
+    dst_id, dst_handle, dst_err = account_identities(plat_ok, raw_dst)
     reject(pd.Series(src_err != ""), pd.Series(src_err))
     reject(pd.Series(dst_err != ""), pd.Series(dst_err))
 

@@ -26,6 +26,8 @@ CANDIDATE_DELIMITERS = ",;\t|"
 SNIFF_CHARS = 65536
 #: Rows handed to the vectorised converters at a time.
 ROWS_PER_CHUNK = 50_000
+#: Rows per column-wise block (:func:`read_blocks`): bigger blocks spread pandas' fixed costs.
+ROWS_PER_BLOCK = 100_000
 
 
 @dataclass
@@ -194,14 +196,14 @@ def chunked(rows: Iterator[tuple[int, list[str] | str]], size: int = ROWS_PER_CH
 class CsvBlock:
     """Rows of a CSV file, column-wise.
 
-    ``cells`` maps each known canonical column to an object array of cell text
-    (``""`` for a missing cell); ``lines`` holds where each row starts; ``errors``
+    ``cells`` maps each known canonical column to a text Series (pandas ``str``
+    dtype) of its cells; ``lines`` holds where each row starts; ``errors``
     are ``(line, reason)`` for rows that cannot be used at all (unreadable, or
     with fields beyond the header).
     """
 
     lines: np.ndarray
-    cells: dict[str, np.ndarray]
+    cells: dict[str, pd.Series]
     errors: list[tuple[int, str]]
 
     def __len__(self) -> int:
@@ -213,7 +215,7 @@ def read_blocks(
     aliases: dict[str, str],
     required: Sequence[Sequence[str]],
     delimiter: str | None = None,
-    size: int = ROWS_PER_CHUNK,
+    size: int = ROWS_PER_BLOCK,
 ) -> tuple[CsvHeader, Iterator[CsvBlock]]:
     """Like :func:`open_csv`, but the rows come column-wise in blocks of about ``size``.
 
@@ -266,14 +268,14 @@ def _blocks(name: str, header: CsvHeader, reader, lines, size: int) -> Iterator[
 def _fast_block(physical: list[str], joined: str, first: int, width: int, index: dict[str, int],
                 delim: str) -> CsvBlock | None:
     """A block of quote-free lines split by pandas, or ``None`` when rows are ragged."""
-    stripped = pd.Series(physical, dtype=object).str.rstrip("\r\n")
+    stripped = pd.Series(physical, dtype="str").str.rstrip("\r\n")
     numbers = np.arange(first + 1, first + 1 + len(physical))
-    blank = stripped.str.strip().eq("").to_numpy()
+    blank = stripped.str.strip(" \t\f\v" + delim).eq("").to_numpy()
     if blank.any():
         stripped = stripped[~blank]
         numbers = numbers[~blank]
     if not len(stripped):
-        return CsvBlock(numbers, {c: np.empty(0, dtype=object) for c in index}, [])
+        return CsvBlock(numbers, {c: pd.Series([], dtype="str") for c in index}, [])
     if (stripped.str.count(re.escape(delim)).to_numpy() != width - 1).any():
         return None
     frame = pd.read_csv(
@@ -281,7 +283,7 @@ def _fast_block(physical: list[str], joined: str, first: int, width: int, index:
         dtype=str, keep_default_na=False, na_filter=False, quoting=csv.QUOTE_NONE,
         skip_blank_lines=False, engine="c",
     )
-    cells = {c: frame[i].to_numpy(dtype=object) for c, i in index.items()}
+    cells = {c: frame[i].astype("str") for c, i in index.items()}
     return CsvBlock(numbers, cells, [])
 
 
@@ -305,7 +307,5 @@ def _slow_blocks(name: str, header: CsvHeader, reader, line_no: int, size: int) 
             else:
                 good.append((line, cells))
         numbers = np.array([line for line, _ in good], dtype=np.int64)
-        cells = {
-            c: np.array([r[i] if i < len(r) else "" for _, r in good], dtype=object) for c, i in index.items()
-        }
+        cells = {c: pd.Series([r[i] for _, r in good], dtype="str") for c, i in index.items()}
         yield CsvBlock(numbers, cells, errors)

@@ -62,9 +62,9 @@ def account_identities(platforms, values) -> tuple:
 
     Parameters
     ----------
-    platforms : array-like of str
+    platforms : array-like or pandas.Series of str
         Normalised platform names, one per value.
-    values : array-like of str
+    values : array-like or pandas.Series of str
         Handles or ids as written.
 
     Returns
@@ -83,23 +83,35 @@ def account_identities(platforms, values) -> tuple:
     import numpy as np
     import pandas as pd
 
-    plat = np.asarray(platforms, dtype=object)
-    vals = np.asarray(values, dtype=object)
-    ids = np.empty(len(vals), dtype=object)
-    handles = np.empty(len(vals), dtype=object)
-    errors = np.full(len(vals), "", dtype=object)
-    # Few platforms, many values: one factorisation of the values per platform.
-    plat_codes, plat_names = pd.factorize(plat)
-    for pc, p in enumerate(plat_names):
-        rows = np.flatnonzero(plat_codes == pc)
-        codes, uniques = pd.factorize(vals[rows])
-        u_ids = np.empty(len(uniques), dtype=object)
-        u_handles = np.empty(len(uniques), dtype=object)
-        u_errors = np.full(len(uniques), "", dtype=object)
-        for i, v in enumerate(uniques.tolist()):
+    plat = platforms if isinstance(platforms, pd.Series) else pd.Series(np.asarray(platforms, dtype=object))
+    vals = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object))
+    plat = plat.reset_index(drop=True).astype("str")
+    vals = vals.reset_index(drop=True).astype("str")
+    n = len(vals)
+    ids = np.empty(n, dtype=object)
+    handles = np.empty(n, dtype=object)
+    errors = np.full(n, "", dtype=object)
+    # Printable ASCII (nearly every value) follows the rule with string kernels:
+    # clean_text leaves such a value alone, so the handle is the value without
+    # blanks and a leading "@". Other values go through account_identity itself.
+    raw = vals.str.strip()
+    plain = vals.str.fullmatch(r"[ -~]*").to_numpy(dtype=bool)
+    handle = raw.str.lstrip("@").str.strip()
+    lower = handle.str.lower()
+    is_x = plat.eq("x").to_numpy(dtype=bool)
+    digits = raw.str.fullmatch(r"[0-9]+").to_numpy(dtype=bool)
+    empty = handle.eq("").to_numpy(dtype=bool)
+    pid = np.where(is_x & ~digits, ("@" + lower).to_numpy(dtype=object), lower.to_numpy(dtype=object))
+    pid = np.where(is_x & digits, raw.to_numpy(dtype=object), pid)
+    hd = np.where(is_x & digits, None, handle.to_numpy(dtype=object))
+    ok = plain & ~empty
+    ids[ok], handles[ok] = pid[ok], hd[ok]
+    errors[plain & empty] = "empty handle"
+    rest = np.flatnonzero(~plain)
+    if len(rest):
+        for i, p, v in zip(rest.tolist(), plat.iloc[rest].tolist(), vals.iloc[rest].tolist(), strict=True):
             try:
-                u_ids[i], u_handles[i] = account_identity(p, v)
+                ids[i], handles[i] = account_identity(p, v)
             except ValueError as exc:
-                u_errors[i] = str(exc)
-        ids[rows], handles[rows], errors[rows] = u_ids[codes], u_handles[codes], u_errors[codes]
+                errors[i] = str(exc)
     return ids, handles, errors

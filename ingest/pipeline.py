@@ -203,6 +203,8 @@ class BatchWriter:
         self.batches = 0
         self._accounts: dict[str, Account] = {}
         self._account_frames: list[pd.DataFrame] = []
+        # key -> handle ("\0" for none) of the frame accounts written by this writer.
+        self._written_handles: dict[str, str] = {}
         self._account_rows = 0
         self._frames: list[pd.DataFrame] = []
         self._pending = 0
@@ -227,6 +229,7 @@ class BatchWriter:
             else:
                 merge_account(known, a)
         if account_frame is not None and len(account_frame):
+            account_frame = self._unwritten(account_frame)
             self._account_frames.append(account_frame)
             self._account_rows += len(account_frame)
         records = interactions if isinstance(interactions, list) else list(interactions)
@@ -244,6 +247,23 @@ class BatchWriter:
                 self._frames, self._pending = [rest], len(rest)
         if len(self._accounts) + self._account_rows >= self.batch_size:
             self.flush()
+
+    def _unwritten(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of an account frame this writer has not written already, as they are.
+
+        Big files name the same accounts in every chunk; an account frame carries
+        only ``key, platform, platform_id, handle``, so a key written with the
+        same handle needs no second upsert.
+        """
+        if list(frame.columns) != ["key", "platform", "platform_id", "handle"]:
+            return frame
+        handle = frame["handle"].astype(object).where(frame["handle"].notna(), "\0")
+        seen = frame["key"].map(self._written_handles)
+        new = frame.loc[seen.ne(handle).to_numpy()]
+        self._written_handles.update(zip(new["key"].tolist(), handle[new.index].tolist(), strict=True))
+        if len(self._written_handles) > 5_000_000:  # bounded memory; forgetting only costs upserts
+            self._written_handles = {}
+        return new
 
     def _take_frame(self) -> pd.DataFrame:
         frames, self._frames, self._pending = self._frames, [], 0

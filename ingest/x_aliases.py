@@ -59,7 +59,7 @@ class HandleResolver:
     def _store_has_ids(self) -> bool:
         """Whether the store may know ids for handles (an empty store, as in a first big load, does not)."""
         if self._store_empty is None:
-            self._store_empty = self.store.stats().accounts == 0
+            self._store_empty = self.store.is_empty()
         return not self._store_empty
 
     def _lookup(self, alias: str) -> str | None:

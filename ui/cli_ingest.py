@@ -33,6 +33,14 @@ def _input_options(fn: Callable) -> Callable:
     return fn
 
 
+def _bulk_option(fn: Callable) -> Callable:
+    return click.option(
+        "--bulk/--no-bulk", default=None,
+        help="Load in the store's bulk mode (deferred index upkeep, big batches; still one "
+             "transaction per batch). Default: for a big file into an empty or nearly empty store.",
+    )(fn)
+
+
 def _time_option(fn: Callable) -> Callable:
     return click.option(
         "--any-time", is_flag=True,
@@ -159,11 +167,12 @@ def ingest(ctx) -> None:
 @click.argument("files", nargs=-1, required=True, metavar="FILE…")
 @_strict_option
 @_batch_option
+@_bulk_option
 @_time_option
 @_input_options
 @_common
 @click.pass_obj
-def ingest_jsonl(app, files, strict, batch_size, any_time, rejects, as_json, progress) -> None:
+def ingest_jsonl(app, files, strict, batch_size, bulk, any_time, rejects, as_json, progress) -> None:
     """Import X archives (JSON Lines, plain or .gz; '-' for stdin).
 
     Each line may be an API v2 page (as saved by twarc2 or Scout), a v2 tweet,
@@ -185,6 +194,7 @@ def ingest_jsonl(app, files, strict, batch_size, any_time, rejects, as_json, pro
         unit="posts",
         times=_times(any_time),
         rejects=rejects,
+        bulk=bulk,
     )
 
 
@@ -200,12 +210,13 @@ def ingest_jsonl(app, files, strict, batch_size, any_time, rejects, as_json, pro
 )
 @_strict_option
 @_batch_option
+@_bulk_option
 @_time_option
 @_input_options
 @_common
 @click.pass_obj
 def ingest_edges(
-    app, files, platform, delimiter, default_time, strict, batch_size, any_time, rejects, as_json,
+    app, files, platform, delimiter, default_time, strict, batch_size, bulk, any_time, rejects, as_json,
     progress,
 ) -> None:
     """Import edge lists (source,target CSV files).
@@ -234,6 +245,7 @@ def ingest_edges(
         unit="rows",
         times=_times(any_time),
         rejects=rejects,
+        bulk=bulk,
     )
 
 
