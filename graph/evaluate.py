@@ -36,7 +36,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from graph.errors import InputError
 
@@ -334,6 +333,8 @@ def spearman(predicted: pd.Series, actual: pd.Series) -> float:
     p = predicted.astype(float).fillna(-np.inf)
     if len(p) < 2 or p.nunique() < 2 or a.nunique() < 2:
         return float("nan")
+    from scipy import stats  # imported here: scipy.stats takes seconds to import, `scout rank` needs none
+
     return float(stats.spearmanr(p.to_numpy(), a.to_numpy()).statistic)
 
 
