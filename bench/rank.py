@@ -6,6 +6,8 @@ Usage::
     .venv/bin/python bench/rank.py --size large        # 10M events / 1M accounts
     .venv/bin/python bench/rank.py --size compare      # networkx vs fast engines, 50k events
     .venv/bin/python bench/rank.py --size small --sqlite   # also through a SqliteStore
+    .venv/bin/python bench/rank.py --size heavy        # real-graph shape vs a plain networkx pipeline
+    .venv/bin/python bench/rank.py --size heavy --no-networkx --profile   # Scout's stages only, profiled
 
 Synthetic data: heavy-tailed activity and popularity (Zipf-like), planted
 communities (80% of engagement stays inside), a 1% internal minority, a mix of
@@ -33,6 +35,9 @@ SIZES = {
     "small": (1_000_000, 100_000),
     "large": (10_000_000, 1_000_000),
     "compare": (50_000, 5_000),
+    # Shaped like the real Twitter graph of issue 15 (563k interactions, 305k
+    # accounts, most accounts in one or two interactions).
+    "heavy": (563_000, 305_000),
 }
 KINDS = np.array(["like", "repost", "reply", "mention", "quote", "follow", "comment"], dtype=object)
 KIND_P = np.array([0.40, 0.20, 0.15, 0.10, 0.05, 0.05, 0.05])
@@ -234,6 +239,93 @@ def run_compare(seed: int) -> None:
         print(f"{name:<20} {tn:10.2f} {tf:8.3f}  {agree}")
 
 
+def heavy_events(n_events: int, n_accounts: int, seed: int) -> pd.DataFrame:
+    """The heavy-tailed edge list of ``bench/edges_csv.py`` as the store returns events."""
+    from bench.edges_csv import heavy_tailed_edges
+
+    edges = heavy_tailed_edges(n_events, n_accounts, seed)
+    return pd.DataFrame({
+        "platform": "x",
+        "kind": pd.array(edges["kind"].to_numpy(), dtype="str"),
+        "source": pd.array(("x:" + edges["source"]).to_numpy(), dtype="str"),
+        "target": pd.array(("x:" + edges["target"]).to_numpy(), dtype="str"),
+        "at": pd.to_datetime(edges["timestamp"], unit="s", utc=True),
+        "topics": [()] * len(edges),
+        "weight": 1.0,
+    })
+
+
+def networkx_pipeline(a, k: int, seed: int) -> dict[str, float]:
+    """The plain networkx pipeline: the same metrics on the same weighted graph; seconds per stage."""
+    import networkx as nx
+
+    from graph import community
+
+    times: dict[str, float] = {}
+    t = time.perf_counter()
+    g = nx.DiGraph()
+    g.add_nodes_from(range(a.shape[0]))
+    coo = a.tocoo()
+    g.add_weighted_edges_from(zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True))
+    times["build graph"] = time.perf_counter() - t
+    for name, fn in (
+        ("pagerank", lambda: nx.pagerank(g)),
+        ("hits", lambda: nx.hits(g, max_iter=1000)),
+        (f"betweenness k={k}", lambda: nx.betweenness_centrality(g, k=min(k, a.shape[0]), seed=seed)),
+        ("k-core", lambda: nx.core_number(nx.Graph(g.to_undirected()))),
+        ("louvain", lambda: nx.community.louvain_communities(
+            nx.from_scipy_sparse_array(community.symmetrize(a)), seed=seed)),
+    ):
+        t = time.perf_counter()
+        try:
+            fn()
+        except nx.PowerIterationFailedConvergence:
+            pass  # timed all the same: it ran its iterations
+        times[name] = time.perf_counter() - t
+        print(f"  networkx {name:<24} {times[name]:8.1f} s", flush=True)
+    return times
+
+
+def run_heavy(seed: int, betweenness_k: int | None, with_networkx: bool, profile: bool) -> None:
+    """Scout's ranking vs the plain networkx pipeline on the heavy-tailed, real-graph shape."""
+    import cProfile
+    import pstats
+
+    from graph.projection import project_events
+
+    n_events, n_accounts = SIZES["heavy"]
+    events = heavy_events(n_events, n_accounts, seed)
+    print(f"== heavy-tailed shape: {len(events):,} events; load average {os.getloadavg()[0]:.1f}")
+    config = RankConfig(betweenness_k=betweenness_k) if betweenness_k else RankConfig()
+    profiler = cProfile.Profile() if profile else None
+    best = None
+    for _ in range(1 if profile else 2):
+        t, c = time.perf_counter(), time.process_time()
+        if profiler:
+            profiler.enable()
+        result = rank_events(events, None, config)
+        if profiler:
+            profiler.disable()
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
+        if best is None or wall < best[0]:
+            best = (wall, cpu, result)
+    wall, cpu, result = best
+    print(f"scout rank_events: {wall:.1f} s wall, {cpu:.1f} s CPU (best of runs); {result.stats}")
+    for step, secs in result.timings.items():
+        print(f"  {step:<34} {secs:8.2f} s wall {result.cpu_timings.get(step, 0.0):8.2f} s cpu")
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    if not with_networkx:
+        return
+    proj = project_events(events)
+    k = result.stats.get("betweenness_k", config.betweenness_k) if isinstance(result.stats, dict) else 256
+    print(f"networkx pipeline on the same graph ({proj.n:,} nodes, {proj.adjacency.nnz:,} edges, k={k}):")
+    times = networkx_pipeline(proj.adjacency, int(k or 256), seed)
+    total = sum(times.values())
+    print(f"networkx total {total:.1f} s; scout {wall:.1f} s: {total / wall:.1f}x faster "
+          f"(load average {os.getloadavg()[0]:.1f})")
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--size", choices=list(SIZES), default="small")
@@ -241,8 +333,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--betweenness-k", type=int, default=None,
                    help="default: Scout's (256, fewer on graphs over ~4M edges)")
     p.add_argument("--sqlite", action="store_true", help="also load and rank through SQLite")
+    p.add_argument("--no-networkx", action="store_true", help="heavy: skip the networkx pipeline")
+    p.add_argument("--profile", action="store_true", help="heavy: cProfile Scout's ranking")
     args = p.parse_args(argv)
-    if args.size == "compare":
+    if args.size == "heavy":
+        run_heavy(args.seed, args.betweenness_k, not args.no_networkx, args.profile)
+    elif args.size == "compare":
         run_compare(args.seed)
     else:
         run_full(args.size, args.seed, args.betweenness_k, args.sqlite)

@@ -121,8 +121,23 @@ def normalize_accounts_frame(df: pd.DataFrame) -> pd.DataFrame:
     df["verified"] = df["verified"].map(lambda v: None if v is None or pd.isna(v) else bool(v)).astype(object)
     df["internal"] = df["internal"].fillna(0).astype(bool)
     df["crm_status"] = df["crm_status"].fillna("none")
-    df["tags"] = df["tags"].map(lambda t: tuple(json.loads(t)) if isinstance(t, str) else tuple(t or ()))
+    df["tags"] = df["tags"].map(_tags_reader())
     return df
+
+
+def _tags_reader():
+    """``tags`` cell → tuple; JSON text is parsed once per distinct value (most are ``[]``)."""
+    parsed: dict[str, tuple] = {}
+
+    def read(t) -> tuple:
+        if isinstance(t, str):
+            got = parsed.get(t)
+            if got is None:
+                got = parsed[t] = tuple(json.loads(t))
+            return got
+        return tuple(t or ())
+
+    return read
 
 
 def counts_column(col: pd.Series) -> pd.Series:

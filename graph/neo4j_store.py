@@ -328,7 +328,10 @@ class Neo4jStore(GraphStore):
         accounts: Sequence[Account],
         interactions: Sequence[Interaction] | pd.DataFrame,
     ) -> WriteResult:
-        account_rows = [_account_row(a) for a in accounts]
+        if isinstance(accounts, pd.DataFrame):
+            account_rows = [_account_row(a) for a in _frame_accounts(accounts)]
+        else:
+            account_rows = [_account_row(a) for a in accounts]
         events = event_table(interactions)
         if self._bulk and self._writers > 1 and len(events) >= self._writers * _PARALLEL_MIN_ROWS:
             inserted = self._write_in_parallel(account_rows, events)
@@ -410,6 +413,13 @@ class Neo4jStore(GraphStore):
         finally:
             self._bulk = False
             self._known_accounts.clear()
+
+    def is_empty(self) -> bool:
+        return not self._read("RETURN EXISTS { MATCH (:Account) } AS x")[0][0]
+
+    def size_hint(self) -> int:
+        # Served from the count store: no scan.
+        return int(self._read("MATCH ()-[e:INTERACTED]->() RETURN count(e)")[0][0])
 
     def set_roster(self, people: Sequence[Person], replace: bool = False) -> int:
         rows = []
@@ -1145,6 +1155,21 @@ def _dt(value: datetime) -> datetime:
     from graph.model import to_utc
 
     return to_utc(value)
+
+
+def _frame_accounts(frame: pd.DataFrame) -> list[Account]:
+    """Accounts of an account frame (values already normalised: no re-validation)."""
+    names = [c for c in Account.__slots__ if c in frame.columns]
+    out = []
+    for row in zip(*(frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in names),
+                   strict=True):
+        a = object.__new__(Account)
+        for slot in Account.__slots__:
+            setattr(a, slot, None)
+        for name, value in zip(names, row, strict=True):
+            setattr(a, name, value)
+        out.append(a)
+    return out
 
 
 def _account_row(a: Account) -> dict:

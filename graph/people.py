@@ -602,11 +602,14 @@ def with_person_columns(board: pd.DataFrame, state: PeopleState) -> pd.DataFrame
     """
     out = board.copy()
     person = person_of(state.links, out["key"])
-    acc = state.accounts.set_index("key")
+    # Only the board's people and accounts matter (a board is a few rows of a big store).
+    links = state.links[state.links["person"].isin(set(person.dropna()))]
+    wanted = set(links["account"]) | set(out["key"])
+    acc = state.accounts[state.accounts["key"].isin(wanted)].set_index("key")
     label = {k: f"{p}:{h if isinstance(h, str) and h else k.partition(':')[2]}"
              for k, p, h in zip(acc.index, acc["platform"], acc["handle"], strict=True)}
     members: dict[str, list[str]] = {}
-    for k, p in zip(state.links["account"], state.links["person"], strict=True):
+    for k, p in zip(links["account"], links["person"], strict=True):
         members.setdefault(p, []).append(label.get(k, k))
     out["person"] = person.to_numpy()
     out["person_accounts"] = [";".join(sorted(members.get(p, [label.get(k, k)])))

@@ -282,8 +282,8 @@ def simple_undirected(adjacency: sp.csr_matrix) -> sp.csr_matrix:
     """The undirected simple graph (0/1 entries, symmetric, no loops) of a projection."""
     a = adjacency.copy().tocsr()
     a.data = np.ones_like(a.data)
+    from graph.community import _without_diagonal
+
     u = (a + a.T).tocsr()
     u.data = np.ones_like(u.data)
-    u.setdiag(0)
-    u.eliminate_zeros()
-    return u
+    return _without_diagonal(u)

@@ -661,7 +661,7 @@ def rank_events(events: pd.DataFrame, accounts: pd.DataFrame | None = None,
     del g_und
     bridging = community.bridging_share(adj, fine)
     boundary = community.bridging_share(adj, internal.astype(np.int8))
-    modularity = community.modularity(adj, fine) if n else 0.0
+    modularity = community.modularity(adj, fine, w=w_sym) if n else 0.0
     del w_sym
 
     _step(progress, timings, "topics per account", tick)

@@ -219,6 +219,30 @@ def _topics_text(topics: Sequence[str]) -> str:
     return ";" + ";".join(topics) + ";" if topics else ""
 
 
+def _frame_account_rows(frame: pd.DataFrame) -> list[tuple]:
+    """Account rows from an account frame (``key, platform, platform_id, handle``; other
+    attributes of :class:`graph.model.Account` optional, already normalised)."""
+    n = len(frame)
+    handle = frame["handle"].astype(object).where(frame["handle"].notna(), None)
+    handle_lc = handle.str.lower().astype(object).where(handle.notna(), None)
+
+    def col(name: str) -> list:
+        if name not in frame:
+            return [None] * n
+        c = frame[name].astype(object)
+        return c.where(c.notna(), None).tolist()
+
+    created = frame["created_at"].map(lambda v: None if v is None else to_ms(v)).tolist() \
+        if "created_at" in frame else [None] * n
+    verified = frame["verified"].map(lambda v: None if v is None else int(v)).tolist() \
+        if "verified" in frame else [None] * n
+    return list(zip(
+        frame["key"].tolist(), frame["platform"].tolist(), frame["platform_id"].tolist(),
+        handle.tolist(), handle_lc.tolist(), col("name"), col("followers"), col("following"),
+        col("posts"), created, verified, col("bio"), col("url"), strict=True,
+    ))
+
+
 class SqliteStore(GraphStore):
     """:class:`GraphStore` in a SQLite file.
 
@@ -292,24 +316,27 @@ class SqliteStore(GraphStore):
         accounts: Sequence[Account],
         interactions: Sequence[Interaction] | pd.DataFrame,
     ) -> WriteResult:
-        account_rows = [
-            (
-                a.key,
-                a.platform,
-                a.platform_id,
-                a.handle,
-                a.handle.lower() if a.handle else None,
-                a.name,
-                a.followers,
-                a.following,
-                a.posts,
-                to_ms(a.created_at),
-                None if a.verified is None else int(a.verified),
-                a.bio,
-                a.url,
-            )
-            for a in accounts
-        ]
+        if isinstance(accounts, pd.DataFrame):
+            account_rows = _frame_account_rows(accounts)
+        else:
+            account_rows = [
+                (
+                    a.key,
+                    a.platform,
+                    a.platform_id,
+                    a.handle,
+                    a.handle.lower() if a.handle else None,
+                    a.name,
+                    a.followers,
+                    a.following,
+                    a.posts,
+                    to_ms(a.created_at),
+                    None if a.verified is None else int(a.verified),
+                    a.bio,
+                    a.url,
+                )
+                for a in accounts
+            ]
         # INSERT OR IGNORE keeps the first of repeated identities, as event_table would.
         events = event_table(interactions, with_key=False)
         try:
@@ -416,6 +443,16 @@ class SqliteStore(GraphStore):
                 # Let SQLite's sorter use a helper thread while it rebuilds the indexes.
                 self._conn.execute("PRAGMA threads=2")
                 self._conn.executescript(SCHEMA)
+
+    #: Big transactions: a commit rewrites the index pages the batch touched.
+    BULK_BATCH_SIZE = 100_000
+
+    def is_empty(self) -> bool:
+        return not self._query("SELECT EXISTS(SELECT 1 FROM accounts) OR EXISTS(SELECT 1 FROM interactions)")[0][0]
+
+    def size_hint(self) -> int:
+        # The largest row id: as many as were ever inserted, without a table scan.
+        return int(self._query("SELECT COALESCE(MAX(id), 0) FROM interactions")[0][0])
 
     @staticmethod
     def _has_annotations(cur: sqlite3.Cursor) -> bool:

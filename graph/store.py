@@ -86,6 +86,9 @@ class GraphStore(ABC):
             ``inserted`` and ``duplicates`` interaction counts.
         """
 
+    #: Interactions per transaction inside :meth:`bulk_load` when a caller lets the store choose.
+    BULK_BATCH_SIZE = DEFAULT_BATCH_SIZE
+
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
         """A context for loading many batches at once (stores may defer index upkeep).
@@ -93,6 +96,14 @@ class GraphStore(ABC):
         Writes inside stay idempotent and transactional per batch.
         """
         yield
+
+    def is_empty(self) -> bool:
+        """Whether the store holds no account and no interaction (cheap)."""
+        return self.size_hint() == 0 and self.stats().accounts == 0
+
+    def size_hint(self) -> int:
+        """About how many interactions are stored (cheap; exact in the base class)."""
+        return self.stats().interactions
 
     def upsert_accounts(self, accounts: Iterable[Account], batch_size: int = DEFAULT_BATCH_SIZE) -> int:
         """Upsert accounts in batches; returns how many were written."""

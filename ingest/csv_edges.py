@@ -31,17 +31,16 @@ import pandas as pd
 
 from graph.errors import InputError
 from graph.model import (
-    Account,
+    INTERACTION_COLUMNS,
     normalize_kind,
     normalize_platform,
     normalize_topic,
-    row_post_id,
+    row_post_ids,
     to_utc,
 )
-from ingest.csvfiles import CsvHeader, chunked, open_csv
-from ingest.identity import account_identity
+from ingest.csvfiles import CsvBlock, read_blocks
+from ingest.identity import account_identities
 from ingest.pipeline import Chunk
-from ingest.records import Edge
 from ingest.sources import Input
 
 EDGE_COLUMNS = ("source", "target", "kind", "timestamp", "platform", "post_id", "text", "topics", "weight")
@@ -126,73 +125,93 @@ def parse_default_time(value: str | None) -> datetime | None:
     return ts.iloc[0].to_pydatetime()
 
 
-def _column(df: pd.DataFrame, name: str) -> pd.Series:
-    if name in df.columns:
-        return df[name].fillna("").astype(str).str.strip()
-    return pd.Series([""] * len(df), index=df.index, dtype=object)
+def _column(cells: dict[str, pd.Series], name: str, n: int) -> pd.Series:
+    """A column's cells, stripped (``""`` when the file has no such column)."""
+    if name in cells:
+        return cells[name].reset_index(drop=True).str.strip()
+    return pd.Series([""] * n, dtype="str")
 
 
 def _map_unique(values: pd.Series, fn) -> tuple[pd.Series, pd.Series]:
     """Apply ``fn`` once per distinct value; returns (mapped, error reason or '')."""
-    mapping: dict[str, str] = {}
-    errors: dict[str, str] = {}
-    for v in values.unique():
+    codes, uniques = pd.factorize(values)
+    mapped = np.empty(len(uniques), dtype=object)
+    errors = np.full(len(uniques), "", dtype=object)
+    for i, v in enumerate(uniques.tolist()):
         try:
-            mapping[v] = fn(v)
+            mapped[i] = fn(v)
         except ValueError as exc:
-            errors[v] = str(exc)
-    reasons = values.map(lambda v: errors.get(v, "")).astype(object)
-    return values.map(mapping), reasons
+            errors[i] = str(exc)
+    return pd.Series(mapped[codes], dtype=object), pd.Series(errors[codes], dtype=object)
+
+
+def _topics(cell: str) -> str:
+    """A ``;``-separated topics cell in store form (``;a;b;``, or ``""``)."""
+    if not cell:
+        return ""
+    topics = [t for t in (normalize_topic(p) for p in cell.split(";")) if t]
+    return ";" + ";".join(topics) + ";" if topics else ""
+
+
+def _iso(at: pd.Series) -> np.ndarray:
+    """``datetime.isoformat()`` of UTC times, column-wise (what row ids hash)."""
+    us = at.dt.tz_convert("UTC").dt.tz_localize(None).dt.as_unit("us").to_numpy()
+    text = np.datetime_as_string(us, unit="us").astype(object)
+    whole = (us.astype("int64") % 1_000_000) == 0
+    out = pd.Series(text, dtype=object)
+    out[whole] = out[whole].str.slice(0, 19)
+    return (out + "+00:00").to_numpy(dtype=object)
 
 
 def edges_frame(
-    rows: list[list[str]],
-    header: CsvHeader,
+    cells: dict[str, np.ndarray],
+    n: int,
     platform: str | None = None,
     default_time: datetime | None = None,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Normalise rows of an edge list, all columns at once.
 
+    Parameters
+    ----------
+    cells : dict
+        Canonical column name → cell texts (see :class:`ingest.csvfiles.CsvBlock`).
+    n : int
+        Rows.
+    platform, default_time
+        As for :func:`iter_edge_chunks`.
+
     Returns
     -------
     tuple
-        A frame with ``platform, kind, source_id, source_handle, target_id,
-        target_handle, at, text, topics, weight, post_id`` and a Series with the
-        reason each row is rejected (``""`` for good rows).
+        A frame with :data:`graph.model.INTERACTION_COLUMNS` (``topics`` as
+        ``;a;b;`` text) plus ``source_id, source_handle, target_id,
+        target_handle``, and a Series with the reason each row is rejected
+        (``""`` for good rows).
     """
-    index = header.index()
-    width = len(header.columns)
-    data = {name: [r[i] if i < len(r) else "" for r in rows] for name, i in index.items()}
-    df = pd.DataFrame(data, dtype=object)
-    n = len(rows)
-    reason = pd.Series([""] * n, dtype=object)
+    reason = pd.Series(np.full(n, "", dtype=object), dtype=object)
 
     def reject(mask: pd.Series, why: str | pd.Series) -> None:
-        m = mask & reason.eq("")
+        m = (mask & reason.eq("")).to_numpy(dtype=bool)
         if m.any():
             reason[m] = why[m] if isinstance(why, pd.Series) else why
 
-    # Trailing empty cells (a trailing delimiter) are harmless; anything else is a broken row.
-    bad_width = pd.Series([len(r) < width or any(c.strip() for c in r[width:]) for r in rows])
-    reject(bad_width, pd.Series([f"expected {width} fields, got {len(r)}" for r in rows], dtype=object))
-
     default_platform = normalize_platform(platform) if platform else "generic"
-    plat_raw = _column(df, "platform").str.lower()
+    plat_raw = _column(cells, "platform", n).str.lower()
     plat_raw = plat_raw.where(plat_raw.ne(""), default_platform)
     plat, plat_err = _map_unique(plat_raw, normalize_platform)
     reject(plat_err.ne(""), plat_err)
 
-    kind_raw = _column(df, "kind")
+    kind_raw = _column(cells, "kind", n)
     kind_raw = kind_raw.where(kind_raw.ne(""), "mention")
     kind, kind_err = _map_unique(kind_raw, normalize_kind)
     reject(kind_err.ne(""), kind_err)
 
-    src = _column(df, "source").str.lstrip("@").str.strip()
-    dst = _column(df, "target").str.lstrip("@").str.strip()
-    reject(src.eq(""), "empty source")
-    reject(dst.eq(""), "empty target")
+    raw_src = _column(cells, "source", n)
+    raw_dst = _column(cells, "target", n)
+    reject(raw_src.str.lstrip("@").str.strip().eq(""), "empty source")
+    reject(raw_dst.str.lstrip("@").str.strip().eq(""), "empty target")
 
-    ts_raw = _column(df, "timestamp")
+    ts_raw = _column(cells, "timestamp", n)
     at = parse_timestamps(ts_raw)
     if default_time is not None:
         at = at.where(ts_raw.ne(""), pd.Timestamp(to_utc(default_time)))
@@ -200,118 +219,90 @@ def edges_frame(
         reject(ts_raw.eq(""), "missing timestamp (add a timestamp column or use --default-time)")
     reject(at.isna(), "unreadable timestamp " + ts_raw.map(repr))
 
-    w_raw = _column(df, "weight")
+    w_raw = _column(cells, "weight", n)
     weight = pd.to_numeric(w_raw.where(w_raw.ne(""), "1"), errors="coerce")
     reject(weight.isna() | (weight < 0), "weight must be a non-negative number, got " + w_raw.map(repr))
 
+    # Rows refused so far need no identity; bad handles reject their row (the
+    # platform of a rejected row may be unknown).
+    plat_ok = plat.where(plat_err.eq(""), "generic")
+    src_id, src_handle, src_err = account_identities(plat_ok, raw_src)
+    dst_id, dst_handle, dst_err = account_identities(plat_ok, raw_dst)
+    reject(pd.Series(src_err != ""), pd.Series(src_err))
+    reject(pd.Series(dst_err != ""), pd.Series(dst_err))
+
+    topics_raw = _column(cells, "topics", n)
+    topics, _ = _map_unique(topics_raw, _topics)
+    text = _column(cells, "text", n)
     out = pd.DataFrame(
         {
             "platform": plat,
+            "post_id": _column(cells, "post_id", n),
             "kind": kind,
-            "source": src,
-            "target": dst,
+            "source": plat_ok + ":" + pd.Series(src_id, dtype=object),
+            "target": plat_ok + ":" + pd.Series(dst_id, dtype=object),
             "at": at,
-            "text": _column(df, "text"),
-            "topics": _column(df, "topics"),
-            "weight": weight,
-            "post_id": _column(df, "post_id"),
-            "raw_source": _column(df, "source"),
-            "raw_target": _column(df, "target"),
+            "text": text.where(text.ne(""), None),
+            "topics": topics,
+            "lang": None,
+            "weight": weight.astype("float64"),
+            "source_id": src_id,
+            "source_handle": src_handle,
+            "target_id": dst_id,
+            "target_handle": dst_handle,
         }
     )
     return out, reason
 
 
-def _topics(cell: str) -> tuple[str, ...]:
-    if not cell:
-        return ()
-    return tuple(t for t in (normalize_topic(p) for p in cell.split(";")) if t)
+def _fill_row_ids(df: pd.DataFrame) -> None:
+    """Rows without a ``post_id`` get :func:`graph.model.row_post_id` of their normalised values."""
+    missing = df["post_id"].eq("").to_numpy()
+    if not missing.any():
+        return
+    part = df.loc[missing]
+    weights = part["weight"]
+    w_codes, w_uniques = pd.factorize(weights)
+    w_text = np.array([repr(float(w)) for w in w_uniques], dtype=object)[w_codes]
+    ids = row_post_ids([
+        part["platform"].to_numpy(), part["kind"].to_numpy(), part["source_id"].to_numpy(),
+        part["target_id"].to_numpy(), _iso(part["at"]), part["text"].fillna("").to_numpy(),
+        part["topics"].str.strip(";").to_numpy(), w_text,
+    ])
+    df.loc[missing, "post_id"] = np.asarray(ids, dtype=object)
 
 
-def edges_chunk(
-    block: list[tuple[int, list[str] | str]],
-    header: CsvHeader,
-    name: str,
-    platform: str | None = None,
-    default_time: datetime | None = None,
-) -> Chunk:
-    """Convert a block of ``(line, cells)`` rows into a :class:`Chunk`.
+def edges_chunk(block: CsvBlock, name: str, platform: str | None = None,
+                default_time: datetime | None = None) -> Chunk:
+    """Convert a block of rows into a column-wise :class:`Chunk`.
 
     Each rejected row gives one ``file:line: reason`` error.
     """
     chunk = Chunk()
-    good = [(line, cells) for line, cells in block if not isinstance(cells, str)]
-    chunk.errors.extend(f"{name}:{line}: {cells}" for line, cells in block if isinstance(cells, str))
-    if not good:
-        return chunk
-    lines = [line for line, _ in good]
-    df, reason = edges_frame([cells for _, cells in good], header, platform, default_time)
-    accounts: dict[str, Account] = {}
-    interactions = chunk.interactions
-    at_list = df["at"].tolist()
-    cols = zip(
-        lines,
-        reason.tolist(),
-        df["platform"].tolist(),
-        df["kind"].tolist(),
-        df["raw_source"].tolist(),
-        df["raw_target"].tolist(),
-        at_list,
-        df["text"].tolist(),
-        df["topics"].tolist(),
-        df["weight"].tolist(),
-        df["post_id"].tolist(),
-        strict=True,
-    )
-    # Handles and topic cells repeat a lot: convert each distinct value once.
-    identities: dict[tuple[str, str], tuple[str, str | None]] = {}
-    topic_cells: dict[str, tuple[str, ...]] = {}
-
-    def identity(plat: str, value: str) -> tuple[str, str | None]:
-        got = identities.get((plat, value))
-        if got is None:
-            got = identities[(plat, value)] = account_identity(plat, value)
-        return got
-
-    for line, why, plat, kind, raw_src, raw_dst, at, text, topics_cell, weight, post_id in cols:
-        if why:
-            chunk.errors.append(f"{name}:{line}: {why}")
-            continue
-        try:
-            src_id, src_handle = identity(plat, raw_src)
-            dst_id, dst_handle = identity(plat, raw_dst)
-            topics = topic_cells.get(topics_cell)
-            if topics is None:
-                topics = topic_cells[topics_cell] = _topics(topics_cell)
-            when = at.to_pydatetime()
-            if not post_id:
-                post_id = row_post_id(
-                    plat, kind, src_id, dst_id, when.isoformat(), text, ";".join(topics), repr(float(weight))
-                )
-            edge = Edge(
-                plat,
-                post_id,
-                kind,
-                f"{plat}:{src_id}",
-                f"{plat}:{dst_id}",
-                when,
-                text or None,
-                topics,
-                None,
-                float(weight),
-            )
-            # Accounts before the edge: a handle the data model refuses rejects the row.
-            for pid, handle in ((src_id, src_handle), (dst_id, dst_handle)):
-                key = f"{plat}:{pid}"
-                if key not in accounts:
-                    accounts[key] = Account(plat, pid, handle=handle)
-        except ValueError as exc:
-            chunk.errors.append(f"{name}:{line}: {exc}")
-            continue
-        interactions.append(edge)
-        chunk.origins.append(f"{name}:{line}")
-        chunk.read += 1
-    chunk.accounts.extend(accounts.values())
+    errors = [(line, why) for line, why in block.errors]
+    n = len(block)
+    if n:
+        df, reason = edges_frame(block.cells, n, platform, default_time)
+        bad = reason.ne("").to_numpy()
+        if bad.any():
+            errors.extend(zip(block.lines[bad].tolist(), reason[bad].tolist(), strict=True))
+            df = df.loc[~bad].reset_index(drop=True)
+        lines = block.lines[~bad]
+        if len(df):
+            _fill_row_ids(df)
+            accounts = pd.DataFrame({
+                "key": np.concatenate([df["source"].to_numpy(), df["target"].to_numpy()]),
+                "platform": np.concatenate([df["platform"].to_numpy()] * 2),
+                "platform_id": np.concatenate([df["source_id"].to_numpy(), df["target_id"].to_numpy()]),
+                "handle": np.concatenate([df["source_handle"].to_numpy(), df["target_handle"].to_numpy()]),
+            })
+            chunk.account_frame = accounts.drop_duplicates("key", keep="first").reset_index(drop=True)
+            chunk.frame = df[list(INTERACTION_COLUMNS)]
+            chunk.frame_lines = lines
+            chunk.origin_name = name
+            chunk.read = len(df)
+    errors.sort()
+    chunk.errors.extend(f"{name}:{line}: {why}" for line, why in errors)
     return chunk
 
 
@@ -322,7 +313,7 @@ def iter_edge_chunks(
     delimiter: str | None = None,
     warn=None,
 ) -> Iterator[Chunk]:
-    """Parse an opened edge-list CSV into chunks for :func:`ingest.pipeline.run_ingest`.
+    """Parse an opened edge-list CSV into column-wise chunks for :func:`ingest.pipeline.run_ingest`.
 
     Parameters
     ----------
@@ -348,10 +339,10 @@ def iter_edge_chunks(
             platform = normalize_platform(platform)
         except ValueError as exc:
             raise InputError(str(exc)) from None
-    header, rows = open_csv(inp, EDGE_ALIASES, [["source"], ["target"]], delimiter)
+    header, blocks = read_blocks(inp, EDGE_ALIASES, [["source"], ["target"]], delimiter)
     if header.ignored and warn is not None:
         warn(f"{inp.name}: ignoring column(s): {', '.join(header.ignored)}")
-    for block in chunked(rows):
-        chunk = edges_chunk(block, header, inp.name, platform, default_time)
+    for block in blocks:
+        chunk = edges_chunk(block, inp.name, platform, default_time)
         chunk.position = inp.position()
         yield chunk

@@ -11,9 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
 
 from graph.errors import InputError
 from ingest.sources import Input
@@ -22,6 +26,8 @@ CANDIDATE_DELIMITERS = ",;\t|"
 SNIFF_CHARS = 65536
 #: Rows handed to the vectorised converters at a time.
 ROWS_PER_CHUNK = 50_000
+#: Rows per column-wise block (:func:`read_blocks`): bigger blocks spread pandas' fixed costs.
+ROWS_PER_BLOCK = 100_000
 
 
 @dataclass
@@ -106,6 +112,13 @@ def open_csv(
         If a required column is missing, or the file is not UTF-8 text.
     """
     text = io.TextIOWrapper(inp.stream, encoding="utf-8-sig", errors="strict", newline="")
+    header, reader, _ = _open(inp, text, aliases, required, delimiter)
+    return header, _rows(inp.name, reader)
+
+
+def _open(inp: Input, text: io.TextIOWrapper, aliases: dict[str, str], required: Sequence[Sequence[str]],
+          delimiter: str | None):
+    """Sniff, read and check the header: ``(header, reader, lines)`` (``lines`` after the header)."""
     try:
         sample = text.read(SNIFF_CHARS)
         if sample and not sample.endswith(("\n", "\r")):
@@ -138,14 +151,17 @@ def open_csv(
             f"{inp.name}:1: missing required column(s): {', '.join(missing)} "
             f"(header: {', '.join(raw)}; delimiter {delimiter!r})"
         )
-    return header, _rows(inp.name, reader)
+    return header, reader, lines
 
 
-def _rows(name: str, reader) -> Iterator[tuple[int, list[str] | str]]:
-    """``(line, cells)``, or ``(line, reason)`` for a row the csv module cannot read."""
+def _rows(name: str, reader, offset: int = 0) -> Iterator[tuple[int, list[str] | str]]:
+    """``(line, cells)``, or ``(line, reason)`` for a row the csv module cannot read.
+
+    ``offset`` is added to the reader's line numbers (a reader started mid-file).
+    """
     last_end = reader.line_num
     while True:
-        start = last_end + 1
+        start = last_end + 1 + offset
         try:
             row = next(reader)
         except StopIteration:
@@ -154,7 +170,7 @@ def _rows(name: str, reader) -> Iterator[tuple[int, list[str] | str]]:
             raise InputError(f"{name}:{start}: not UTF-8 text") from None
         except (OSError, EOFError, zlib.error) as exc:
             # A truncated .gz raises EOFError, which click would report as a bare "Aborted!".
-            raise InputError(f"{name}: cannot read past line {last_end}: {exc}") from None
+            raise InputError(f"{name}: cannot read past line {last_end + offset}: {exc}") from None
         except csv.Error as exc:
             if reader.line_num <= last_end:  # no progress: give up rather than loop
                 raise InputError(f"{name}:{start}: unreadable CSV: {exc}") from None
@@ -174,3 +190,122 @@ def chunked(rows: Iterator[tuple[int, list[str] | str]], size: int = ROWS_PER_CH
         if not block:
             return
         yield block
+
+
+@dataclass
+class CsvBlock:
+    """Rows of a CSV file, column-wise.
+
+    ``cells`` maps each known canonical column to a text Series (pandas ``str``
+    dtype) of its cells; ``lines`` holds where each row starts; ``errors``
+    are ``(line, reason)`` for rows that cannot be used at all (unreadable, or
+    with fields beyond the header).
+    """
+
+    lines: np.ndarray
+    cells: dict[str, pd.Series]
+    errors: list[tuple[int, str]]
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+def read_blocks(
+    inp: Input,
+    aliases: dict[str, str],
+    required: Sequence[Sequence[str]],
+    delimiter: str | None = None,
+    size: int = ROWS_PER_BLOCK,
+) -> tuple[CsvHeader, Iterator[CsvBlock]]:
+    """Like :func:`open_csv`, but the rows come column-wise in blocks of about ``size``.
+
+    Blocks without quote characters (most machine-written edge lists) are split
+    by pandas' C parser; from the first quote on, the rest of the file is read
+    with the csv module (quoted cells may span lines), then turned into columns.
+    Either way each row keeps the line it starts on, blank lines are skipped,
+    and a row with fewer fields than the header, more non-empty ones, or one the
+    csv module cannot read, is an error of its own.
+
+    Raises
+    ------
+    InputError
+        As :func:`open_csv`.
+    """
+    text = io.TextIOWrapper(inp.stream, encoding="utf-8-sig", errors="strict", newline="")
+    header, reader, lines = _open(inp, text, aliases, required, delimiter)
+    return header, _blocks(inp.name, header, reader, lines, size)
+
+
+def _blocks(name: str, header: CsvHeader, reader, lines, size: int) -> Iterator[CsvBlock]:
+    width = len(header.columns)
+    index = header.index()
+    delim = header.delimiter
+    line_no = reader.line_num  # physical lines consumed so far (the header)
+    while True:
+        try:
+            physical = list(itertools.islice(lines, size))
+        except UnicodeDecodeError:
+            raise InputError(f"{name}:{line_no + 1}: not UTF-8 text") from None
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"{name}: cannot read past line {line_no}: {exc}") from None
+        if not physical:
+            return
+        joined = "".join(physical)
+        if '"' in joined or "\x00" in joined or joined.count("\r") != joined.count("\r\n"):
+            # Quotes may open a cell that spans lines: the csv module reads the rest.
+            rest = csv.reader(itertools.chain(physical, lines), delimiter=delim)
+            yield from _slow_blocks(name, header, rest, line_no, size)
+            return
+        block = _fast_block(physical, joined, line_no, width, index, delim)
+        line_no += len(physical)
+        if block is None:  # ragged rows: the csv module splits this block
+            rows = csv.reader(physical, delimiter=delim)
+            yield from _slow_blocks(name, header, rows, line_no - len(physical), size)
+            continue
+        yield block
+
+
+def _fast_block(physical: list[str], joined: str, first: int, width: int, index: dict[str, int],
+                delim: str) -> CsvBlock | None:
+    """A block of quote-free lines split by pandas, or ``None`` when rows are ragged."""
+    stripped = pd.Series(physical, dtype="str").str.rstrip("\r\n")
+    numbers = np.arange(first + 1, first + 1 + len(physical))
+    blank = stripped.str.strip(" \t\f\v" + delim).eq("").to_numpy()
+    if blank.any():
+        stripped = stripped[~blank]
+        numbers = numbers[~blank]
+    if not len(stripped):
+        return CsvBlock(numbers, {c: pd.Series([], dtype="str") for c in index}, [])
+    if (stripped.str.count(re.escape(delim)).to_numpy() != width - 1).any():
+        return None
+    frame = pd.read_csv(
+        io.StringIO("\n".join(stripped.tolist())), sep=delim, header=None, names=list(range(width)),
+        dtype=str, keep_default_na=False, na_filter=False, quoting=csv.QUOTE_NONE,
+        skip_blank_lines=False, engine="c",
+    )
+    cells = {c: frame[i].astype("str") for c, i in index.items()}
+    return CsvBlock(numbers, cells, [])
+
+
+def _slow_blocks(name: str, header: CsvHeader, reader, line_no: int, size: int) -> Iterator[CsvBlock]:
+    """Rows of the csv module, ``size`` at a time, as blocks (line numbers from ``line_no``)."""
+    width = len(header.columns)
+    index = header.index()
+    rows = _rows(name, reader, offset=line_no)
+    while True:
+        batch = list(itertools.islice(rows, size))
+        if not batch:
+            return
+        errors: list[tuple[int, str]] = []
+        good: list[tuple[int, list[str]]] = []
+        for line, cells in batch:
+            if isinstance(cells, str):
+                errors.append((line, cells))
+            elif len(cells) < width or any(c.strip() for c in cells[width:]):
+                # Trailing empty cells (a trailing delimiter) are harmless.
+                errors.append((line, f"expected {width} fields, got {len(cells)}"))
+            else:
+                good.append((line, cells))
+        numbers = np.array([line for line, _ in good], dtype=np.int64)
+        cells = {c: pd.Series([r[i] for _, r in good], dtype="str") for c, i in index.items()}
+        yield CsvBlock(numbers, cells, errors)

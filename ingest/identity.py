@@ -351,3 +351,69 @@ _RULES = {
     "linkedin": linkedin_id,
     "facebook": facebook_id,
 }
+
+
+def account_identities(platforms, values) -> tuple:
+    """:func:`account_identity` of many ``(platform, value)`` pairs, column-wise.
+
+    The rule stays in :func:`account_identity`: it is applied once per distinct
+    pair (handles repeat a lot in interaction data) and the answers are spread
+    back over the rows.
+
+    Parameters
+    ----------
+    platforms : array-like or pandas.Series of str
+        Normalised platform names, one per value.
+    values : array-like or pandas.Series of str
+        Handles or ids as written.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(platform_id, handle, error)`` object arrays: ``handle`` is ``None`` for
+        a bare X id; ``error`` is ``""`` for a good value, else why it is refused
+        (``platform_id`` and ``handle`` are then ``None``).
+
+    Examples
+    --------
+    >>> ids, handles, errors = account_identities(["x", "x", "generic"], ["12", "@Jack", " "])
+    >>> ids.tolist(), handles.tolist(), errors.tolist()
+    (['12', '@jack', None], [None, 'Jack', None], ['', '', 'empty handle'])
+    """
+    import numpy as np
+    import pandas as pd
+
+    plat = platforms if isinstance(platforms, pd.Series) else pd.Series(np.asarray(platforms, dtype=object))
+    vals = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object))
+    plat = plat.reset_index(drop=True).astype("str")
+    vals = vals.reset_index(drop=True).astype("str")
+    n = len(vals)
+    ids = np.empty(n, dtype=object)
+    handles = np.empty(n, dtype=object)
+    errors = np.full(n, "", dtype=object)
+    # Printable ASCII (nearly every value) on X and on platforms without a rule of
+    # their own follows the rule with string kernels: clean_text leaves such a
+    # value alone, so the handle is the value without blanks and a leading "@".
+    # Other values, and every platform in _RULES, go through account_identity.
+    raw = vals.str.strip()
+    plain = (vals.str.fullmatch(r"[ -~]*").to_numpy(dtype=bool)
+             & ~plat.isin(list(_RULES)).to_numpy(dtype=bool))
+    handle = raw.str.lstrip("@").str.strip()
+    lower = handle.str.lower()
+    is_x = plat.eq("x").to_numpy(dtype=bool)
+    digits = raw.str.fullmatch(r"[0-9]+").to_numpy(dtype=bool)
+    empty = handle.eq("").to_numpy(dtype=bool)
+    pid = np.where(is_x & ~digits, ("@" + lower).to_numpy(dtype=object), lower.to_numpy(dtype=object))
+    pid = np.where(is_x & digits, raw.to_numpy(dtype=object), pid)
+    hd = np.where(is_x & digits, None, handle.to_numpy(dtype=object))
+    ok = plain & ~empty
+    ids[ok], handles[ok] = pid[ok], hd[ok]
+    errors[plain & empty] = "empty handle"
+    rest = np.flatnonzero(~plain)
+    if len(rest):
+        for i, p, v in zip(rest.tolist(), plat.iloc[rest].tolist(), vals.iloc[rest].tolist(), strict=True):
+            try:
+                ids[i], handles[i] = account_identity(p, v)
+            except ValueError as exc:
+                errors[i] = str(exc)
+    return ids, handles, errors

@@ -7,6 +7,7 @@ These are what the CLI (``scout ingest …``), the app's Data page and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 
@@ -42,6 +43,7 @@ def import_file(
     times: TimeWindow | None = DEFAULT_TIMES,
     rejects: str | Path | None = None,
     force: bool = False,
+    bulk: bool | None = None,
 ) -> Run:
     """Ingest one file and record the run.
 
@@ -78,6 +80,10 @@ def import_file(
         Append every rejected record's ``file:line: reason`` to this file.
     force : bool
         Allow an empty ``replace``.
+    bulk : bool, optional
+        X archives and edge lists: load in the store's bulk mode, with batches of
+        at least ``store.BULK_BATCH_SIZE``; default (``None``): when
+        :func:`wants_bulk` says so.
 
     Returns
     -------
@@ -129,23 +135,54 @@ def import_file(
         from ingest.x_aliases import HandleResolver
 
         resolver = HandleResolver(store)
-        run = run_ingest(
-            store,
-            run.source,
-            _prepared(store, resolver.apply(chunks())),
-            batch_size=batch_size,
-            strict=strict,
-            report=note,
-            progress=progress,
-            run=run,
-            keep_cursor=False,
-            times=times,
-            rejects=rejects,
-        )
+        if bulk is None:
+            bulk = wants_bulk(store, path, kind)
+        if bulk:
+            batch_size = max(batch_size, store.BULK_BATCH_SIZE)
+            run.summary["bulk"] = True
+        with store.bulk_load() if bulk else nullcontext():
+            run = run_ingest(
+                store,
+                run.source,
+                _prepared(store, resolver.apply(chunks())),
+                batch_size=batch_size,
+                strict=strict,
+                report=note,
+                progress=progress,
+                run=run,
+                keep_cursor=False,
+                times=times,
+                rejects=rejects,
+            )
         return _merge_aliases(store, run, resolver)
     run = _import_people(store, path, kind, run, name, platform, delimiter, replace, strict, note,
                          rejects, force)
     return _merge_aliases(store, run, None)
+
+
+#: Files at least this big (bytes, uncompressed size unknown: as stored) load in bulk mode
+#: into a store that is empty or nearly so (:func:`wants_bulk`).
+BULK_MIN_BYTES = {"edges": 8 << 20, "jsonl": 64 << 20}
+#: "Nearly empty": at most this many interactions stored.
+BULK_MAX_STORED = 50_000
+
+
+def wants_bulk(store: GraphStore, path: str | Path, kind: str) -> bool:
+    """Whether importing ``path`` should use the store's bulk mode (:meth:`GraphStore.bulk_load`).
+
+    Yes for a big file (:data:`BULK_MIN_BYTES`) into a store holding at most
+    :data:`BULK_MAX_STORED` interactions: deferring index upkeep pays when most
+    of the store is about to arrive. Bulk mode keeps every guarantee of the
+    ordinary path (one transaction per batch, idempotent, resumable; see each
+    store's ``bulk_load``), with bigger batches.
+    """
+    if str(path) == "-" or kind not in BULK_MIN_BYTES:
+        return False
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        return False
+    return size >= BULK_MIN_BYTES[kind] and store.size_hint() <= BULK_MAX_STORED
 
 
 def _prepared(store: GraphStore, chunks: Iterator[Chunk]) -> Iterator[Chunk]:

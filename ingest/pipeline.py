@@ -19,9 +19,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
+
+import numpy as np
+import pandas as pd
 
 from graph.errors import InputError, ScoutError, StoreUnavailableError
 from graph.model import (
@@ -104,6 +108,50 @@ class Chunk:
     #: ``interactions`` / ``accounts``; optional (records then are located by number).
     origins: list[str] = field(default_factory=list)
     account_origins: list[str] = field(default_factory=list)
+    #: Column-wise records (readers of big tabular files): interactions with
+    #: :data:`graph.model.INTERACTION_COLUMNS` (``at`` a UTC datetime column,
+    #: ``topics`` as ``;a;b;`` text), in addition to ``interactions``; the line
+    #: each comes from (``frame_lines``, in file ``origin_name``); accounts with
+    #: ``key, platform, platform_id, handle``, in addition to ``accounts``.
+    frame: pd.DataFrame | None = None
+    frame_lines: np.ndarray | None = None
+    origin_name: str = ""
+    account_frame: pd.DataFrame | None = None
+
+    @property
+    def n_interactions(self) -> int:
+        """Interactions in the chunk, record-wise and column-wise."""
+        return len(self.interactions) + (len(self.frame) if self.frame is not None else 0)
+
+    def as_records(self) -> Chunk:
+        """This chunk with its column-wise part turned into records (tests, record-wise consumers)."""
+        if self.frame is None and self.account_frame is None:
+            return self
+        interactions = list(self.interactions)
+        origins = list(self.origins)
+        if self.frame is not None and len(self.frame):
+            f = self.frame
+            topics = f["topics"].map(lambda t: tuple(x for x in t.split(";") if x) if t else ())
+            interactions.extend(
+                Edge(*row) for row in zip(
+                    f["platform"].tolist(), f["post_id"].tolist(), f["kind"].tolist(), f["source"].tolist(),
+                    f["target"].tolist(), [t.to_pydatetime() for t in f["at"]],
+                    f["text"].tolist(), topics.tolist(), f["lang"].tolist(), f["weight"].tolist(), strict=True)
+            )
+            if len(origins) == len(self.interactions):
+                origins.extend(f"{self.origin_name}:{line}" for line in self.frame_lines.tolist())
+        accounts = list(self.accounts)
+        if self.account_frame is not None:
+            accounts.extend(_frame_accounts(self.account_frame))
+        return replace(self, interactions=interactions, origins=origins, accounts=accounts, frame=None,
+                       frame_lines=None, account_frame=None, account_origins=[])
+
+
+def _frame_accounts(frame: pd.DataFrame) -> list[Account]:
+    """Accounts from an account frame (``key, platform, platform_id, handle`` and maybe more)."""
+    names = [c for c in frame.columns if c != "key"]
+    return [Account(**dict(zip(names, row, strict=True))) for row in zip(*(frame[c].tolist() for c in names),
+                                                                           strict=True)]
 
 
 class Progress:
@@ -138,8 +186,9 @@ def merge_account(into: Account, new: Account) -> None:
 class BatchWriter:
     """Buffers accounts and interactions and writes them ``batch_size`` at a time.
 
-    Interactions (:class:`~ingest.records.Edge` rows, or ``Interaction``
-    objects) go to the store as one DataFrame per batch, the store's fast path.
+    Interactions (:class:`~ingest.records.Edge` rows, ``Interaction`` objects, or
+    a chunk's column-wise ``frame``) go to the store as one DataFrame per batch,
+    the store's fast path.
 
     Accounts are merged by key within a batch (later known values win, as they
     would with one upsert after another), which keeps batches small when the
@@ -155,16 +204,23 @@ class BatchWriter:
         self.accounts_written = 0
         self.batches = 0
         self._accounts: dict[str, Account] = {}
-        self._interactions: list[Edge | Interaction] = []
+        self._account_frames: list[pd.DataFrame] = []
+        # key -> handle ("\0" for none) of the frame accounts written by this writer.
+        self._written_handles: dict[str, str] = {}
+        self._account_rows = 0
+        self._frames: list[pd.DataFrame] = []
+        self._pending = 0
         self._sleep = float(os.environ.get(SLEEP_ENV, "0") or 0)
         self.themes = _THEMES.get() or ()
         self.tagged = 0
 
-    def add(self, accounts: Iterable[Account], interactions: Iterable[Edge | Interaction]) -> None:
+    def add(self, accounts: Iterable[Account], interactions: Iterable[Edge | Interaction],
+            frame: pd.DataFrame | None = None, account_frame: pd.DataFrame | None = None) -> None:
         """Buffer rows; writes a batch whenever ``batch_size`` rows are waiting.
 
         The writer takes ownership of the account objects: it merges later
-        values into the first object of each key.
+        values into the first object of each key. ``frame`` and ``account_frame``
+        are a chunk's column-wise interactions and accounts.
         """
         buf = self._accounts
         for a in accounts:
@@ -174,38 +230,91 @@ class BatchWriter:
                 buf[key] = a
             else:
                 merge_account(known, a)
-        self._interactions.extend(interactions)
-        while len(self._interactions) >= self.batch_size:
-            self._write(self._interactions[: self.batch_size])
-            self._interactions = self._interactions[self.batch_size :]
-        if len(self._accounts) >= self.batch_size:
+        if account_frame is not None and len(account_frame):
+            account_frame = self._unwritten(account_frame)
+            self._account_frames.append(account_frame)
+            self._account_rows += len(account_frame)
+        records = interactions if isinstance(interactions, list) else list(interactions)
+        if records:
+            self._frames.append(edges_frame(records))
+            self._pending += len(records)
+        if frame is not None and len(frame):
+            self._frames.append(frame)
+            self._pending += len(frame)
+        while self._pending >= self.batch_size:
+            pending = self._take_frame()
+            self._write(pending.iloc[: self.batch_size])
+            rest = pending.iloc[self.batch_size:]
+            if len(rest):
+                self._frames, self._pending = [rest], len(rest)
+        if len(self._accounts) + self._account_rows >= self.batch_size:
             self.flush()
+
+    def _unwritten(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of an account frame this writer has not written already, as they are.
+
+        Big files name the same accounts in every chunk; an account frame carries
+        only ``key, platform, platform_id, handle``, so a key written with the
+        same handle needs no second upsert.
+        """
+        if list(frame.columns) != ["key", "platform", "platform_id", "handle"]:
+            return frame
+        handle = frame["handle"].astype(object).where(frame["handle"].notna(), "\0")
+        seen = frame["key"].map(self._written_handles)
+        new = frame.loc[seen.ne(handle).to_numpy()]
+        self._written_handles.update(zip(new["key"].tolist(), handle[new.index].tolist(), strict=True))
+        if len(self._written_handles) > 5_000_000:  # bounded memory; forgetting only costs upserts
+            self._written_handles = {}
+        return new
+
+    def _take_frame(self) -> pd.DataFrame:
+        frames, self._frames, self._pending = self._frames, [], 0
+        if len(frames) == 1:
+            return frames[0]
+        return pd.concat(frames, ignore_index=True)
 
     def flush(self) -> None:
         """Write what is buffered as one transaction."""
-        if self._accounts or self._interactions:
-            self._write(self._interactions)
-            self._interactions = []
+        if self._accounts or self._account_frames or self._frames:
+            self._write(self._take_frame() if self._frames else None)
 
-    def _write(self, interactions: list[Edge | Interaction]) -> None:
-        """One transaction: the buffered accounts and ``interactions`` (as one DataFrame)."""
+    def _take_accounts(self) -> list[Account] | pd.DataFrame:
+        """The buffered accounts: records, or one frame when all came as frames."""
         accounts = list(self._accounts.values())
-        frame = edges_frame(interactions) if interactions else None
-        self.result += self.store.write_batch(accounts, frame if frame is not None else [])
-        if self.themes and frame is not None:
+        frames, self._account_frames, self._account_rows = self._account_frames, [], 0
+        self._accounts = {}
+        if not frames:
+            return accounts
+        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        if len(frames) > 1 and frame["key"].duplicated().any():
+            # Later known values win; None never overwrites (groupby.last skips missing values).
+            frame = frame.groupby("key", sort=False, as_index=False).last()
+        if accounts:
+            return accounts + _frame_accounts(frame)
+        return frame
+
+    def _write(self, frame: pd.DataFrame | None) -> None:
+        """One transaction: the buffered accounts and the interactions of ``frame``."""
+        accounts = self._take_accounts()
+        has_events = frame is not None and len(frame) > 0
+        self.result += self.store.write_batch(accounts, frame if has_events else [])
+        if self.themes and has_events:
             self.tagged += _tag_batch(self.store, frame, accounts, self.themes)
         self.accounts_written += len(accounts)
         self.batches += 1
-        self._accounts = {}
         if self._sleep > 0:
             time.sleep(self._sleep)
 
 
-def _tag_batch(store: GraphStore, frame, accounts: list[Account], themes: tuple) -> int:
+def _tag_batch(store: GraphStore, frame, accounts: list[Account] | pd.DataFrame, themes: tuple) -> int:
     """Tag one written batch with the listening themes; returns how many interactions matched."""
     from graph.listening import IDENTITY, tag_frame
 
-    handles = {a.key: a.handle for a in accounts if a.handle}
+    if isinstance(accounts, pd.DataFrame):
+        known = accounts[accounts["handle"].notna()]
+        handles = dict(zip(known["key"].tolist(), known["handle"].tolist(), strict=True))
+    else:
+        handles = {a.key: a.handle for a in accounts if a.handle}
     tags = tag_frame(frame, themes, handles)
     has = tags.map(len).to_numpy() > 0
     if has.any():
@@ -237,6 +346,10 @@ def screen_chunk(chunk: Chunk, times: TimeWindow | None = DEFAULT_TIMES, label: 
     """
     rejected: dict[str, str] = {}
     lo, hi = (times or ANY_TIME).bounds()
+    # A frame's accounts come from its rows: a refused account rejects the rows naming it.
+    refused = _screen_account_frame(chunk) if chunk.account_frame is not None else {}
+    if chunk.frame is not None:
+        _screen_frame(chunk, lo, hi, times, rejected, refused)
     edges = chunk.interactions
     if edges:
         origins = chunk.origins if len(chunk.origins) == len(edges) else None
@@ -279,6 +392,88 @@ def screen_chunk(chunk: Chunk, times: TimeWindow | None = DEFAULT_TIMES, label: 
     # record read); a rejected profile is a record of its own.
     chunk.read = max(0, chunk.read - edge_rejects)
     return len(rejected)
+
+
+def _plain_text(col: pd.Series, limit: int) -> np.ndarray:
+    """Which cells are short printable ASCII (nothing for the data model to clean)."""
+    text = col.fillna("").astype(str)
+    return (text.str.len().le(limit) & text.str.fullmatch(r"[ -~]*")).to_numpy(dtype=bool)
+
+
+def _screen_frame(chunk: Chunk, lo: datetime, hi: datetime, times: TimeWindow | None,
+                  rejected: dict[str, str], refused: dict[str, str]) -> None:
+    """:func:`screen_chunk` for a chunk's column-wise interactions.
+
+    Every rule is tested column-wise; only rows that are not plain (non-ASCII or
+    control characters, overlong values, a refused time or weight) go through the
+    record-wise rules, so a rejected row gets the same reason either way.
+    """
+    f = chunk.frame
+    at = f["at"]
+    weight = f["weight"].to_numpy(dtype="float64")
+    ok = np.array((at >= pd.Timestamp(lo)) & (at <= pd.Timestamp(hi)), dtype=bool)
+    ok &= (weight >= 0) & (weight <= MAX_WEIGHT)
+    for col in ("source", "target", "post_id"):
+        ok &= _plain_text(f[col], MAX_ID_LENGTH)
+    text = f["text"]
+    ok &= (text.isna() | pd.Series(_plain_text(text, 10**9), index=f.index)).to_numpy(dtype=bool)
+    if refused:
+        ok &= ~(f["source"].isin(refused) | f["target"].isin(refused)).to_numpy()
+    if ok.all():
+        return
+    rows = np.flatnonzero(~ok)
+    fixed: dict[int, object] = {}
+    drop: list[int] = []
+    name = chunk.origin_name
+    for i in rows.tolist():
+        r = f.iloc[i]
+        topics = tuple(t for t in r["topics"].split(";") if t) if r["topics"] else ()
+        e = Edge(r["platform"], r["post_id"], r["kind"], r["source"], r["target"],
+                 r["at"].to_pydatetime(), r["text"], topics, r["lang"], float(r["weight"]))
+        reason = refused.get(e.source) or refused.get(e.target)
+        got, reason = (None, reason) if reason else _screen_edge(e, lo, hi, times)
+        if reason is not None:
+            rejected.setdefault(f"{name}:{chunk.frame_lines[i]}", reason)
+            drop.append(i)
+        elif got is not e:
+            fixed[i] = got
+    if fixed:
+        f = f.copy()
+        for i, e in fixed.items():
+            for col in ("source", "target", "post_id", "text"):
+                f.iat[i, f.columns.get_loc(col)] = getattr(e, col)
+    if drop:
+        keep = np.ones(len(f), dtype=bool)
+        keep[drop] = False
+        f = f.loc[keep].reset_index(drop=True)
+        chunk.frame_lines = chunk.frame_lines[keep]
+    chunk.frame = f
+
+
+def _screen_account_frame(chunk: Chunk) -> dict[str, str]:
+    """:func:`screen_chunk` for a chunk's column-wise accounts; returns refused key → reason."""
+    f = chunk.account_frame
+    ok = _plain_text(f["platform_id"], MAX_ID_LENGTH).copy() & (
+        f["handle"].isna().to_numpy() | _plain_text(f["handle"], MAX_ID_LENGTH))
+    if ok.all():
+        return {}
+    refused: dict[str, str] = {}
+    keep = np.ones(len(f), dtype=bool)
+    f = f.copy()
+    for i in np.flatnonzero(~ok).tolist():
+        a = object.__new__(Account)
+        for col in Account.__slots__:
+            setattr(a, col, f.iat[i, f.columns.get_loc(col)] if col in f.columns else None)
+        try:
+            sanitize_account(a)
+        except ValueError as exc:
+            refused[f.iat[i, f.columns.get_loc("key")]] = str(exc)
+            keep[i] = False
+            continue
+        f.iat[i, f.columns.get_loc("platform_id")] = a.platform_id
+        f.iat[i, f.columns.get_loc("handle")] = a.handle
+    chunk.account_frame = f.loc[keep].reset_index(drop=True)
+    return refused
 
 
 def _account_is_plain(a: Account) -> bool:
@@ -516,10 +711,10 @@ def _write_run(store: GraphStore, source: str, chunks: Iterable[Chunk], run: Run
         run.read += chunk.read + len(chunk.errors)
         _add_counts(run, chunk.counts)
         log.add(chunk.errors)
-        writer.add(chunk.accounts, chunk.interactions)
+        writer.add(chunk.accounts, chunk.interactions, chunk.frame, chunk.account_frame)
         newest = newer_cursor(newest, chunk.cursor)
         posts += chunk.read + len(chunk.errors)
-        edges += len(chunk.interactions)
+        edges += chunk.n_interactions
         position = chunk.position if chunk.position is not None else position
         if progress is not None:
             progress.update(posts, edges, chunk.position)

@@ -46,14 +46,21 @@ class OptOutFilter:
         keys = self.keys
         for chunk in chunks:
             if keys:
-                before = len(chunk.interactions)
+                before = chunk.n_interactions
+                frame, lines, account_frame = chunk.frame, chunk.frame_lines, chunk.account_frame
+                if frame is not None and len(frame):
+                    keep = ~(frame["source"].isin(keys) | frame["target"].isin(keys)).to_numpy()
+                    frame, lines = frame.loc[keep].reset_index(drop=True), lines[keep]
+                if account_frame is not None:
+                    account_frame = account_frame[~account_frame["key"].isin(keys)]
                 chunk = replace(
                     chunk,
                     interactions=[e for e in chunk.interactions
                                   if e.source not in keys and e.target not in keys],
                     accounts=[a for a in chunk.accounts if a.key not in keys],
+                    frame=frame, frame_lines=lines, account_frame=account_frame,
                 )
-                self.dropped += before - len(chunk.interactions)
+                self.dropped += before - chunk.n_interactions
             yield chunk
 
 

@@ -19,6 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
+import numpy as np
+import pandas as pd
+
 from graph.store import GraphStore
 from ingest.pipeline import Chunk
 
@@ -40,16 +43,30 @@ class HandleResolver:
         self.store = store
         self.ids: dict[str, str | None] = {}
         self.rewritten = 0
+        self._store_empty: bool | None = None
 
     def learn(self, chunk: Chunk) -> None:
         """Remember the ``handle → x:<id>`` of every id account with a handle in ``chunk``."""
         for a in chunk.accounts:
             if a.platform == PLATFORM and a.handle and not a.platform_id.startswith("@"):
                 self.ids[a.handle.lower()] = a.key
+        f = chunk.account_frame
+        if f is not None and len(f):
+            ids = f[(f["platform"] == PLATFORM) & f["handle"].notna()
+                    & ~f["platform_id"].astype(str).str.startswith("@")]
+            self.ids.update(zip(ids["handle"].str.lower().tolist(), ids["key"].tolist(), strict=True))
+
+    def _store_has_ids(self) -> bool:
+        """Whether the store may know ids for handles (an empty store, as in a first big load, does not)."""
+        if self._store_empty is None:
+            self._store_empty = self.store.is_empty()
+        return not self._store_empty
 
     def _lookup(self, alias: str) -> str | None:
         name = alias[len(_ALIAS_PREFIX):]
         if name not in self.ids:
+            if not self._store_has_ids():
+                return None  # unknown now; a later record of this run may still reveal it
             keys = [k for k in self.store.resolve("@" + name, platform=PLATFORM)
                     if not k.startswith(_ALIAS_PREFIX)]
             self.ids[name] = keys[0] if len(keys) == 1 else None
@@ -61,9 +78,18 @@ class HandleResolver:
         aliases = {
             k for e in chunk.interactions for k in (e.source, e.target) if k.startswith(_ALIAS_PREFIX)
         }
+        f = chunk.frame
+        if f is not None and len(f):
+            keys = pd.unique(np.concatenate([f["source"].to_numpy(dtype=object),
+                                             f["target"].to_numpy(dtype=object)]))
+            aliases.update(k for k in keys.tolist() if k.startswith(_ALIAS_PREFIX))
         mapping = {a: key for a in aliases if (key := self._lookup(a)) is not None}
         if not mapping:
             return chunk
+        if f is not None and len(f):
+            chunk.frame = f.assign(source=f["source"].replace(mapping), target=f["target"].replace(mapping))
+        if chunk.account_frame is not None:
+            chunk.account_frame = chunk.account_frame[~chunk.account_frame["key"].isin(mapping)]
         chunk.interactions = [
             _renamed(e, mapping) if (e.source in mapping or e.target in mapping) else e
             for e in chunk.interactions

@@ -7,6 +7,8 @@
 #   scripts/neo4j.sh logs [-f]   show (or follow) the server log
 #   scripts/neo4j.sh reset       stop and wipe the database (keeps the build)
 #   scripts/neo4j.sh build       only build the launcher (e.g. to warm a CI cache)
+#   scripts/neo4j.sh import ARGS replace the database by an offline import
+#                                (neo4j-admin database import full ARGS), see cmd_import
 #
 # Why not the usual server tarball: the only registry this project may use for
 # Java is Maven Central, which does not serve the Neo4j server distribution
@@ -294,6 +296,7 @@ cmd_up() {
     return 0
   fi
   clear_state # stale pid file from a crash or reboot
+  recover_swap # an import killed while swapping its database in
 
   if port_in_use "$PORT"; then
     die "127.0.0.1:$PORT is already in use by a process this script did not start; stop it or set SCOUT_NEO4J_PORT"
@@ -435,6 +438,81 @@ cmd_reset() {
   say "Wiped $SERVER_DIR."
 }
 
+# Offline bulk import (`neo4j-admin database import full`, from the
+# neo4j-import-tool jar the embedded build already carries) into a staging home,
+# then a swap: the served database is either the old one or the complete new
+# one, never a half-imported one.
+#   1. import into $CACHE_DIR/import-staging (the server may keep running);
+#      a kill here leaves only the staging dir, discarded by the next import;
+#   2. on success, mark the staging dir complete, stop the server if it runs,
+#      move the old database aside and the new one in (two renames, guarded by
+#      a marker that the next `up`/`import` finishes or rolls back), start the
+#      server again if it was running.
+IMPORT_STAGING="$CACHE_DIR/import-staging"
+IMPORT_OLD="$CACHE_DIR/import-replaced"
+SWAP_MARKER="$CACHE_DIR/import-swap"
+
+# Finish a swap a kill interrupted: the staging copy is complete (the marker is
+# written only then), so move whatever is still there into place.
+recover_swap() {
+  [[ -f $SWAP_MARKER ]] || return 0
+  warn "an import was interrupted while swapping its (complete) database in: finishing the swap"
+  swap_in
+}
+
+swap_in() {
+  local part
+  for part in databases transactions; do
+    if [[ -d $IMPORT_STAGING/data/$part/neo4j ]]; then
+      mkdir -p "$SERVER_DIR/data/$part" "$IMPORT_OLD/$part"
+      [[ -d $SERVER_DIR/data/$part/neo4j ]] && mv "$SERVER_DIR/data/$part/neo4j" "$IMPORT_OLD/$part/neo4j.$$"
+      mv "$IMPORT_STAGING/data/$part/neo4j" "$SERVER_DIR/data/$part/neo4j"
+    fi
+  done
+  rm -rf "$IMPORT_STAGING" "$IMPORT_OLD"
+  rm -f "$SWAP_MARKER"
+}
+
+cmd_import() {
+  require_java
+  (($# > 0)) || die "usage: scripts/neo4j.sh import --nodes=Account=FILE --relationships=INTERACTED=FILE [more importer options]"
+  take_lock
+  recover_swap
+  if [[ -d $IMPORT_STAGING ]]; then
+    warn "discarding $IMPORT_STAGING, left by an import that did not finish"
+    rm -rf "$IMPORT_STAGING"
+  fi
+  build
+  mkdir -p "$IMPORT_STAGING/conf" "$IMPORT_STAGING/logs"
+  : >"$IMPORT_STAGING/conf/neo4j.conf"
+  say "Importing into $IMPORT_STAGING (neo4j-admin database import full)..."
+  local started=$SECONDS
+  if ! NEO4J_HOME="$IMPORT_STAGING" NEO4J_CONF="$IMPORT_STAGING/conf" "$JAVA" "-Xmx$HEAP" \
+      --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
+      -Dfile.encoding=UTF-8 -cp "$BUILD_DIR/classes:$BUILD_DIR/lib/*" org.neo4j.cli.AdminTool \
+      database import full --overwrite-destination=true "$@" neo4j 9>&-; then
+    rm -rf "$IMPORT_STAGING"
+    die "the import failed (see above); the served database is unchanged"
+  fi
+  say "Imported in $((SECONDS - started))s; swapping it in."
+  local was_running=""
+  if running_pid >/dev/null; then
+    was_running=1
+    local pid
+    pid=$(running_pid)
+    say "Stopping Neo4j (pid $pid)..."
+    stop_pid "$pid"
+    clear_state
+  fi
+  : >"$SWAP_MARKER"
+  swap_in
+  say "The imported database is in place."
+  if [[ -n $was_running ]]; then
+    exec 9>&-
+    cmd_up
+  fi
+}
+
 cmd_build() {
   require_java
   take_lock
@@ -456,6 +534,7 @@ main() {
     logs | log) cmd_logs "$@" ;;
     reset) cmd_reset ;;
     build) cmd_build ;;
+    import) cmd_import "$@" ;;
     -h | --help | help) usage ;;
     *)
       usage >&2

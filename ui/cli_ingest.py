@@ -33,6 +33,14 @@ def _input_options(fn: Callable) -> Callable:
     return fn
 
 
+def _bulk_option(fn: Callable) -> Callable:
+    return click.option(
+        "--bulk/--no-bulk", default=None,
+        help="Load in the store's bulk mode (deferred index upkeep, big batches; still one "
+             "transaction per batch). Default: for a big file into an empty or nearly empty store.",
+    )(fn)
+
+
 def _time_option(fn: Callable) -> Callable:
     return click.option(
         "--any-time", is_flag=True,
@@ -160,11 +168,12 @@ def ingest(ctx) -> None:
 @click.argument("files", nargs=-1, required=True, metavar="FILE…")
 @_strict_option
 @_batch_option
+@_bulk_option
 @_time_option
 @_input_options
 @_common
 @click.pass_obj
-def ingest_jsonl(app, files, strict, batch_size, any_time, rejects, as_json, progress) -> None:
+def ingest_jsonl(app, files, strict, batch_size, bulk, any_time, rejects, as_json, progress) -> None:
     """Import X archives (JSON Lines, plain or .gz; '-' for stdin).
 
     Each line may be an API v2 page (as saved by twarc2 or Scout), a v2 tweet,
@@ -186,6 +195,7 @@ def ingest_jsonl(app, files, strict, batch_size, any_time, rejects, as_json, pro
         unit="posts",
         times=_times(any_time),
         rejects=rejects,
+        bulk=bulk,
     )
 
 
@@ -201,12 +211,13 @@ def ingest_jsonl(app, files, strict, batch_size, any_time, rejects, as_json, pro
 )
 @_strict_option
 @_batch_option
+@_bulk_option
 @_time_option
 @_input_options
 @_common
 @click.pass_obj
 def ingest_edges(
-    app, files, platform, delimiter, default_time, strict, batch_size, any_time, rejects, as_json,
+    app, files, platform, delimiter, default_time, strict, batch_size, bulk, any_time, rejects, as_json,
     progress,
 ) -> None:
     """Import edge lists (source,target CSV files).
@@ -235,6 +246,7 @@ def ingest_edges(
         unit="rows",
         times=_times(any_time),
         rejects=rejects,
+        bulk=bulk,
     )
 
 
@@ -658,4 +670,67 @@ def load_sample_command(app, if_empty: bool, folder: str | None, progress: bool 
         _emit(run, False)
 
 
-COMMANDS = [ingest, load_sample_command]
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, metavar="FILE…")
+@click.option("--kind", type=click.Choice(["edges", "jsonl"]), required=True,
+              help="Edge lists (CSV) or X archives (JSON Lines).")
+@click.option("--platform", default=None, help="Edge lists: platform of rows without one (default: generic).")
+@click.option("--delimiter", default=None, help="Edge lists: field delimiter (default: sniffed).")
+@click.option("--default-time", default=None, metavar="TIME",
+              help="Edge lists: time of rows without a timestamp (ISO 8601 or unix seconds).")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
+              help="Where the importer's CSV files go (default: .scout/neo4j-import).")
+@click.option("--files-only", is_flag=True,
+              help="Only write the files and print the neo4j-admin command (for a server of your own).")
+@_time_option
+@_input_options
+@_common
+@click.pass_obj
+def import_command(app, files, kind, platform, delimiter, default_time, directory, files_only, any_time,
+                   rejects, as_json, progress) -> None:
+    """First load of big files into an EMPTY Neo4j database, with Neo4j's offline importer.
+
+    Reads FILEs like `scout ingest` (same rules, rejects and runs), writes them in
+    the importer's CSV layout, and for the local server of scripts/neo4j.sh
+    imports them (staged, then swapped in: the served database is never
+    half-imported) and creates the schema. For any other server, or with
+    --files-only, it prints the `neo4j-admin database import full` command to run
+    there (stop the database first). Later increments: `scout ingest`.
+
+    \b
+    Example:
+      scout --store bolt://127.0.0.1:7687 import --kind jsonl archive/*.jsonl.gz
+    """
+    from graph.store_uri import parse_store_uri
+    from ingest.csv_edges import parse_default_time
+    from ingest.neo4j_import import bulk_import, format_command
+
+    uri = app.store_uri or ""
+    if parse_store_uri(uri or "sqlite:///.scout/scout.db").kind != "neo4j":
+        raise InputError("scout import loads Neo4j: pass --store bolt://HOST:PORT (SQLite: scout ingest "
+                         "uses its bulk mode by itself)")
+    _start_rejects(rejects)
+    options = {"times": _times(any_time), "rejects": rejects}
+    if kind == "edges":
+        options.update(platform=platform, delimiter=delimiter, default_time=parse_default_time(default_time))
+    console = stderr_console()
+    result = bulk_import(
+        uri, files, kind, directory or ".scout/neo4j-import", files_only=files_only,
+        report=lambda m: console.print(m, markup=False, highlight=False),
+        progress=lambda path: RichProgress(f"{kind} {path}", enabled=_show_progress(progress),
+                                           unit="rows" if kind == "edges" else "posts", console=console),
+        **options,
+    )
+    for run in result.runs:
+        _emit(run, as_json)
+    stages = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
+    if result.imported:
+        click.echo(f"imported {result.events:,} interactions and {result.accounts:,} accounts ({stages})", err=True)
+    else:
+        click.echo(f"wrote {result.events:,} interactions and {result.accounts:,} accounts to "
+                   f"{result.directory} ({stages}); stop the database, then run:", err=True)
+        click.echo(format_command(result.command))
+    _exit_if_failed(result.runs)
+
+
+COMMANDS = [ingest, load_sample_command, import_command]

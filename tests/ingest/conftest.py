@@ -40,6 +40,7 @@ def collect(chunks):
     """Flatten chunks into (read, accounts, interactions, errors, counts)."""
     read, accounts, interactions, errors, counts = 0, [], [], [], {}
     for c in chunks:
+        c = c.as_records()  # column-wise chunks (CSV readers) as records
         read += c.read
         accounts += c.accounts
         interactions += c.interactions

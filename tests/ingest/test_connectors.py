@@ -15,7 +15,7 @@ from graph.errors import ApiError, ConfigError, InputError
 from graph.model import Account, Person
 from graph.people import UNLINKABLE_PLATFORMS, linkable, resolve_people, suggest_links
 from ingest.connectors import connector, platforms
-from ingest.identity import account_identity, blog_id, mastodon_id, reddit_id
+from ingest.identity import account_identities, account_identity, blog_id, mastodon_id, reddit_id
 from ingest.jobs import import_file
 from ingest.jsonio import dumps_line
 from ingest.ops.config import load_config, parse_config
@@ -59,6 +59,24 @@ def test_one_identity_rule_per_platform():
         mastodon_id("ann")
     with pytest.raises(ValueError):
         blog_id("not a host")
+
+
+def test_column_wise_identities_follow_each_platforms_rule():
+    # The vectorised twin used by the CSV readers must give what the one rule gives,
+    # row by row, on every platform (its string-kernel fast path is X/generic only).
+    rows = [("x", "12"), ("x", "@Jack"), ("generic", " @Ann "), ("youtube", "UC_x5XG1OV2P6uZZ5FSM9Ttw"),
+            ("youtube", "@AcmeHQ"), ("mastodon", "@Ann@Fosstodon.org"), ("bluesky", "did:plc:abc"),
+            ("reddit", "u/Bob"), ("reddit", "[deleted]"), ("blog", "https://www.Example.com/x"),
+            ("linkedin", "https://www.linkedin.com/in/ann-lee/"), ("facebook", "1001"),
+            ("generic", "Zoë"), ("generic", " ")]
+    ids, handles, errors = account_identities([p for p, _ in rows], [v for _, v in rows])
+    for i, (platform, value) in enumerate(rows):
+        try:
+            expected = account_identity(platform, value)
+        except ValueError as exc:
+            assert (ids[i], handles[i], errors[i]) == (None, None, str(exc)), (platform, value)
+        else:
+            assert (ids[i], handles[i], errors[i]) == (*expected, ""), (platform, value)
 
 
 def test_edge_lists_use_the_platform_rules(sqlite_store, tmp_path):

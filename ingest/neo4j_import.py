@@ -1,0 +1,421 @@
+"""First load of big files into an empty Neo4j database with the offline importer.
+
+Cypher writes over Bolt reach tens of thousands of events per second; Neo4j's
+offline importer (``neo4j-admin database import full``, the
+``org.neo4j:neo4j-import-tool`` jar) writes a whole database at hundreds of
+thousands. So the first big load of an empty database goes:
+
+1. **files** — the inputs are read by the same readers and rules as ``scout
+   ingest`` (:func:`ingest.jobs.import_file`: screening, opt-outs, ``x:@name``
+   resolution, rejects with ``file:line``), but each batch goes to
+   :class:`ImportFiles` instead of a store: the importer's CSV layout, in the data
+   model the online path produces (:mod:`graph.neo4j_store`); events are the
+   storage form of :func:`graph.frames.event_table`;
+2. **import** — ``scripts/neo4j.sh import`` runs the importer into a staging
+   folder and swaps the result in (the served database is the old one or the
+   complete new one, never a half-imported one), or, for a server of your own,
+   :func:`admin_command` is the command line to run there;
+3. **schema and the rest** — the store opens (constraints and indexes are created
+   then, as always, and awaited), the few events held back as possible
+   duplicates go through the online path, handle aliases are merged and the
+   runs recorded.
+
+Later increments use the ordinary online path (``scout ingest``).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shlex
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from graph.errors import InputError, StoreUnavailableError
+from graph.frames import event_table
+from graph.model import Account, Run, WriteResult
+
+NODE_FILE = "accounts.csv"
+RELATIONSHIP_FILE = "interactions.csv"
+#: Importer header of the account nodes: the properties the online path sets.
+NODE_HEADER = [
+    "key:ID(Account)", "platform", "platform_id", "handle", "handle_lc", "name", "followers:long",
+    "following:long", "posts:long", "created_at:datetime", "verified:boolean", "bio", "url",
+    "internal:boolean", "crm_status", ":LABEL",
+]
+RELATIONSHIP_HEADER = [
+    ":START_ID(Account)", ":END_ID(Account)", "key", "platform", "post_id", "kind", "at:datetime",
+    "text", "topics:string[]", "lang", "weight:double", ":TYPE",
+]
+_ACCOUNT_ATTRIBUTES = ("handle", "name", "followers", "following", "posts", "created_at", "verified", "bio", "url")
+#: Account rows buffered before they are merged by key (bounded memory).
+_COMPACT_ROWS = 2_000_000
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "neo4j.sh"
+
+
+class _SeenKeys:
+    """Which event identities were written: 64-bit hashes in a few sorted runs.
+
+    A hash match is only a *possible* duplicate (two identities may share a hash):
+    the caller holds such events back and writes them through the online path,
+    which tells a true duplicate from a collision.
+    """
+
+    def __init__(self) -> None:
+        self.runs: list[np.ndarray] = []
+
+    def seen(self, hashes: np.ndarray) -> np.ndarray:
+        found = np.zeros(len(hashes), dtype=bool)
+        for run in self.runs:
+            i = np.minimum(np.searchsorted(run, hashes), len(run) - 1)
+            found |= run[i] == hashes
+        return found
+
+    def add(self, hashes: np.ndarray) -> None:
+        self.runs.append(np.sort(hashes))
+        # Merge runs of similar size (log-structured): O(n log n) in all.
+        while len(self.runs) > 1 and len(self.runs[-2]) <= 2 * len(self.runs[-1]):
+            last = self.runs.pop()
+            self.runs[-1] = np.sort(np.concatenate([self.runs[-1], last]))
+
+
+@dataclass
+class ImportFiles:
+    """Writes batches in the importer's CSV layout; stands in for the store while reading.
+
+    It answers what an ingest job asks a store (``write_batch``, ``save_run``,
+    ``is_empty``…) as an empty store would, and keeps the runs to record later.
+    """
+
+    directory: Path
+    events: int = 0
+    accounts: int = 0
+    held_back: list[pd.DataFrame] = field(default_factory=list)
+    saved_runs: list[Run] = field(default_factory=list)
+    display: str = "neo4j-import"
+
+    def __post_init__(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._seen = _SeenKeys()
+        self._account_frames: list[pd.DataFrame] = []
+        self._account_rows = 0
+        self._stub_keys: set[str] = set()
+        self._rel = open(self.directory / RELATIONSHIP_FILE, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        csv.writer(self._rel).writerow(RELATIONSHIP_HEADER)
+
+    # -- what ingest jobs ask of a store --------------------------------------------------
+    BULK_BATCH_SIZE = 100_000
+
+    def write_batch(self, accounts: Sequence[Account] | pd.DataFrame, interactions) -> WriteResult:
+        given = len(interactions)
+        events = event_table(interactions)
+        if len(events):
+            hashes = pd.util.hash_array(events["key"].to_numpy(dtype=object))
+            maybe = self._seen.seen(hashes)
+            if maybe.any():
+                self.held_back.append(events.loc[maybe])
+            new = events.loc[~maybe]
+            self._seen.add(hashes[~maybe])
+            self._write_events(new)
+            keys = pd.unique(np.concatenate([new["source"].to_numpy(dtype=object),
+                                             new["target"].to_numpy(dtype=object)]))
+            self._stub_keys.update(keys.tolist())
+            inserted = len(new)
+        else:
+            inserted = 0
+        self._add_accounts(accounts)
+        self.events += inserted
+        return WriteResult(inserted=inserted, duplicates=given - inserted)
+
+    def save_run(self, run: Run) -> None:
+        if not any(r is run for r in self.saved_runs):
+            self.saved_runs.append(run)
+
+    def runs(self, limit: int = 20, kind: str | None = None) -> list[Run]:
+        return [r for r in self.saved_runs if kind is None or r.kind == kind][:limit]
+
+    def is_empty(self) -> bool:
+        return True
+
+    def size_hint(self) -> int:
+        return 0
+
+    def opt_outs(self) -> list[str]:
+        return []
+
+    def handle_aliases(self, platform: str = "x") -> dict[str, str]:
+        return {}  # merged once the database is up (see _finish)
+
+    def resolve(self, ref: str, platform: str | None = None) -> list[str]:
+        return []
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        yield
+
+    # -- files ----------------------------------------------------------------------------
+    def _write_events(self, events: pd.DataFrame) -> None:
+        if not len(events):
+            return
+        at = np.datetime_as_string(events["at"].to_numpy(dtype="int64").astype("datetime64[ms]"), unit="ms")
+        out = pd.DataFrame({
+            "s": events["source"], "t": events["target"], "key": events["key"], "platform": events["platform"],
+            "post_id": events["post_id"], "kind": events["kind"], "at": pd.Series(at, index=events.index) + "Z",
+            "text": events["text"], "topics": events["topics"].str.strip(";"), "lang": events["lang"],
+            "weight": events["weight"], "type": "INTERACTED",
+        })
+        out.to_csv(self._rel, header=False, index=False, lineterminator="\n")
+
+    def _add_accounts(self, accounts: Sequence[Account] | pd.DataFrame) -> None:
+        if isinstance(accounts, pd.DataFrame):
+            frame = accounts
+        elif accounts:
+            frame = pd.DataFrame({
+                "key": [a.key for a in accounts], "platform": [a.platform for a in accounts],
+                "platform_id": [a.platform_id for a in accounts],
+                **{c: [getattr(a, c) for a in accounts] for c in _ACCOUNT_ATTRIBUTES},
+            })
+        else:
+            return
+        if not len(frame):
+            return
+        self._account_frames.append(frame)
+        self._account_rows += len(frame)
+        if self._account_rows > _COMPACT_ROWS:
+            self._account_frames = [self._merged_accounts()]
+            self._account_rows = len(self._account_frames[0])
+
+    def _merged_accounts(self) -> pd.DataFrame:
+        """The account rows so far, one per key (later known values win, as upserts would)."""
+        frames = [f.astype(object) for f in self._account_frames]
+        if not frames:
+            return pd.DataFrame(columns=["key", "platform", "platform_id"])
+        frame = pd.concat(frames, ignore_index=True)
+        return frame.groupby("key", sort=False, as_index=False).last()
+
+    def close(self) -> None:
+        """Finish the files: the relationships are written; write the account nodes."""
+        if self._rel.closed:
+            return
+        self._rel.close()
+        accounts = self._merged_accounts()
+        stubs = self._stub_keys.difference(accounts["key"].tolist())
+        if stubs:
+            keys = pd.Series(sorted(stubs), dtype=object)
+            parts = keys.str.partition(":")
+            accounts = pd.concat([accounts, pd.DataFrame({"key": keys, "platform": parts[0],
+                                                          "platform_id": parts[2]})], ignore_index=True)
+        for c in _ACCOUNT_ATTRIBUTES:
+            if c not in accounts:
+                accounts[c] = None
+        handle = accounts["handle"].astype(object)
+        created = accounts["created_at"]
+        created_text = created.map(lambda v: None if v is None or v is pd.NaT or v != v else
+                                   pd.Timestamp(v).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+        out = pd.DataFrame({
+            "key": accounts["key"], "platform": accounts["platform"], "platform_id": accounts["platform_id"],
+            "handle": handle, "handle_lc": handle.where(handle.isna(), handle.astype(str).str.lower()),
+            "name": accounts["name"], "followers": accounts["followers"].astype("Int64"),
+            "following": accounts["following"].astype("Int64"), "posts": accounts["posts"].astype("Int64"),
+            "created_at": created_text,
+            "verified": accounts["verified"].map(lambda v: None if v is None or v != v else str(bool(v)).lower()),
+            "bio": accounts["bio"], "url": accounts["url"], "internal": "false", "crm_status": "none",
+            "label": "Account",
+        })
+        with open(self.directory / NODE_FILE, "w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerow(NODE_HEADER)
+            out.to_csv(f, header=False, index=False, lineterminator="\n")
+        self.accounts = len(out)
+
+
+def admin_command(directory: Path, database: str = "neo4j") -> list[str]:
+    """The ``neo4j-admin`` command line that imports the files of ``directory`` (for your own server).
+
+    Stop the database first (Community: stop the server); constraints and indexes
+    are created when Scout first opens the store.
+    """
+    return [
+        "neo4j-admin", "database", "import", "full", "--overwrite-destination=true",
+        *importer_options(directory), database,
+    ]
+
+
+def importer_options(directory: Path) -> list[str]:
+    """Importer options for the files of ``directory``."""
+    return [
+        f"--nodes=Account={directory / NODE_FILE}",
+        f"--relationships=INTERACTED={directory / RELATIONSHIP_FILE}",
+        # Text snippets may hold line breaks; arrays (topics) are ;-separated.
+        "--multiline-fields=true", "--array-delimiter=;", "--skip-bad-relationships=false",
+        "--high-parallel-io=on",
+    ]
+
+
+def run_local_import(directory: Path) -> None:
+    """Import ``directory`` into the local server of ``scripts/neo4j.sh`` (staged, then swapped in).
+
+    Raises
+    ------
+    StoreUnavailableError
+        The importer or the script failed (the served database is then unchanged).
+    """
+    if not SCRIPT.exists():
+        raise StoreUnavailableError(f"{SCRIPT} is missing: run the printed neo4j-admin command instead")
+    done = subprocess.run(["bash", str(SCRIPT), "import", *importer_options(directory)], check=False)
+    if done.returncode != 0:
+        raise StoreUnavailableError(
+            f"the offline import failed (exit {done.returncode}); the served database is unchanged")
+
+
+def await_schema(store, timeout: int = 3600) -> float:
+    """Wait until every index (constraints' included) is online; returns the seconds waited."""
+    started = time.perf_counter()
+    store._driver.execute_query(f"CALL db.awaitIndexes({int(timeout)})", database_=store.database)
+    return time.perf_counter() - started
+
+
+def format_command(command: list[str]) -> str:
+    """A command line to paste into a shell."""
+    return " ".join(shlex.quote(c) for c in command)
+
+
+def is_local(uri: str) -> bool:
+    """Whether ``uri`` is the server ``scripts/neo4j.sh`` runs (127.0.0.1 / localhost, its port)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(uri)
+    port = int(os.environ.get("SCOUT_NEO4J_PORT", "7687"))
+    return parts.hostname in ("127.0.0.1", "localhost") and (parts.port or 7687) == port
+
+
+def check_empty(store) -> None:
+    """Refuse a database that holds accounts already (the importer replaces the database)."""
+    if not store.is_empty():
+        raise InputError(
+            f"{store.display} is not empty: the offline import replaces the whole database, so it "
+            "only loads an empty one; use `scout ingest` (the online path) for increments")
+
+
+@dataclass
+class BulkImport:
+    """What :func:`bulk_import` did: the runs, counts and seconds per stage."""
+
+    directory: Path
+    runs: list[Run]
+    events: int
+    accounts: int
+    seconds: dict[str, float]
+    command: list[str]
+    imported: bool
+
+
+def bulk_import(
+    store_uri: str,
+    paths: Sequence[str | Path],
+    kind: str,
+    directory: str | Path,
+    *,
+    files_only: bool = False,
+    report=None,
+    progress=None,
+    **options,
+) -> BulkImport:
+    """Load files into an empty Neo4j database with the offline importer.
+
+    Parameters
+    ----------
+    store_uri : str
+        The Neo4j store (``bolt://…``); it must be empty.
+    paths : sequence of path
+        X archives (``kind="jsonl"``) or edge lists (``kind="edges"``).
+    directory : path
+        Where the importer's files go (kept: they are the import's record).
+    files_only : bool
+        Only write the files (for a server of your own: run :attr:`BulkImport.command`).
+    report, progress, **options
+        As for :func:`ingest.jobs.import_file` (``platform``, ``default_time``,
+        ``delimiter``, ``times``, ``rejects``…); ``progress`` is called with each
+        path and returns a progress display.
+
+    Returns
+    -------
+    BulkImport
+
+    Raises
+    ------
+    InputError
+        The database is not empty, or an input cannot be read.
+    StoreUnavailableError
+        The server cannot be reached, or the importer failed (the served database
+        is then unchanged).
+    """
+    from graph.neo4j_store import Neo4jStore
+    from ingest.jobs import import_file
+    from ingest.pipeline import listening
+
+    directory = Path(directory)
+    seconds: dict[str, float] = {}
+    local = is_local(store_uri) and not files_only
+    if local:
+        with Neo4jStore(store_uri) as store:
+            check_empty(store)
+    started = time.perf_counter()
+    sink = ImportFiles(directory)
+    runs: list[Run] = []
+    try:
+        # Themes are tagged once the database is up (tagging needs the store).
+        with listening(()):
+            for path in paths:
+                display = progress(path) if progress is not None else None
+                runs.append(import_file(sink, path, kind, bulk=False, batch_size=sink.BULK_BATCH_SIZE,
+                                        report=report, progress=display, **options))
+    finally:
+        sink.close()
+    seconds["files"] = time.perf_counter() - started
+    command = admin_command(directory)
+    for run in runs:
+        run.summary["bulk_import"] = str(directory)
+    if not local:
+        return BulkImport(directory, runs, sink.events, sink.accounts, seconds, command, imported=False)
+    t = time.perf_counter()
+    run_local_import(directory)
+    seconds["import"] = time.perf_counter() - t
+    t = time.perf_counter()
+    with Neo4jStore(store_uri) as store:  # creates the constraints and indexes
+        await_schema(store)
+        seconds["schema"] = time.perf_counter() - t
+        t = time.perf_counter()
+        _finish(store, sink, runs)
+        seconds["finish"] = time.perf_counter() - t
+    return BulkImport(directory, runs, sink.events, sink.accounts, seconds, command, imported=True)
+
+
+def _finish(store, sink: ImportFiles, runs: list[Run]) -> None:
+    """After the import: held-back events online, aliases merged, themes tagged, runs recorded."""
+    from graph.listening import load_themes, tag_store
+    from ingest.x_aliases import merge_handle_aliases
+
+    for frame in sink.held_back:
+        # Possible duplicates (a hash seen before): the online path tells a true
+        # duplicate (nothing written) from two identities that share a hash.
+        events = frame.drop(columns=["key"]).assign(at=pd.to_datetime(frame["at"], unit="ms", utc=True))
+        inserted = store.write_batch([], events).inserted
+        if inserted and runs:
+            runs[-1].inserted += inserted
+            runs[-1].duplicates -= inserted
+    merged = merge_handle_aliases(store)
+    themes = load_themes()
+    if themes:
+        tag_store(store, themes)
+    for run in runs:
+        if merged:
+            run.summary["handles_resolved"] = run.summary.get("handles_resolved", 0) + merged
+            merged = 0
+        store.save_run(run)
