@@ -239,8 +239,37 @@ def read_events(spark, path: str | Path):
 
 
 # ----------------------------------------------------------------------------- iterations
-def _pagerank(edges, ids, n: int, alpha: float, partitions: int, personalization=None,
-              nstart=None, tol: float = PAGERANK_TOL, max_iter: int = PAGERANK_MAX_ITER):
+class _Scratch:
+    """Materialises each iteration's vector and cuts its lineage and statistics.
+
+    A checkpointed DataFrame keeps the size estimate of the plan that made it,
+    and join estimates multiply: after a few dozen iterations Spark would spend
+    minutes multiplying huge integers before each step. So each step is
+    checkpointed (kept on the executors) and then re-wrapped as a plain DataFrame
+    over the checkpointed rows, whose estimate is the default one. Where the JVM
+    objects are not reachable (Spark Connect), each step is written to Parquet
+    under ``root`` and read back instead.
+    """
+
+    def __init__(self, spark, root: str | Path):
+        self.spark = spark
+        self.root = str(root).rstrip("/")
+        self.n = 0
+
+    def keep(self, df):
+        self.n += 1
+        jss = getattr(self.spark, "_jsparkSession", None)
+        if jss is not None and hasattr(df, "_jdf"):
+            ck = df.localCheckpoint(eager=True)
+            return type(ck)(jss.createDataFrame(ck._jdf.rdd(), ck._jdf.schema()), self.spark)
+        path = f"{self.root}/step-{self.n:05d}"
+        df.write.mode("overwrite").parquet(path)
+        return self.spark.read.parquet(path)
+
+
+def _pagerank(edges, ids, n: int, alpha: float, partitions: int, scratch: _Scratch,
+              personalization=None, nstart=None, tol: float = PAGERANK_TOL,
+              max_iter: int = PAGERANK_MAX_ITER):
     """Weighted PageRank by power iteration on DataFrames (networkx's semantics).
 
     Parameters
@@ -251,6 +280,8 @@ def _pagerank(edges, ids, n: int, alpha: float, partitions: int, personalization
         ``id`` of every node.
     n : int
         Number of nodes.
+    scratch : _Scratch
+        Where each iteration's vector is written.
     personalization : DataFrame, optional
         ``id, p`` (p summing to 1, missing = 0); teleport and dangling
         distribution. Default uniform.
@@ -287,7 +318,7 @@ def _pagerank(edges, ids, n: int, alpha: float, partitions: int, personalization
     else:
         nodes = (nodes.join(nstart.select("id", "x"), "id", "left")
                  .fillna(0.0, subset=["x"]))
-    nodes = nodes.repartition(partitions, "id").localCheckpoint(eager=True)
+    nodes = scratch.keep(nodes.repartition(partitions, "id"))
     x = nodes.select("id", "x")
     consts = nodes.select("id", "dangling", "pp")
     dangling_mass = float(nodes.agg(F.sum(F.when(F.col("dangling"), F.col("x"))
@@ -301,9 +332,9 @@ def _pagerank(edges, ids, n: int, alpha: float, partitions: int, personalization
                   .select("id", "dangling",
                           (alpha * (F.coalesce(F.col("c"), F.lit(0.0)) + dangling_mass * F.col("pp"))
                            + (1.0 - alpha) * F.col("pp")).alias("x"), "xo"))
-            # The previous vector appears twice in each plan: an eager local checkpoint
-            # cuts the lineage (cached or lazily checkpointed plans double each step).
-            xn = xn.localCheckpoint(eager=True)
+            # The previous vector appears twice in each plan: writing it out cuts the
+            # lineage (cached plans double each step) and the size estimates.
+            xn = scratch.keep(xn)
             row = xn.agg(F.sum(F.abs(F.col("x") - F.col("xo"))).alias("err"),
                          F.sum(F.when(F.col("dangling"), F.col("x")).otherwise(0.0))
                          .alias("dm")).first()
@@ -316,7 +347,7 @@ def _pagerank(edges, ids, n: int, alpha: float, partitions: int, personalization
     raise ConvergenceError(f"PageRank did not converge in {max_iter} iterations on Spark")
 
 
-def _label_propagation(sym, ids, max_iter: int = LPA_MAX_ITER):
+def _label_propagation(sym, ids, scratch: _Scratch, max_iter: int = LPA_MAX_ITER):
     """Weighted label propagation: each node takes its neighbours' heaviest label.
 
     Parameters
@@ -325,6 +356,8 @@ def _label_propagation(sym, ids, max_iter: int = LPA_MAX_ITER):
         ``a, b, w``: symmetric weighted edges (both directions present).
     ids : DataFrame
         ``id`` of every node (the starting label is the node's own id).
+    scratch : _Scratch
+        Where each round's labels are written.
 
     Returns
     -------
@@ -336,7 +369,7 @@ def _label_propagation(sym, ids, max_iter: int = LPA_MAX_ITER):
     """
     from pyspark.sql import functions as F
 
-    labels = ids.select("id", F.col("id").alias("label")).localCheckpoint(eager=True)
+    labels = scratch.keep(ids.select("id", F.col("id").alias("label")))
     rounds = 0
     quiet = 0
     for rounds in range(1, max_iter + 1):  # noqa: B007 - the count is returned
@@ -347,9 +380,8 @@ def _label_propagation(sym, ids, max_iter: int = LPA_MAX_ITER):
                 .select(F.col("a").alias("id"), (-F.col("m.nl")).alias("new")))
         turn = (F.xxhash64(F.col("id")) % 2 == rounds % 2)
         new = F.when(turn & F.col("new").isNotNull(), F.col("new")).otherwise(F.col("label"))
-        nxt = (labels.join(best, "id", "left")
-               .select("id", new.alias("label"), (new != F.col("label")).alias("chg"))
-               .localCheckpoint(eager=True))
+        nxt = scratch.keep(labels.join(best, "id", "left")
+                           .select("id", new.alias("label"), (new != F.col("label")).alias("chg")))
         changed = nxt.filter("chg").count()
         labels = nxt.select("id", "label")
         quiet = quiet + 1 if changed == 0 else 0
@@ -372,6 +404,7 @@ def rank_events_spark(spark, events, accounts: pd.DataFrame | None = None,
                       config: RankConfig | None = None, *,
                       texts: pd.DataFrame | Callable[[pd.Series], pd.DataFrame | None] | None = None,
                       until_bound=None, partitions: int | None = None,
+                      scratch_dir: str | None = None,
                       progress: Progress | None = None) -> RankResult:
     """Rank every account of the window's engagement graph, on Spark.
 
@@ -392,6 +425,9 @@ def rank_events_spark(spark, events, accounts: pd.DataFrame | None = None,
         later are ignored, as :func:`graph.ranking.rank_store` does).
     partitions : int, optional
         Shuffle partitions of the iterations (default the session's).
+    scratch_dir : str, optional
+        Where the iterations write their vectors (a folder every executor sees;
+        default a temporary folder under :data:`SPARK_CACHE`, removed after).
     progress : callable, optional
         Called with the name of each step.
 
@@ -409,11 +445,28 @@ def rank_events_spark(spark, events, accounts: pd.DataFrame | None = None,
     ConfigError
         Every weighted metric is one Spark does not compute.
     """
+    import shutil
+
+    if scratch_dir is not None:
+        return _rank_events_spark(spark, events, accounts, config, texts, until_bound,
+                                  partitions, scratch_dir, progress)
+    (SPARK_CACHE / "tmp").mkdir(parents=True, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="scout-iterations-", dir=SPARK_CACHE / "tmp")
+    try:
+        return _rank_events_spark(spark, events, accounts, config, texts, until_bound,
+                                  partitions, tmp, progress)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _rank_events_spark(spark, events, accounts, config, texts, until_bound, partitions,
+                       scratch_dir, progress) -> RankResult:
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     config = config or RankConfig()
     config.metric_weights()
+    scratch = _Scratch(spark, scratch_dir)
     parts = int(partitions or spark.conf.get("spark.sql.shuffle.partitions"))
     timings: dict = {}
     tick: list = []
@@ -545,7 +598,7 @@ def rank_events_spark(spark, events, accounts: pd.DataFrame | None = None,
                           n, "s", 0.0)
 
     _step(progress, timings, "pagerank", tick)
-    pr_df, pr_iter = _pagerank(edges, id_only, n, config.alpha, parts)
+    pr_df, pr_iter = _pagerank(edges, id_only, n, config.alpha, parts, scratch)
     pr = _by_id(pr_df, n, "x", 0.0)
     pr = pr / pr.sum()
 
@@ -570,7 +623,7 @@ def rank_events_spark(spark, events, accounts: pd.DataFrame | None = None,
             start = 0.5 * pr + 0.5 * person / person.sum()  # as the in-process ranking
             nstart = spark.createDataFrame(pd.DataFrame({
                 "id": np.arange(n, dtype=np.int64), "x": start / start.sum()}))
-            tpr_df, topic_iter = _pagerank(edges, id_only, n, config.alpha, parts,
+            tpr_df, topic_iter = _pagerank(edges, id_only, n, config.alpha, parts, scratch,
                                            personalization=pers, nstart=nstart)
             topic_pr = _by_id(tpr_df, n, "x", 0.0)
             topic_pr = topic_pr / topic_pr.sum()
@@ -582,7 +635,7 @@ def rank_events_spark(spark, events, accounts: pd.DataFrame | None = None,
            .union(edges.select(F.col("dst").alias("a"), F.col("src").alias("b"), "w"))
            .groupBy("a", "b").agg(F.sum("w").alias("w"))
            .repartition(parts, "a").persist(StorageLevel.MEMORY_AND_DISK))
-    labels_df, lpa_rounds = _label_propagation(sym, id_only)
+    labels_df, lpa_rounds = _label_propagation(sym, id_only, scratch)
     raw = _by_id(labels_df, n, "label", 0)
     # The coarse level: the same propagation on the graph of communities.
     la = labels_df.select(F.col("id").alias("a"), F.col("label").alias("la"))
@@ -591,7 +644,7 @@ def rank_events_spark(spark, events, accounts: pd.DataFrame | None = None,
                 .groupBy(F.col("la").alias("a"), F.col("lb").alias("b"))
                 .agg(F.sum("w").alias("w")).persist(StorageLevel.MEMORY_AND_DISK))
     upper_df, _ = _label_propagation(quotient, labels_df.select(F.col("label").alias("id"))
-                                     .distinct())
+                                     .distinct(), scratch)
     up = upper_df.toPandas()
     upper_map = pd.Series(up["label"].to_numpy(), index=up["id"].to_numpy())
     fine = community.relabel_by_size(raw)
@@ -769,7 +822,9 @@ def rank_store_spark(store, config: RankConfig | None = None,
             try:
                 result = rank_events_spark(session, read_events(session, path), accounts, config,
                                            texts=texts, until_bound=until,
-                                           partitions=settings.partitions, progress=progress)
+                                           partitions=settings.partitions,
+                                           scratch_dir=str(Path(tmp) / "iterations"),
+                                           progress=progress)
             except (NotFoundError, ConfigError, ConvergenceError):
                 raise
             except Exception as exc:  # noqa: BLE001 - Py4J / Spark job failures of every kind
