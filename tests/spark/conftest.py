@@ -12,7 +12,7 @@ def spark_settings():
     from graph.spark_engine import SparkSettings
 
     # Few partitions: the test graphs are small and every shuffle task costs time.
-    return SparkSettings(master="local[2]", driver_memory="2g", partitions=4,
+    return SparkSettings(master="local[2]", driver_memory="2g", partitions=2,
                          conf={"spark.ui.enabled": "false"})
 
 

@@ -3,8 +3,8 @@
 Agreement measure (documented in docs/scale.md): same accounts; engagers,
 activity, automation and topics exactly equal; in-strength and boundary
 bridging equal to 1e-9 relative (float sums in another order); PageRank to
-1e-4 relative on every account (the Spark iteration stops at a looser
-tolerance); the same top-10 order here, and Kendall τ ≥ 0.9 on the top 100 of
+1e-4 relative on every account, topic PageRank also to 2e-6 absolute (the Spark
+iteration stops at an L1 change of 1e-6); the same top-10 order here, and Kendall τ ≥ 0.9 on the top 100 of
 the benchmark-shaped data (test_spark_agreement.py).
 """
 
@@ -22,7 +22,7 @@ from graph.errors import ConfigError, NotFoundError
 from graph.event_parquet import read_events_parquet, write_events_parquet
 from graph.model import Account, Interaction
 from graph.ranking import RankConfig, rank_store
-from graph.spark_engine import NOT_COMPUTED, SparkSettings, rank_store_spark
+from graph.spark_engine import NOT_COMPUTED, PAGERANK_TOL, SparkSettings, rank_store_spark
 from ui.cli import cli
 
 pytestmark = pytest.mark.spark
@@ -110,7 +110,9 @@ def test_topic_ranking_on_spark(sqlite_store, spark, spark_settings):
     a = local.table.set_index("account")
     b = result.table.set_index("account").reindex(a.index)
     np.testing.assert_allclose(b["topic_in_strength"], a["topic_in_strength"], rtol=1e-9)
-    np.testing.assert_allclose(b["topic_pagerank"], a["topic_pagerank"], rtol=1e-4)
+    # accounts the topic never reaches have ~0 here and up to the L1 tolerance there
+    np.testing.assert_allclose(b["topic_pagerank"], a["topic_pagerank"], rtol=1e-4,
+                               atol=2 * PAGERANK_TOL)
     assert "topic_pagerank" in result.weights and "pagerank" not in result.weights
 
 
