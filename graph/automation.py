@@ -142,7 +142,29 @@ def one_way_signal(adjacency: sp.spmatrix, min_targets: int = MIN_TARGETS) -> np
     b.data = np.ones_like(b.data)
     out = np.diff(b.indptr)
     mutual = np.asarray(b.multiply(b.T).sum(axis=1)).ravel()
-    recip = np.divide(mutual, out, out=np.ones(len(out)), where=out > 0)
+    return one_way_from_counts(out, mutual, min_targets)
+
+
+def one_way_from_counts(targets: np.ndarray, mutual: np.ndarray,
+                        min_targets: int = MIN_TARGETS) -> np.ndarray:
+    """:func:`one_way_signal` from per-account counts (for engines that count elsewhere).
+
+    Parameters
+    ----------
+    targets : numpy.ndarray
+        Distinct accounts each account engages with.
+    mutual : numpy.ndarray
+        How many of those engage back.
+    min_targets : int
+        Below this many targets the signal is 0.
+
+    Examples
+    --------
+    >>> one_way_from_counts(np.array([10, 4, 0]), np.array([5, 0, 0])).tolist()
+    [0.5, 0.0, 0.0]
+    """
+    out = np.asarray(targets, dtype=float)
+    recip = np.divide(np.asarray(mutual, dtype=float), out, out=np.ones(len(out)), where=out > 0)
     return np.where(out >= min_targets, 1.0 - recip, 0.0)
 
 
@@ -174,10 +196,11 @@ def combine_signals(**signals: np.ndarray) -> np.ndarray:
     return np.clip(total if total is not None else np.zeros(0), 0.0, 1.0)
 
 
-def automation_scores(adjacency: sp.spmatrix, events_out: np.ndarray, window_days: float,
+def automation_scores(adjacency: sp.spmatrix | None, events_out: np.ndarray, window_days: float,
                       followers: np.ndarray | None = None, following: np.ndarray | None = None,
                       age_days: np.ndarray | None = None,
-                      duplicate: np.ndarray | None = None) -> pd.DataFrame:
+                      duplicate: np.ndarray | None = None,
+                      one_way: np.ndarray | None = None) -> pd.DataFrame:
     """Every signal and the combined likely-automated score, per node.
 
     Parameters
@@ -194,6 +217,9 @@ def automation_scores(adjacency: sp.spmatrix, events_out: np.ndarray, window_day
         Account age at the window's end (NaN = unknown).
     duplicate : numpy.ndarray, optional
         Duplicate-text share per node (see :func:`duplicate_text_share`).
+    one_way : numpy.ndarray, optional
+        The ``one_way`` signal computed elsewhere (:func:`one_way_from_counts`,
+        e.g. on Spark); ``adjacency`` may then be ``None``.
 
     Returns
     -------
@@ -201,12 +227,12 @@ def automation_scores(adjacency: sp.spmatrix, events_out: np.ndarray, window_day
         Columns ``rate``, ``duplicate``, ``one_way``, ``ratio``, ``young`` and
         ``automation``, one row per node.
     """
-    n = adjacency.shape[0]
+    n = len(events_out) if adjacency is None else adjacency.shape[0]
     nan = np.full(n, np.nan)
     sig = {
         "rate": rate_signal(events_out, window_days),
         "duplicate": np.zeros(n) if duplicate is None else np.nan_to_num(np.asarray(duplicate, float)),
-        "one_way": one_way_signal(adjacency),
+        "one_way": one_way_signal(adjacency) if one_way is None else np.asarray(one_way, float),
         "ratio": ratio_signal(nan if followers is None else followers,
                               nan if following is None else following),
         "young": young_signal(nan if age_days is None else age_days),

@@ -104,3 +104,7 @@ class RefreshBusyError(ConflictError):
     """Another refresh holds the lock; this one did nothing."""
 
     exit_code = 3
+
+
+class EngineError(ScoutError):
+    """A ranking engine could not run: Spark missing, unreachable, or its job failed."""

@@ -756,6 +756,36 @@ def read_texts(store, config: RankConfig, sources: Sequence[str]) -> pd.DataFram
     return df[["source", "post_id", "text"]].reset_index(drop=True)
 
 
+def window_texts(store, config: RankConfig, until: datetime | None,
+                 source_counts: pd.Series) -> pd.DataFrame | None:
+    """The texts the duplicate-text signal reads for a window (``None`` when empty).
+
+    Small windows (up to :data:`TEXT_READ_ALL_BELOW` events) are read whole with
+    text; bigger ones only for the :data:`MAX_TEXT_ACCOUNTS` most active sources
+    with at least :data:`graph.automation.MIN_TEXT_POSTS` events.
+
+    Parameters
+    ----------
+    store : graph.store.GraphStore
+    config : RankConfig
+    until : datetime, optional
+        The window's end as read (``rank_store`` bounds an open window).
+    source_counts : pandas.Series
+        Events per source in the window, most active first.
+    """
+    n_events = int(source_counts.sum())
+    if 0 < n_events <= TEXT_READ_ALL_BELOW:
+        return store.interactions(since=config.since, until=until,
+                                  kinds=list(config.kinds) or None,
+                                  platforms=list(config.platforms) or None,
+                                  with_text=True)[["source", "post_id", "text"]]
+    if n_events:
+        counts = source_counts
+        active = counts[counts >= auto.MIN_TEXT_POSTS].index[:MAX_TEXT_ACCOUNTS]
+        return read_texts(store, config, list(active))
+    return None
+
+
 def rank_store(store, config: RankConfig | None = None, *, progress: Progress | None = None,
                save: bool = True, learn_from: pd.Series | None = None) -> RankOutcome:
     """Rank from a store and save the result as a snapshot and a ``rank`` run.
@@ -810,16 +840,7 @@ def rank_store(store, config: RankConfig | None = None, *, progress: Progress | 
             # every leaderboard and refresh then reads: refuse instead.
             raise NotFoundError(f"no interaction in the window carries the topic(s) "
                                 f"{', '.join(config.topics)}: nothing to rank (no snapshot saved)")
-        texts = None
-        if 0 < len(events) <= TEXT_READ_ALL_BELOW:
-            texts = store.interactions(since=config.since, until=until,
-                                       kinds=list(config.kinds) or None,
-                                       platforms=list(config.platforms) or None,
-                                       with_text=True)[["source", "post_id", "text"]]
-        elif len(events):
-            counts = events["source"].value_counts()
-            active = counts[counts >= auto.MIN_TEXT_POSTS].index[:MAX_TEXT_ACCOUNTS]
-            texts = read_texts(store, config, list(active))
+        texts = window_texts(store, config, until, events["source"].value_counts())
         if progress:
             progress("reading accounts")
         accounts = store.accounts()

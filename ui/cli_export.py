@@ -1,7 +1,7 @@
-"""``scout export graph``: the account network as GEXF (Gephi, with a timeline) or GraphML.
+"""``scout export graph`` (the account network as GEXF or GraphML) and ``scout export events``.
 
-A thin layer over :mod:`graph.network`. The file goes to ``--out`` or stdout;
-a summary line and progress go to stderr.
+Thin layers over :mod:`graph.network` and :mod:`graph.event_parquet`. Files go to
+``--out`` (the graph also to stdout); a summary line and progress go to stderr.
 """
 
 from __future__ import annotations
@@ -81,6 +81,50 @@ def export_graph(app, fmt, since, until, platforms, topics, themes, snapshot_id,
                        description=description)
     click.echo(f"{fmt}: {g.number_of_nodes():,} accounts, {g.number_of_edges():,} edges"
                + (f" → {out} ({size / 1e6:.1f} MB)" if out else ""), err=True)
+
+
+@export.command("events")
+@click.option("--format", "fmt", type=click.Choice(["parquet"]), default="parquet",
+              show_default=True, help="File format.")
+@click.option("--out", type=click.Path(file_okay=False), required=True, metavar="DIR",
+              help="Folder to write (DIR/day=YYYY-MM-DD/*.parquet).")
+@click.option("--since", metavar="DATE", help="Only interactions at/after DATE (ISO 8601).")
+@click.option("--until", metavar="DATE", help="Only interactions before DATE (exclusive).")
+@click.option("--platform", "platforms", multiple=True, metavar="P",
+              help="Only this platform (repeatable).")
+@click.option("--kind", "kinds", multiple=True, metavar="K",
+              help="Only this interaction kind (repeatable).")
+@click.option("--overwrite", is_flag=True, help="Replace DIR if it holds an earlier export.")
+@pass_app
+def export_events(app, fmt, out, since, until, platforms, kinds, overwrite) -> None:
+    """Interactions as Parquet partitioned by day, without texts: the input of
+    `scout rank --engine spark --events DIR` on a Spark cluster, from any store.
+
+    \b
+    Examples:
+      scout export events --format parquet --out events/
+      scout export events --out /mnt/shared/events --since 2026-07-01 --overwrite
+    """
+    from rich.console import Console
+
+    from graph.errors import InputError
+    from graph.event_parquet import write_events_parquet
+    from graph.ranking import parse_datetime
+
+    start, end = parse_datetime(since), parse_datetime(until)
+    if start and end and start >= end:
+        raise InputError("--since must be before --until")
+    store = app.store()
+    with Console(stderr=True).status("exporting events…") as status:
+        def progress(rows: int, slices: int) -> None:
+            status.update(f"exporting events: {rows:,} rows ({slices} weeks)…")
+
+        done = write_events_parquet(store, out, since=start, until=end,
+                                    kinds=list(kinds) or None,
+                                    platforms=list(platforms) or None,
+                                    overwrite=overwrite, progress=progress)
+    click.echo(f"{fmt}: {done.rows:,} interactions over {done.days:,} days → {done.path}",
+               err=True)
 
 
 COMMANDS = [export]

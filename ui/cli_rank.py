@@ -135,8 +135,22 @@ def _window_options(f):
               metavar="FILE.csv",
               help="Known leaders (CSV account,label with 1/0): fit the metric weights to them "
                    "and rank everybody with the learned weights.")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default=None,
+              envvar="SCOUT_RANK_ENGINE", show_envvar=True,
+              help="Rank in this process (local, the default) or on Apache Spark (needs "
+                   "scout[spark]; see docs/scale.md).")
+@click.option("--spark-master", default="local[2]", show_default=True, metavar="URL",
+              envvar="SCOUT_SPARK_MASTER", show_envvar=True,
+              help="Spark master for --engine spark (local[N], spark://host:7077, yarn, k8s://…).")
+@click.option("--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE",
+              help="Extra Spark configuration for --engine spark (repeatable), e.g. "
+                   "spark.executor.memory=8g.")
+@click.option("--events", "events_path", default=None, metavar="DIR|URI",
+              help="With --engine spark: rank this Parquet folder (`scout export events "
+                   "--format parquet`) instead of exporting the store's window first.")
 def rank(app, since, until, topics, platforms, kinds, preset, weights_file, half_life,
-         resolution, seed, betweenness_k, top, as_json, if_stale, learn_from) -> None:
+         resolution, seed, betweenness_k, top, as_json, if_stale, learn_from, engine,
+         spark_master, spark_conf, events_path) -> None:
     """Rank accounts and store a snapshot (with a `rank` run).
 
     \b
@@ -145,9 +159,18 @@ def rank(app, since, until, topics, platforms, kinds, preset, weights_file, half
       scout rank --since 2024-04-01 --until 2024-05-01 --preset conversation
       scout rank --topic pricing --platform x --json
       scout rank --learn-from known-leaders.csv     # then: scout leaders --hidden
+      scout rank --engine spark --spark-master spark://head:7077
     """
+    from graph.engine import rank_with_engine
+    from graph.errors import InputError
     from graph.evaluate import read_truth
-    from graph.ranking import leaderboard, rank_store, rising_stars
+    from graph.ranking import leaderboard, rising_stars
+
+    spark = {"master": spark_master, "conf": dict(_key_value(kv) for kv in spark_conf)}
+    if events_path:
+        if engine != "spark":
+            raise InputError("--events needs --engine spark")
+        spark["events"] = events_path
 
     config = _config(since, until, topics, platforms, kinds, preset, weights_file, half_life,
                      resolution, seed, betweenness_k)
@@ -161,7 +184,8 @@ def rank(app, since, until, topics, platforms, kinds, preset, weights_file, half
             return
     status, update = _progress_status(True)
     with status:
-        outcome = rank_store(store, config, progress=update, learn_from=labels)
+        outcome = rank_with_engine(store, config, engine=engine, spark=spark, progress=update,
+                                   learn_from=labels)
     result, snap = outcome.result, outcome.snapshot
     table = result.table
     from graph.people import private_board
@@ -193,6 +217,8 @@ def rank(app, since, until, topics, platforms, kinds, preset, weights_file, half
     hl = s.get("half_life_days")
     click.echo(f"preset {s.get('preset')}, half-life "
                + (f"{hl:.1f} days" if hl else "none (no decay)"))
+    if s.get("engine") == "spark":
+        click.echo(_engine_note(s))
     if learned is not None:
         _echo_learned(learned, result.weights)
     if table.empty:
@@ -205,6 +231,26 @@ def rank(app, since, until, topics, platforms, kinds, preset, weights_file, half
         r["account"] = r.get("handle", r["account"])
         _print_table(r, "rising stars (since the previous snapshot)",
                      ("account", "rank", "previous_rank", "gain", "growth", "newcomer"))
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    from graph.errors import InputError
+
+    key, sep, value = str(text).partition("=")
+    if not sep or not key.strip():
+        raise InputError(f"--spark-conf takes KEY=VALUE, got {text!r}")
+    return key.strip(), value.strip()
+
+
+def _engine_note(stats: dict) -> str:
+    """What a Spark-ranked snapshot left out (shown by `rank` and `explain`)."""
+    note = (f"ranked on Spark ({stats.get('spark_master', '?')}): "
+            f"{', '.join(stats.get('not_computed', []))} not computed")
+    omitted = stats.get("omitted_metrics") or []
+    if omitted:
+        note += (f"; the preset's weights on {', '.join(omitted)} were dropped and the others "
+                 "renormalised")
+    return note
 
 
 def _echo_learned(learned: dict, weights: dict) -> None:
@@ -362,6 +408,11 @@ def explain(app, handle, snapshot_id, as_json) -> None:
     weights = snapshot_weights(snap.table, snap.config)
     info = explain_account(snap.table, handle, weights)
     info["snapshot"] = snap.id
+    stats = (snap.config or {}).get("stats") or {}
+    note = _engine_note(stats) if stats.get("engine") == "spark" else None
+    if stats.get("engine"):
+        info["engine"] = stats["engine"]
+        info["omitted_metrics"] = stats.get("omitted_metrics", [])
     if as_json:
         click.echo(json.dumps(info, indent=2, ensure_ascii=False, default=str))
         return
@@ -375,6 +426,8 @@ def explain(app, handle, snapshot_id, as_json) -> None:
     click.echo(f"{info['handle']} ({info['key']}): rank {info['rank']} of {info['accounts']}, "
                f"score {info['score']:.2f}, {info['segment']}, community {info['community']}"
                + (f" — {', '.join(flags)}" if flags else ""))
+    if note:
+        click.echo(note)
     t = Table(title=f"snapshot {snap.id}")
     for c in ("metric", "value", "level", "percentile", "weight", "contribution"):
         t.add_column(c, justify="left" if c == "metric" else "right")

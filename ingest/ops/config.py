@@ -59,7 +59,11 @@ _SCHEMA: dict[str, Any] = {
         "kinds": [str],
         "seed": int,
         "resolution": _NUMBER,
+        "engine": str,
     },
+    # Where `engine = "spark"` runs (graph.spark_engine.SparkSettings).
+    "spark": {"master": str, "driver_memory": str, "partitions": int, "conf": dict,
+              "staging_dir": str},
     "exports": [
         {
             "segment": str,
@@ -192,6 +196,7 @@ class RefreshConfig:
     raw_dir: Path | None = None
     internal_domains: tuple[str, ...] = ()
     ranking: dict[str, Any] = field(default_factory=dict)
+    spark: dict[str, Any] = field(default_factory=dict)
     exports: list[ExportRule] = field(default_factory=list)
     cron: str | None = None
     timezone: str = "UTC"
@@ -313,6 +318,7 @@ def parse_config(raw: dict, base: Path = Path("."), path: Path | None = None) ->
         if key in cfg.ranking and not isinstance(value, str) and value <= 0:
             problems.append(f"ranking.{key}: must be positive")
     _check_weights(cfg.ranking, problems)
+    _check_engine(cfg, raw, base, problems)
     for i, e in enumerate(raw.get("exports", [])):
         where = f"exports[{i}]"
         segment = e.get("segment", "all")
@@ -428,6 +434,21 @@ def _check_timezone(name: str, problems: list[str]) -> bool:
         problems.append(f"schedule.timezone: unknown time zone {name!r} (e.g. UTC, Europe/Paris)")
         return False
     return True
+
+
+def _check_engine(cfg: RefreshConfig, raw: dict, base: Path, problems: list[str]) -> None:
+    """Check ``ranking.engine`` and the ``[spark]`` table (kept as given, paths resolved)."""
+    from graph.engine import ENGINES
+
+    engine = cfg.ranking.get("engine")
+    if engine is not None and str(engine).strip().lower() not in ENGINES:
+        problems.append(f"ranking.engine: one of {', '.join(ENGINES)}, got {engine!r}")
+    cfg.spark = dict(raw.get("spark", {}))
+    if cfg.spark.get("partitions") is not None and cfg.spark["partitions"] < 1:
+        problems.append("spark.partitions: must be positive")
+    staging = cfg.spark.get("staging_dir")
+    if staging and "://" not in staging and not Path(staging).expanduser().is_absolute():
+        cfg.spark["staging_dir"] = str(base / Path(staging).expanduser())
 
 
 def _check_weights(ranking: dict, problems: list[str]) -> None:

@@ -560,7 +560,7 @@ class _Refresh:
     # -- ranking --------------------------------------------------------------------------
     def _rank(self) -> Snapshot | None:
         """Rank when something changed; returns the snapshot exports are cut from."""
-        from graph.ranking import rank_store
+        from graph.engine import rank_with_engine
 
         store = self.store
         previous = store.load_snapshot()
@@ -579,7 +579,8 @@ class _Refresh:
         self.reporter.step(f"ranking ({reason})…")
         try:
             with self.reporter.ranking() as progress:
-                outcome = rank_store(store, config, progress=progress)
+                outcome = rank_with_engine(store, config, engine=self.cfg.ranking.get("engine"),
+                                           spark=self.cfg.spark, progress=progress)
         except StoreUnavailableError:
             raise
         except ScoutError as exc:
