@@ -119,16 +119,31 @@ def invalidate() -> None:
 
 # ----------------------------------------------------------------------------- cached queries
 @st.cache_data(show_spinner="Linking accounts to people…")
+def people_base(uri: str | None, v: str) -> dict:
+    """Accounts and which person each linked one belongs to (:func:`graph.people.resolve_people`),
+    read once per data version for the People page, pseudonymisation and the Leaders page's
+    platforms column."""
+    from graph.people import people_table, resolve_people
+
+    store = _open_store(uri)
+    accounts, roster, decisions = store.accounts(), store.roster(), store.link_decisions()
+    links = resolve_people(accounts, roster, store.account_emails(), decisions, store.crm())
+    return {"accounts": accounts, "links": links, "decisions": decisions,
+            "people": people_table(accounts, links, roster)}
+
+
+@st.cache_data(show_spinner="Linking accounts to people…")
 def people_frames(uri: str | None, v: str) -> dict:
     """People, their account links and pending suggestions (see :class:`graph.people.PeopleState`).
 
     Link decisions are not runs: the People page calls :func:`invalidate` after each one.
     """
-    from graph.people import PeopleState
+    from graph.people import suggest_links
 
-    people = PeopleState(_open_store(uri))
-    return {"people": people.people, "links": people.links, "accounts": people.accounts,
-            "suggestions": people.suggestions(limit=500)}
+    base = people_base(uri, v)
+    return {"people": base["people"], "links": base["links"], "accounts": base["accounts"],
+            "suggestions": suggest_links(base["accounts"], base["links"], base["decisions"],
+                                         limit=500)}
 
 
 @st.cache_data(show_spinner="Combining each person's accounts…")
@@ -244,7 +259,7 @@ def private_view(view: pd.DataFrame) -> pd.DataFrame:
     if (names_unlocked() or view.empty or "segment" not in view or "label" not in view
             or not (view["segment"] == "internal").any()):
         return view
-    frames = people_frames(store_uri(), version())
+    frames = people_base(store_uri(), version())  # no suggestions needed here
     state = PeopleState.__new__(PeopleState)
     state.people, state.links, state.accounts = (frames["people"], frames["links"],
                                                  frames["accounts"])

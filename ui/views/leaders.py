@@ -59,7 +59,7 @@ for (segment, label), tab in zip(SEGMENTS, tabs, strict=True):
         if len(view):
             from graph.people import person_platforms
 
-            links = state.people_frames(state.store_uri(), state.version())["links"]
+            links = state.people_base(state.store_uri(), state.version())["links"]
             view.insert(int(view.columns.get_loc("platform")) + 1, "platforms",
                         person_platforms(view["account"], links))
         shown = f"{len(view):,} of {len(rows):,}" if len(view) < len(rows) else f"{len(rows):,}"
