@@ -144,7 +144,9 @@ def write_events_parquet(store, path: str | Path, *, since: datetime | None = No
         raise InputError(f"{out} is not empty (use --overwrite to replace it)")
     stats = store.stats()
     first = since or stats.first_at
-    last_bound = until or (stats.last_at + timedelta(microseconds=1) if stats.last_at else None)
+    # One second past the newest event: stores keep times at different precisions
+    # (SQLite in milliseconds), and ``until`` is exclusive.
+    last_bound = until or (stats.last_at + timedelta(seconds=1) if stats.last_at else None)
     tmp = out.parent / f".{out.name}.{uuid.uuid4().hex[:8]}.tmp"
     tmp.mkdir(parents=True)
     rows = 0
