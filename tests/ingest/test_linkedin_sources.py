@@ -166,3 +166,37 @@ def test_org_access_errors_are_clear(linkedin, sqlite_store, tmp_path):
         fetch(sqlite_store, "linkedin", "org", "2414183", env, tmp_path / "raw")
     with pytest.raises(InputError, match="numeric id or URN"):
         fetch(sqlite_store, "linkedin", "org", "acme-corp", env, tmp_path / "raw")
+
+
+@pytest.mark.slow
+def test_org_killed_then_rerun_equals_clean_run(tmp_path, monkeypatch):
+    from graph.sqlite_store import SqliteStore
+
+    def comment(post: int, j: int) -> dict:
+        actor = f"urn:li:person:Fan{j:04d}"
+        cid = f"{7190000000000100000 + post * 100 + j}"
+        activity = f"urn:li:activity:{7190000000000000000 + post}"
+        at = {"actor": actor, "time": 1714640000000 + post * 60_000 + j}
+        return {"actor": actor, "agent": actor, "id": cid, "object": activity,
+                "commentUrn": f"urn:li:comment:({activity},{cid})",
+                "$URN": f"urn:li:comment:({activity},{cid})", "created": at, "lastModified": at,
+                "message": {"attributes": [], "text": f"comment {j}"}}
+
+    posts = [f"urn:li:share:{7190000000000000000 + i}" for i in range(30)]
+    with RouteApi() as api:
+        api.on("GET", "/rest/posts", {"paging": {"start": 0, "count": 50, "links": [], "total": 30},
+                                      "elements": [{"id": p, "author": ORG, "createdAt": 1714640000000,
+                                                    "lastModifiedAt": 1714640000000} for p in posts]})
+        for i, p in enumerate(posts):
+            api.on("GET", comments_path(p), {"paging": {"start": 0, "count": 100, "total": 20},
+                                             "elements": [comment(i, j) for j in range(20)]})
+        # The CLI runs in a subprocess, which inherits these.
+        monkeypatch.setenv("LINKEDIN_ACCESS_TOKEN", TOKEN)
+        monkeypatch.setenv("SCOUT_LINKEDIN_API_BASE", api.base_url)
+        a, b = SqliteStore(tmp_path / "a.db"), SqliteStore(tmp_path / "b.db")
+        try:
+            kill_and_rerun_equals_clean(a, b, ("ingest", "linkedin", "org", "2414183", "--batch-size", "20",
+                                               "--raw-dir", str(tmp_path / "raw"), "--json"), 20)
+        finally:
+            a.close()
+            b.close()
