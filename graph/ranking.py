@@ -691,24 +691,8 @@ def rank_events(events: pd.DataFrame, accounts: pd.DataFrame | None = None,
         "engagement_per_post": strength / np.maximum(activity, 1),
         "automation": automation,
     })
-    if not config.topics:
-        metrics = metrics.drop(columns=["topic_pagerank", "topic_in_strength"])
-    comp = scoring.composite(metrics, weights)
-    order = scoring.order_by_score(comp.score.to_numpy(), keys)
-    info = pd.DataFrame({
-        "handle": prof["handle"].to_numpy(dtype=object),
-        "platform": prof["platform"].to_numpy(dtype=object),
-        "segment": np.where(internal, "internal", "external"),
-        "crm_status": prof["crm_status"].to_numpy(dtype=object),
-        "community": fine,
-        "community_coarse": coarse,
-        "automated": automation >= auto.AUTOMATED_THRESHOLD,
-        "topics": topics_col,
-    })
-    table = pd.concat([pd.DataFrame({"account": keys, "score": comp.score.to_numpy()}), info,
-                       metrics], axis=1)
-    table = table.iloc[order].reset_index(drop=True)
-    table.insert(1, "rank", np.arange(1, n + 1, dtype=np.int64))
+    table, comp = leaderboard_table(keys, metrics, weights, config, prof, internal, fine, coarse,
+                                    automation, topics_col)
     _step(progress, timings, "done", tick)
     cpu_timings = {k: c for k, (_, c) in timings.items()}
     timings = {k: w for k, (w, _) in timings.items()}
@@ -1152,3 +1136,49 @@ def rising_stars(current: pd.DataFrame, previous: pd.DataFrame | None, top: int 
     keep[: min(top, len(out))] = True
     keep |= out["newcomer"].to_numpy()
     return out[keep].reset_index(drop=True)
+
+
+def leaderboard_table(keys, metrics: pd.DataFrame, weights, config: RankConfig, prof: pd.DataFrame,
+                      internal, fine, coarse, automation, topics_col) -> tuple[pd.DataFrame, scoring.Composite]:
+    """The ranked table of a snapshot, from its metrics: one rule for every engine.
+
+    Parameters
+    ----------
+    keys : numpy.ndarray
+        Account keys, in the order of the metric rows.
+    metrics : pandas.DataFrame
+        One column per metric (``topic_*`` columns are dropped unless ``config.topics``).
+    weights : mapping
+        Composite weights (:func:`graph.scoring.composite`).
+    config : RankConfig
+        The ranking's configuration.
+    prof : pandas.DataFrame
+        Account profiles aligned with ``keys`` (``handle``, ``platform``, ``crm_status``).
+    internal, fine, coarse, automation, topics_col : numpy.ndarray
+        Employee flags, fine and coarse communities, automation scores, topics per account.
+
+    Returns
+    -------
+    tuple
+        The table sorted by score with a 1-based ``rank`` column, and the composite
+        (:class:`graph.scoring.Composite`: its ``weights`` are the ones applied).
+    """
+    if not config.topics:
+        metrics = metrics.drop(columns=["topic_pagerank", "topic_in_strength"])
+    comp = scoring.composite(metrics, weights)
+    order = scoring.order_by_score(comp.score.to_numpy(), keys)
+    info = pd.DataFrame({
+        "handle": prof["handle"].to_numpy(dtype=object),
+        "platform": prof["platform"].to_numpy(dtype=object),
+        "segment": np.where(internal, "internal", "external"),
+        "crm_status": prof["crm_status"].to_numpy(dtype=object),
+        "community": fine,
+        "community_coarse": coarse,
+        "automated": automation >= auto.AUTOMATED_THRESHOLD,
+        "topics": topics_col,
+    })
+    table = pd.concat([pd.DataFrame({"account": keys, "score": comp.score.to_numpy()}), info,
+                       metrics], axis=1)
+    table = table.iloc[order].reset_index(drop=True)
+    table.insert(1, "rank", np.arange(1, len(table) + 1, dtype=np.int64))
+    return table, comp

@@ -73,6 +73,7 @@ from graph.ranking import (
     _profiles,
     _step,
     _window_days,
+    leaderboard_table,
     time_span,
     window_texts,
 )
@@ -709,24 +710,8 @@ def _rank_events_spark(spark, events, accounts, config, texts, until_bound, part
         "engagement_per_post": strength / np.maximum(activity, 1),
         "automation": automation,
     })
-    if not config.topics:
-        metrics = metrics.drop(columns=["topic_pagerank", "topic_in_strength"])
-    comp = scoring.composite(metrics, weights)
-    order = scoring.order_by_score(comp.score.to_numpy(), keys)
-    info = pd.DataFrame({
-        "handle": prof["handle"].to_numpy(dtype=object),
-        "platform": prof["platform"].to_numpy(dtype=object),
-        "segment": np.where(internal, "internal", "external"),
-        "crm_status": prof["crm_status"].to_numpy(dtype=object),
-        "community": fine,
-        "community_coarse": coarse,
-        "automated": automation >= auto.AUTOMATED_THRESHOLD,
-        "topics": topics_col,
-    })
-    table = pd.concat([pd.DataFrame({"account": keys, "score": comp.score.to_numpy()}), info,
-                       metrics], axis=1)
-    table = table.iloc[order].reset_index(drop=True)
-    table.insert(1, "rank", np.arange(1, n + 1, dtype=np.int64))
+    table, comp = leaderboard_table(keys, metrics, weights, config, prof, internal, fine, coarse,
+                                    automation, topics_col)
     _step(progress, timings, "done", tick)
     cpu_timings = {k: c for k, (_, c) in timings.items()}
     timings = {k: w for k, (w, _) in timings.items()}
