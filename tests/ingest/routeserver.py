@@ -94,7 +94,10 @@ class RouteApi:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+            # HTTP/1.0: one connection per request. With keep-alive, a client sometimes reused a
+            # connection the server had just closed ("Remote end closed connection without
+            # response"), which made retry counts flaky.
+            protocol_version = "HTTP/1.0"
 
             def _serve(self) -> None:
                 parts = urlsplit(self.path)
