@@ -9,7 +9,13 @@ example a list of recorded ``{uri, body}`` responses).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from itertools import chain
+
+import numpy as np
+import pandas as pd
 
 from ingest.jsonio import loads
 from ingest.pipeline import Chunk
@@ -17,6 +23,7 @@ from ingest.records import newer_cursor
 from ingest.sources import Input
 from ingest.x_parse import Parsed, RecordError, SeenUsers, parse_x_record
 
+_NOT_BLANK = re.compile(rb"\S")
 #: Lines grouped into one chunk (fewer, larger chunks cost less to hand around).
 LINES_PER_CHUNK = 64
 
@@ -55,7 +62,7 @@ def parse_line(line: bytes | str, seen: SeenUsers | None = None) -> Parsed:
     return parse_x_record(obj, seen)
 
 
-def iter_x_chunks(inp: Input, lines_per_chunk: int = LINES_PER_CHUNK) -> Iterator[Chunk]:
+def iter_x_chunks(inp: Input, lines_per_chunk: int = LINES_PER_CHUNK, columnar: bool = True) -> Iterator[Chunk]:
     """Parse an opened X archive into chunks for :func:`ingest.pipeline.run_ingest`.
 
     Parameters
@@ -63,7 +70,10 @@ def iter_x_chunks(inp: Input, lines_per_chunk: int = LINES_PER_CHUNK) -> Iterato
     inp : Input
         From :func:`ingest.sources.open_input`.
     lines_per_chunk : int
-        Lines per chunk.
+        Lines per chunk (line by line).
+    columnar : bool
+        Read an archive of API v2 pages column-wise (:mod:`ingest.x_columns`),
+        with the same result; ``False`` reads every line on its own.
 
     Yields
     ------
@@ -75,7 +85,31 @@ def iter_x_chunks(inp: Input, lines_per_chunk: int = LINES_PER_CHUNK) -> Iterato
     InputError
         If the file cannot be read to its end.
     """
-    lines = inp.lines()
+    from ingest.x_columns import block_lines, read_blocks
+
+    if inp.is_stdin or not columnar:
+        # A pipe is read line by line, so that records are written as they arrive.
+        yield from _records(inp, inp.lines(), lines_per_chunk, columnar=False)
+        return
+    blocks = read_blocks(inp)
+    head: list[tuple[int, bytes]] = []
+    for start, block, newlines in blocks:
+        head.append((start, block, newlines))
+        if _NOT_BLANK.search(block):
+            break
+    yield from _records(inp, chain.from_iterable(block_lines(s, b) for s, b, _ in head), lines_per_chunk,
+                        columnar=True, blocks=chain(head, blocks))
+
+
+def _records(inp: Input, lines: Iterator[tuple[int, bytes]], lines_per_chunk: int, columnar: bool,
+             blocks: Iterable[tuple[int, bytes, int]] | None = None) -> Iterator[Chunk]:
+    """Chunks of a file by its first line: one JSON document, pages (column-wise), or lines.
+
+    ``lines`` are the numbered lines of the file, or, with ``blocks``, of its first blocks
+    (the file then continues in ``blocks``, which also holds those first blocks).
+    """
+    from ingest.x_columns import block_lines
+
     first: tuple[int, bytes] | None = None
     for n, line in lines:
         if line.strip():
@@ -83,13 +117,34 @@ def iter_x_chunks(inp: Input, lines_per_chunk: int = LINES_PER_CHUNK) -> Iterato
             break
     if first is None:
         return
+    if blocks is not None:
+        # Every line again, from the start: the first blocks were only looked at.
+        lines = chain.from_iterable(block_lines(s, b) for s, b, _ in blocks)
+        lines = (item for item in lines if item[0] > first[0])
     if first[1].strip().lstrip(b"\xef\xbb\xbf") in (b"[", b"{"):
         yield _document_chunk(inp, first, lines)
         return
+    if columnar and _is_page(first[1]):
+        yield from _columnar_chunks(inp, blocks, lines_per_chunk)
+        return
+    yield from _line_chunks(inp, chain([first], lines), lines_per_chunk, SeenUsers())
+
+
+def _is_page(line: bytes) -> bool:
+    """Whether a line is an API v2 page of tweets (``data`` a list): the column-wise reader's input."""
+    try:
+        obj = loads(line.lstrip(b"\xef\xbb\xbf"))
+    except ValueError:
+        return False
+    return isinstance(obj, dict) and isinstance(obj.get("data"), list)
+
+
+def _line_chunks(inp: Input, lines: Iterable[tuple[int, bytes]], lines_per_chunk: int,
+                 seen: SeenUsers | None) -> Iterator[Chunk]:
+    """Chunks of lines parsed one by one."""
     chunk = Chunk()
     pending = 0
-    seen = SeenUsers()
-    for n, line in _chain(first, lines):
+    for n, line in lines:
         if not line.strip():
             continue
         where = f"{inp.name}:{n}"
@@ -107,9 +162,84 @@ def iter_x_chunks(inp: Input, lines_per_chunk: int = LINES_PER_CHUNK) -> Iterato
         yield chunk
 
 
-def _chain(first: tuple[int, bytes], rest: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
-    yield first
-    yield from rest
+def _columnar_chunks(inp: Input, blocks: Iterable[tuple[int, bytes, int]], lines_per_chunk: int) -> Iterator[Chunk]:
+    """Blocks of pages read column-wise; lines (or blocks) the columns cannot take, line by line.
+
+    The next block is read and decoded by Arrow in a background thread (both
+    release the GIL) while this one is turned into chunks and written. Lines
+    parsed one by one here do not skip repeated profiles (``seen=None``): the
+    column-wise pages between them write profiles the line parser would not know of.
+    """
+    from ingest.x_columns import PageColumns, SeenProfiles, block_lines
+
+    profiles = SeenProfiles()
+    for start, raw, table in _decoded(blocks):
+        if table is None:
+            yield from _line_chunks(inp, block_lines(start, raw), lines_per_chunk, None)
+            continue
+        cols = PageColumns(table)
+        hard = cols.hard
+        lines: list[bytes] | None = None
+        bounds = np.flatnonzero(np.diff(hard.astype(np.int8))) + 1
+        for a, b in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(hard)].tolist(), strict=True):
+            if hard[a]:
+                if lines is None:
+                    lines = raw.split(b"\n")
+                yield from _line_chunks(inp, ((start + i, lines[i].rstrip(b"\r")) for i in range(a, b)),
+                                        lines_per_chunk, None)
+            else:
+                mask = np.zeros(len(hard), dtype=bool)
+                mask[a:b] = True
+                chunk = _frame_chunk(cols, mask, start, inp.name, profiles)
+                chunk.position = inp.position()
+                yield chunk
+
+
+def _decoded(blocks: Iterable[tuple[int, bytes, int]]) -> Iterator[tuple[int, bytes, object]]:
+    """``(start line, block, table or None)``, one block decoded ahead in a background thread."""
+    from ingest.x_columns import read_pages
+
+    def decode(item: tuple[int, bytes, int] | None):
+        if item is None:
+            return None
+        start, raw, newlines = item
+        block = raw[3:] if start == 1 and raw.startswith(b"\xef\xbb\xbf") else raw
+        return start, raw, read_pages(block, newlines)
+
+    it = iter(blocks)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scout-x-decode") as pool:
+        ahead = pool.submit(lambda: decode(next(it, None)))
+        while True:
+            item = ahead.result()  # re-raises a read error of the file
+            if item is None:
+                return
+            ahead = pool.submit(lambda: decode(next(it, None)))
+            yield item
+
+
+def _frame_chunk(cols, mask: np.ndarray, start: int, name: str, profiles) -> Chunk:
+    """The chunk of the pages ``mask`` selects: interactions column-wise, accounts as records."""
+    from ingest.x_columns import account_rows, accounts_of
+
+    e = cols.edges[mask[cols.edges["page"].to_numpy()]].reset_index(drop=True)
+    frame = pd.DataFrame({
+        "platform": pd.Series(np.full(len(e), "x", dtype=object), dtype="str"),
+        "post_id": e["post_id"], "kind": e["kind"], "source": e["source"], "target": e["target"],
+        "at": pd.to_datetime(e["created_at"], utc=True, format="ISO8601"),
+        "text": e["text"], "topics": e["topics"], "lang": e["lang"],
+        "weight": np.ones(len(e), dtype="float64"),
+    })
+    accounts = accounts_of(account_rows(cols, mask, profiles))
+    posts = int(cols.posts[mask].sum())
+    chunk = Chunk(read=posts, accounts=accounts, frame=frame,
+                  frame_lines=(start + e["page"].to_numpy()).astype(np.int64), origin_name=name)
+    counts = {"posts": posts, "referenced": int(cols.referenced[mask].sum()),
+              "api_errors": int(cols.api_errors[mask].sum()), "unresolved": int(cols.unresolved[mask].sum())}
+    chunk.counts = {k: v for k, v in counts.items() if v}
+    ids = cols.newest[mask[cols.newest["page"].to_numpy()]]["id"].to_numpy()
+    if len(ids):
+        chunk.cursor = newer_cursor(None, int(ids.view(np.uint64).max()))
+    return chunk
 
 
 def _document_chunk(inp: Input, first: tuple[int, bytes], rest: Iterator[tuple[int, bytes]]) -> Chunk:

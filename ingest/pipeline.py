@@ -31,6 +31,7 @@ from graph.errors import InputError, ScoutError, StoreUnavailableError
 from graph.model import (
     ANY_TIME,
     DEFAULT_TIMES,
+    MAX_BIO_LENGTH,
     MAX_COUNT,
     MAX_ID_LENGTH,
     MAX_NAME_LENGTH,
@@ -131,12 +132,18 @@ class Chunk:
         origins = list(self.origins)
         if self.frame is not None and len(self.frame):
             f = self.frame
-            topics = f["topics"].map(lambda t: tuple(x for x in t.split(";") if x) if t else ())
+            topics = f["topics"].map(lambda t: tuple(x for x in t.split(";") if x) if isinstance(t, str) and t
+                                     else ())
+
+            def optional(col: str) -> list:  # missing values as None (a str column holds NaN)
+                c = f[col].astype(object)
+                return c.where(c.notna(), None).tolist()
+
             interactions.extend(
                 Edge(*row) for row in zip(
                     f["platform"].tolist(), f["post_id"].tolist(), f["kind"].tolist(), f["source"].tolist(),
                     f["target"].tolist(), [t.to_pydatetime() for t in f["at"]],
-                    f["text"].tolist(), topics.tolist(), f["lang"].tolist(), f["weight"].tolist(), strict=True)
+                    optional("text"), topics.tolist(), optional("lang"), f["weight"].tolist(), strict=True)
             )
             if len(origins) == len(self.interactions):
                 origins.extend(f"{self.origin_name}:{line}" for line in self.frame_lines.tolist())
@@ -482,7 +489,9 @@ def _account_is_plain(a: Account) -> bool:
         if v is not None and (type(v) is not str or len(v) > MAX_NAME_LENGTH
                               or not (v.isascii() and v.isprintable())):
             return False
-    if a.bio is not None:
+    bio = a.bio
+    if bio is not None and (type(bio) is not str or not bio or len(bio) > MAX_BIO_LENGTH
+                            or not (bio.isascii() and bio.isprintable())):
         return False
     for n in (a.followers, a.following, a.posts):
         if n is not None and (type(n) is not int or not 0 <= n <= MAX_COUNT):
