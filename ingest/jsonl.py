@@ -124,19 +124,26 @@ def _records(inp: Input, lines: Iterator[tuple[int, bytes]], lines_per_chunk: in
     if first[1].strip().lstrip(b"\xef\xbb\xbf") in (b"[", b"{"):
         yield _document_chunk(inp, first, lines)
         return
-    if columnar and _is_page(first[1]):
-        yield from _columnar_chunks(inp, blocks, lines_per_chunk)
+    shape = _page_shape(first[1]) if columnar else None
+    if shape is not None:
+        yield from _columnar_chunks(inp, blocks, lines_per_chunk, stream=shape == "stream")
         return
     yield from _line_chunks(inp, chain([first], lines), lines_per_chunk, SeenUsers())
 
 
-def _is_page(line: bytes) -> bool:
-    """Whether a line is an API v2 page of tweets (``data`` a list): the column-wise reader's input."""
+def _page_shape(line: bytes) -> str | None:
+    """``"pages"`` (``data`` a list of tweets) or ``"stream"`` (``data`` one tweet, the filtered
+    stream's lines) when a line is what the column-wise reader takes, else ``None``."""
     try:
         obj = loads(line.lstrip(b"\xef\xbb\xbf"))
     except ValueError:
-        return False
-    return isinstance(obj, dict) and isinstance(obj.get("data"), list)
+        return None
+    data = obj.get("data") if isinstance(obj, dict) else None
+    if isinstance(data, list):
+        return "pages"
+    if isinstance(data, dict) and "username" not in data:
+        return "stream"
+    return None
 
 
 def _line_chunks(inp: Input, lines: Iterable[tuple[int, bytes]], lines_per_chunk: int,
@@ -162,7 +169,8 @@ def _line_chunks(inp: Input, lines: Iterable[tuple[int, bytes]], lines_per_chunk
         yield chunk
 
 
-def _columnar_chunks(inp: Input, blocks: Iterable[tuple[int, bytes, int]], lines_per_chunk: int) -> Iterator[Chunk]:
+def _columnar_chunks(inp: Input, blocks: Iterable[tuple[int, bytes, int]], lines_per_chunk: int,
+                     stream: bool = False) -> Iterator[Chunk]:
     """Blocks of pages read column-wise; lines (or blocks) the columns cannot take, line by line.
 
     The next block is read and decoded by Arrow in a background thread (both
@@ -173,7 +181,7 @@ def _columnar_chunks(inp: Input, blocks: Iterable[tuple[int, bytes, int]], lines
     from ingest.x_columns import PageColumns, SeenProfiles, block_lines
 
     profiles = SeenProfiles()
-    for start, raw, table in _decoded(blocks):
+    for start, raw, table in _decoded(blocks, stream):
         if table is None:
             yield from _line_chunks(inp, block_lines(start, raw), lines_per_chunk, None)
             continue
@@ -195,7 +203,7 @@ def _columnar_chunks(inp: Input, blocks: Iterable[tuple[int, bytes, int]], lines
                 yield chunk
 
 
-def _decoded(blocks: Iterable[tuple[int, bytes, int]]) -> Iterator[tuple[int, bytes, object]]:
+def _decoded(blocks: Iterable[tuple[int, bytes, int]], stream: bool) -> Iterator[tuple[int, bytes, object]]:
     """``(start line, block, table or None)``, one block decoded ahead in a background thread."""
     from ingest.x_columns import read_pages
 
@@ -204,7 +212,7 @@ def _decoded(blocks: Iterable[tuple[int, bytes, int]]) -> Iterator[tuple[int, by
             return None
         start, raw, newlines = item
         block = raw[3:] if start == 1 and raw.startswith(b"\xef\xbb\xbf") else raw
-        return start, raw, read_pages(block, newlines)
+        return start, raw, read_pages(block, newlines, stream)
 
     it = iter(blocks)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scout-x-decode") as pool:

@@ -67,6 +67,8 @@ PAGE_SCHEMA = pa.schema([
     ("includes", pa.struct([("users", pa.list_(_USER)), ("tweets", pa.list_(_TWEET))])),
     ("errors", pa.list_(pa.struct([("title", _S)]))),
 ])
+#: The same for the filtered stream's lines (twarc2 stream): ``data`` is one tweet.
+STREAM_SCHEMA = pa.schema([("data", _TWEET)] + [PAGE_SCHEMA.field(n) for n in ("includes", "errors")])
 
 _DIGITS = r"^[0-9]+$"
 _ISO_Z = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z$"
@@ -113,8 +115,11 @@ def block_lines(start: int, block: bytes) -> Iterator[tuple[int, bytes]]:
         yield start + i, line.rstrip(b"\r")
 
 
-def read_pages(block: bytes, newlines: int) -> pa.Table | None:
-    """A block of page lines as a table (one row per line), or ``None`` when it must go line by line."""
+def read_pages(block: bytes, newlines: int, stream: bool = False) -> pa.Table | None:
+    """A block of page lines as a table (one row per line), or ``None`` when it must go line by line.
+
+    ``stream``: lines of the filtered stream (``data`` one tweet, not a list).
+    """
     if b"\r" in block or block.startswith(b"\n") or b"\n\n" in block:
         return None  # blank lines and CRLF endings would shift rows against line numbers
     lines = newlines + (0 if block.endswith(b"\n") else 1)
@@ -122,7 +127,8 @@ def read_pages(block: bytes, newlines: int) -> pa.Table | None:
         table = pj.read_json(
             io.BytesIO(block),
             read_options=pj.ReadOptions(use_threads=True, block_size=max(1 << 20, len(block) // 2 + 1)),
-            parse_options=pj.ParseOptions(explicit_schema=PAGE_SCHEMA, unexpected_field_behavior="ignore"),
+            parse_options=pj.ParseOptions(explicit_schema=STREAM_SCHEMA if stream else PAGE_SCHEMA,
+                                         unexpected_field_behavior="ignore"),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
@@ -194,6 +200,11 @@ class PageColumns:
     def __init__(self, table: pa.Table) -> None:
         self.n_pages = n = table.num_rows
         data = table.column("data").combine_chunks()
+        if pa.types.is_struct(data.type):  # a stream line's one tweet: a list of one
+            valid = _valid(data)
+            offsets = np.r_[0, np.cumsum(valid)].astype(np.int32)
+            data = pa.ListArray.from_arrays(pa.array(offsets), data.filter(pa.array(valid)),
+                                            mask=pa.array(~valid))
         includes = table.column("includes").combine_chunks()
         errors = table.column("errors").combine_chunks()
         self.hard = hard = np.zeros(n, dtype=bool)
@@ -543,5 +554,5 @@ def accounts_of(rows: pd.DataFrame) -> list[Account]:
     ]
 
 
-__all__ = ["PAGE_SCHEMA", "PageColumns", "SeenProfiles", "account_rows", "accounts_of", "block_lines",
+__all__ = ["PAGE_SCHEMA", "STREAM_SCHEMA", "PageColumns", "SeenProfiles", "account_rows", "accounts_of", "block_lines",
            "read_blocks", "read_pages"]

@@ -202,3 +202,18 @@ def test_store_holds_the_same_after_either_reader(tmp_path):
     assert run_a.inserted > 0 and run_a.errors == run_b.errors
     assert a.interactions().equals(b.interactions())
     assert a.accounts().equals(b.accounts())
+
+
+def test_filtered_stream_lines_read_the_same_both_ways(tmp_path):
+    """twarc2 stream: one tweet per line (``data`` an object), its users and references in ``includes``."""
+    lines = []
+    for page in tricky_pages()[:3] + tricky_pages()[7:]:
+        for t in page.get("data", []):
+            lines.append({"data": t, "includes": page.get("includes", {}), "matching_rules": [{"id": "1"}]})
+    lines.insert(2, {"errors": [{"title": "operational-disconnect"}]})
+    path = write_lines(tmp_path / "stream.jsonl", lines)
+    line = assert_same(path)
+    table = x_columns.read_pages(path.read_bytes(), path.read_bytes().count(b"\n"), stream=True)
+    hard = x_columns.PageColumns(table).hard.tolist()
+    assert hard.count(False) >= 5 and hard[2]  # most lines column-wise; the error line line by line
+    assert len(line["edges"]) > 10
