@@ -227,7 +227,7 @@ def _decoded(blocks: Iterable[tuple[int, bytes, int]], stream: bool) -> Iterator
 
 def _frame_chunk(cols, mask: np.ndarray, start: int, name: str, profiles) -> Chunk:
     """The chunk of the pages ``mask`` selects: interactions column-wise, accounts as records."""
-    from ingest.x_columns import account_rows, accounts_of
+    from ingest.x_columns import account_rows, accounts_frame
 
     e = cols.edges[mask[cols.edges["page"].to_numpy()]].reset_index(drop=True)
     frame = pd.DataFrame({
@@ -237,9 +237,9 @@ def _frame_chunk(cols, mask: np.ndarray, start: int, name: str, profiles) -> Chu
         "text": e["text"], "topics": e["topics"], "lang": e["lang"],
         "weight": np.ones(len(e), dtype="float64"),
     })
-    accounts = accounts_of(account_rows(cols, mask, profiles))
+    accounts = accounts_frame(account_rows(cols, mask, profiles))
     posts = int(cols.posts[mask].sum())
-    chunk = Chunk(read=posts, accounts=accounts, frame=frame,
+    chunk = Chunk(read=posts, account_frame=accounts, frame=frame,
                   frame_lines=(start + e["page"].to_numpy()).astype(np.int64), origin_name=name)
     counts = {"posts": posts, "referenced": int(cols.referenced[mask].sum()),
               "api_errors": int(cols.api_errors[mask].sum()), "unresolved": int(cols.unresolved[mask].sum())}

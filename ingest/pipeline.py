@@ -458,27 +458,48 @@ def _screen_frame(chunk: Chunk, lo: datetime, hi: datetime, times: TimeWindow | 
 
 
 def _screen_account_frame(chunk: Chunk) -> dict[str, str]:
-    """:func:`screen_chunk` for a chunk's column-wise accounts; returns refused key → reason."""
+    """:func:`screen_chunk` for a chunk's column-wise accounts; returns refused key → reason.
+
+    The rules of :func:`_account_is_plain` are tested column by column; only rows
+    that are not plain go through :func:`graph.model.sanitize_account`.
+    """
     f = chunk.account_frame
     ok = _plain_text(f["platform_id"], MAX_ID_LENGTH).copy() & (
         f["handle"].isna().to_numpy() | _plain_text(f["handle"], MAX_ID_LENGTH))
+    for col in ("name", "url"):
+        if col in f:
+            ok &= f[col].isna().to_numpy() | _plain_text(f[col], MAX_NAME_LENGTH)
+    if "bio" in f:
+        bio = f["bio"]
+        ok &= bio.isna().to_numpy() | (_plain_text(bio, MAX_BIO_LENGTH) & bio.fillna("").astype(str).ne("").to_numpy())
+    for col in ("followers", "following", "posts"):
+        if col in f:
+            n = pd.to_numeric(f[col], errors="coerce")
+            ok &= (f[col].isna() | ((n >= 0) & (n <= MAX_COUNT))).to_numpy(dtype=bool)
+    if "created_at" in f:
+        at = pd.to_datetime(f["created_at"], utc=True, errors="coerce")
+        ok &= (f["created_at"].isna() | ((at >= pd.Timestamp(WIDEST_EARLIEST)) & (at <= pd.Timestamp(WIDEST_LATEST)))
+               ).to_numpy(dtype=bool)
     if ok.all():
         return {}
     refused: dict[str, str] = {}
     keep = np.ones(len(f), dtype=bool)
-    f = f.copy()
+    f = f.astype({c: object for c in f.columns if c in Account.__slots__})
+    slots = [c for c in Account.__slots__ if c in f.columns]
     for i in np.flatnonzero(~ok).tolist():
         a = object.__new__(Account)
         for col in Account.__slots__:
-            setattr(a, col, f.iat[i, f.columns.get_loc(col)] if col in f.columns else None)
+            value = f.iat[i, f.columns.get_loc(col)] if col in f.columns else None
+            setattr(a, col, None if value is None or value is pd.NA or value is pd.NaT
+                    or (isinstance(value, float) and np.isnan(value)) else value)
         try:
             sanitize_account(a)
         except ValueError as exc:
             refused[f.iat[i, f.columns.get_loc("key")]] = str(exc)
             keep[i] = False
             continue
-        f.iat[i, f.columns.get_loc("platform_id")] = a.platform_id
-        f.iat[i, f.columns.get_loc("handle")] = a.handle
+        for col in slots:
+            f.iat[i, f.columns.get_loc(col)] = getattr(a, col)
     chunk.account_frame = f.loc[keep].reset_index(drop=True)
     return refused
 

@@ -36,9 +36,10 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from graph.errors import InputError
-from graph.model import Account
 
 PLATFORM = "x"
+#: Bytes read at a time into a block.
+_PIECE = 256 << 10
 #: Bytes of lines read per block (the block is parsed by Arrow on every core).
 BLOCK_BYTES = 64 << 20
 
@@ -93,17 +94,32 @@ def read_blocks(inp, size: int | None = None) -> Iterator[tuple[int, bytes, int]
     size = size or BLOCK_BYTES
     stream = inp.stream
     while True:
+        pieces: list[bytes] = []
+        got = 0
+        failure: Exception | None = None
         try:
-            part = stream.read(size)
-            if part and not part.endswith(b"\n"):
-                part += stream.readline()
+            # Read in pieces, so that a damaged file keeps every whole line before the damage.
+            while got < size:
+                piece = stream.read(min(_PIECE, size - got))
+                if not piece:
+                    break
+                pieces.append(piece)
+                got += len(piece)
+            if pieces and not pieces[-1].endswith(b"\n"):
+                pieces.append(stream.readline())
         except (OSError, EOFError, ValueError, zlib.error) as exc:
-            raise InputError(f"{inp.name}: cannot read past line {line}: {exc}") from None
+            failure = exc
+        part = b"".join(pieces)
+        if failure is not None:
+            part = part[: part.rfind(b"\n") + 1]
+        if part:
+            newlines = part.count(b"\n")
+            yield line, part, newlines
+            line += newlines
+        if failure is not None:
+            raise InputError(f"{inp.name}: cannot read past line {line - 1}: {failure}") from None
         if not part:
             return
-        newlines = part.count(b"\n")
-        yield line, part, newlines
-        line += newlines
 
 
 def block_lines(start: int, block: bytes) -> Iterator[tuple[int, bytes]]:
@@ -260,6 +276,13 @@ class PageColumns:
         codes = _id_codes(uid)
         ok_name = _matches(username, _ASCII_NAME) | _np(pc.fill_null(pc.equal(username, ""), False))
         odd = ((codes < 0) & _valid(uid)) | ~_matches(created, _ISO_Z) | ~ok_name
+        # Values the data model refuses (a profile of its own in the line parser, rejected
+        # alone; here accounts come as a frame whose refused keys would reject rows).
+        metrics = _field(flat, "public_metrics")
+        for name in ("followers_count", "following_count", "tweet_count"):
+            odd |= _np(pc.fill_null(pc.less(_field(metrics, name), 0), False))
+        odd |= _np(pc.fill_null(pc.or_(pc.less(created, "1970-01-01T00:00:00"),
+                                       pc.greater(created, "2200-01-01T00:00:00")), False))
         self.hard[page[odd]] = True
         keep = codes >= 0  # users without an id are dropped by the line parser too
         mask = pa.array(keep)
@@ -521,38 +544,33 @@ class SeenProfiles:
         return out
 
 
-def accounts_of(rows: pd.DataFrame) -> list[Account]:
-    """:class:`Account` objects for account rows, merged by key (later known values win)."""
+def accounts_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """An account frame (``key, platform, platform_id`` and every :class:`Account` attribute)
+    from account rows, merged by key: later known values win, as one upsert after another."""
+    cols = ["handle", "name", "followers", "following", "posts", "created_at", "verified", "bio", "url"]
     if not len(rows):
-        return []
-    from ingest.x_parse import _checked_account
+        return pd.DataFrame(columns=["key", "platform", "platform_id", *cols])
+    for c in cols:
+        if c not in rows:
+            rows = rows.assign(**{c: None})
+    merged = rows.groupby("uid_s", sort=False)[cols].last()
 
-    merged = rows.groupby("uid_s", sort=False).last()
-    if "created_at" in merged:
-        created = pd.to_datetime(merged["created_at"], utc=True, format="ISO8601").dt.as_unit("us")
-        created = created.astype(object).where(created.notna(), None).tolist()
-    else:
-        created = [None] * len(merged)
+    def values(c: str) -> list:
+        v = merged[c].astype(object)
+        return v.where(v.notna(), None).tolist()
 
-    def col(name: str) -> list:
-        if name not in merged:
-            return [None] * len(merged)
-        c = merged[name].astype(object)
-        return c.where(c.notna(), None).tolist()
-
-    def ints(name: str) -> list:
-        return [None if v is None else int(v) for v in col(name)]
-
-    # Values come checked from the columns (ASCII word handles, canonical ids, UTC times).
-    return [
-        _checked_account(uid, handle, name, fol, fing, posts,
-                         None if at is None else at.to_pydatetime(),
-                         None if ver is None else bool(ver), bio, url)
-        for uid, handle, name, fol, fing, posts, at, ver, bio, url in zip(
-            merged.index.tolist(), col("handle"), col("name"), ints("followers"), ints("following"),
-            ints("posts"), created, col("verified"), col("bio"), col("url"), strict=True)
-    ]
+    at = pd.to_datetime(merged["created_at"], utc=True, format="ISO8601")
+    ids = merged.index.astype(str).tolist()
+    data = {"key": ["x:" + i for i in ids], "platform": [PLATFORM] * len(ids), "platform_id": ids}
+    for c in cols:
+        data[c] = values(c)
+    data["created_at"] = [None if pd.isna(t) else t.to_pydatetime() for t in at.tolist()]
+    for c in ("followers", "following", "posts"):
+        data[c] = [None if v is None else int(v) for v in data[c]]
+    data["verified"] = [None if v is None else bool(v) for v in data["verified"]]
+    # object columns: missing values stay None (a str column would hold NaN)
+    return pd.DataFrame(data, dtype=object)
 
 
-__all__ = ["PAGE_SCHEMA", "STREAM_SCHEMA", "PageColumns", "SeenProfiles", "account_rows", "accounts_of", "block_lines",
+__all__ = ["PAGE_SCHEMA", "STREAM_SCHEMA", "PageColumns", "SeenProfiles", "account_rows", "accounts_frame", "block_lines",
            "read_blocks", "read_pages"]

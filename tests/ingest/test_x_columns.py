@@ -217,3 +217,21 @@ def test_filtered_stream_lines_read_the_same_both_ways(tmp_path):
     hard = x_columns.PageColumns(table).hard.tolist()
     assert hard.count(False) >= 5 and hard[2]  # most lines column-wise; the error line line by line
     assert len(line["edges"]) > 10
+
+
+def test_damaged_gzip_archive_keeps_the_lines_before_the_damage(tmp_path):
+    import gzip
+
+    from graph.errors import InputError
+    from ingest.jobs import import_file
+
+    raw = b"".join(dumps_line(p) for p in synthetic_pages(60, per_page=50, n_users=300, seed=5))
+    data = gzip.compress(raw)
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(data[: len(data) * 2 // 3])
+    store = SqliteStore(tmp_path / "s.db")
+    with pytest.raises(InputError, match="cannot read past line"):
+        import_file(store, path, "jsonl")
+    run = store.runs(limit=1)[0]
+    assert run.status == "failed"
+    assert store.stats().interactions > 0
