@@ -193,12 +193,28 @@ def _id_codes(arr: pa.Array) -> np.ndarray:
     return _np(pc.fill_null(codes, 0)).view(np.int64) - np.where(_np(ok), 0, 1)
 
 
-def _tags_of(lists: pa.Array) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Items of hashtag/cashtag lists: (tweet row, position, tag text)."""
+def _tags_of(lists: pa.Array, prefix: str) -> tuple[np.ndarray, pa.Array]:
+    """Topics of hashtag or cashtag lists, as ``x_parse.tweet_topics`` makes them:
+    (tweet row of each, topic text), in list order, empty tags left out."""
     items, parent = _flat(lists)
     tag = _field(items, "tag")
-    keep = _valid(tag)
-    return parent[keep], np.flatnonzero(keep), _np(tag.filter(pa.array(keep))).tolist()
+    keep = _np(tag.is_valid())
+    parent, tag = parent[keep], tag.filter(pa.array(keep))
+    # ASCII tags without control characters: Arrow's trim and lower are Python's there.
+    plain = _np(pc.and_(pc.string_is_ascii(tag), pc.invert(pc.match_substring_regex(tag, r"[\x00-\x1f\x7f]"))))
+    topic = pc.ascii_lower(pc.utf8_ltrim(pc.utf8_trim_whitespace(tag), "#$"))
+    nonblank = _np(pc.not_equal(pc.utf8_trim_whitespace(tag), ""))
+    if not plain.all():
+        # Other tags in Python: str.strip and str.lower are the rule.
+        values = topic.to_numpy(zero_copy_only=False).astype(object)
+        for i in np.flatnonzero(~plain).tolist():
+            clean = _np(tag)[i].strip()
+            nonblank[i] = bool(clean)
+            values[i] = clean.lstrip("#$").lower()
+        topic = pa.array(values, type=pa.string())
+    if prefix:
+        topic = pc.binary_join_element_wise(prefix, topic, "")
+    return parent[nonblank], topic.filter(pa.array(nonblank))
 
 
 # -- one block ----------------------------------------------------------------------------------
@@ -268,7 +284,7 @@ class PageColumns:
         odd = (((self.men["mid"].to_numpy() < 0) & _valid(mid))
                | ~_np(pc.fill_null(pc.string_is_ascii(mname), True)))
         hard[page[mparent[odd]]] = True
-        self.tags = [_tags_of(_field(ents, "hashtags")), _tags_of(_field(ents, "cashtags"))]
+        self.tags = [_tags_of(_field(ents, "hashtags"), ""), _tags_of(_field(ents, "cashtags"), "$")]
 
     def _users(self, lists: pa.Array) -> None:
         flat, page = _flat(lists)
@@ -437,25 +453,17 @@ class PageColumns:
 
     def _topics(self, n: int) -> np.ndarray:
         """``;a;b;`` of each tweet's hashtags then cashtags (as ``x_parse.tweet_topics``), ``""`` if none."""
-        ts, vals = [], []
-        for prefix, (t, _, tags) in zip(("", "$"), self.tags, strict=True):
-            # Per tag in Python: str.strip/lower are the rule (Unicode tags are common).
-            for ti, tag in zip(t.tolist(), tags, strict=True):
-                clean = tag.strip()
-                if clean:
-                    ts.append(ti)
-                    vals.append(prefix + clean.lstrip("#$").lower())
         out = np.full(n, "", dtype=object)
-        if not vals:
+        t_arr = np.concatenate([t for t, _ in self.tags])
+        if not len(t_arr):
             return out
-        t_arr = np.array(ts, dtype=np.int64)
-        # hashtags were appended before cashtags, each in order: a stable sort by tweet keeps that
+        values = pa.concat_arrays([v for _, v in self.tags])
+        # hashtags come before cashtags, each in order: a stable sort by tweet keeps that
         srt = np.argsort(t_arr, kind="stable")
         t_sorted = t_arr[srt]
-        v_sorted = np.array(vals, dtype=object)[srt]
         starts = np.flatnonzero(np.r_[True, t_sorted[1:] != t_sorted[:-1]])
         lists = pa.ListArray.from_arrays(pa.array(np.r_[starts, len(t_sorted)].astype(np.int32)),
-                                         pa.array(v_sorted, type=pa.string()))
+                                         pc.take(values, pa.array(srt)))
         joined = pc.binary_join_element_wise(";", pc.binary_join(lists, ";"), ";", "")
         out[t_sorted[starts]] = _np(joined)
         return out
