@@ -203,15 +203,14 @@ def _tags_of(lists: pa.Array, prefix: str) -> tuple[np.ndarray, pa.Array]:
     # ASCII tags without control characters: Arrow's trim and lower are Python's there.
     plain = _np(pc.and_(pc.string_is_ascii(tag), pc.invert(pc.match_substring_regex(tag, r"[\x00-\x1f\x7f]"))))
     topic = pc.ascii_lower(pc.utf8_ltrim(pc.utf8_trim_whitespace(tag), "#$"))
-    nonblank = _np(pc.not_equal(pc.utf8_trim_whitespace(tag), ""))
     if not plain.all():
         # Other tags in Python: str.strip and str.lower are the rule.
         values = topic.to_numpy(zero_copy_only=False).astype(object)
+        raw = _np(tag)
         for i in np.flatnonzero(~plain).tolist():
-            clean = _np(tag)[i].strip()
-            nonblank[i] = bool(clean)
-            values[i] = clean.lstrip("#$").lower()
+            values[i] = raw[i].strip().lstrip("#$").lower()
         topic = pa.array(values, type=pa.string())
+    nonblank = _np(pc.not_equal(topic, ""))  # a tag of only "#" or "$" names nothing
     if prefix:
         topic = pc.binary_join_element_wise(prefix, topic, "")
     return parent[nonblank], topic.filter(pa.array(nonblank))

@@ -517,8 +517,9 @@ def tweet_topics(tweet: dict) -> tuple[str, ...]:
         if isinstance(items, list):
             for item in items:
                 tag = item.get("tag") if isinstance(item, dict) else None
-                if isinstance(tag, str) and tag.strip():
-                    topics.append(prefix + tag.strip().lstrip("#$").lower())
+                topic = tag.strip().lstrip("#$").lower() if isinstance(tag, str) else ""
+                if topic:  # a tag of only "#" or "$" names nothing
+                    topics.append(prefix + topic)
     return tuple(topics)
 
 
