@@ -1034,10 +1034,25 @@ def rank_config(preset: str, window_days: int | None, topics: Iterable[str] = ()
 
 def rank(store: GraphStore, config, progress: Callable[[str], None] | None = None,
          learn_from: pd.Series | None = None):
-    """Rank the store and save a snapshot (``graph.ranking.rank_store``)."""
-    from graph.ranking import rank_store
+    """Rank the store and save a snapshot, with the engine scheduled refreshes use.
 
-    return rank_store(store, config, progress=progress, learn_from=learn_from)
+    The engine and its Spark settings come from the app's ``scout.toml``
+    (``[ranking] engine``, ``[spark]``; :func:`ingest.ops.config.default_config_path`),
+    else ``$SCOUT_RANK_ENGINE``, else in-process (:func:`graph.engine.rank_with_engine`).
+    Learning weights from labelled leaders ranks in-process.
+    """
+    from graph.engine import rank_with_engine
+    from ingest.ops.config import default_config_path, load_config
+
+    engine, spark = None, None
+    path = default_config_path()
+    if path is not None:
+        cfg = load_config(path)
+        engine, spark = cfg.ranking.get("engine"), cfg.spark or None
+    if learn_from is not None:
+        engine = "local"
+    return rank_with_engine(store, config, engine=engine, spark=spark, progress=progress,
+                            learn_from=learn_from)
 
 
 def sample_available(folder: Path = SAMPLE_DIR) -> bool:

@@ -164,10 +164,9 @@ def person_leaders(uri: str | None, v: str, segment: str, unlocked: bool) -> pd.
 
 def refresh_config_path() -> str | None:
     """The ``scout.toml`` whose schedule the app shows: ``SCOUT_CONFIG``, else ``./scout.toml``."""
-    env = os.environ.get("SCOUT_CONFIG")
-    if env:
-        return env
-    return "scout.toml" if os.path.isfile("scout.toml") else None
+    from ingest.ops.config import default_config_path
+
+    return default_config_path()
 
 
 @st.cache_data(show_spinner=False, max_entries=4, ttl=60)

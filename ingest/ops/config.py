@@ -7,6 +7,7 @@ number, got 'thirty'``), all of them at once.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -239,6 +240,18 @@ def _check(value: Any, schema: Any, path: str, problems: list[str]) -> None:
             ok = value == "auto"
         if not ok:
             problems.append(f"{path}: expected {_type_name(schema)}, got {value!r}")
+
+
+#: The environment variable naming the ``scout.toml`` the app and ``scout listen`` read.
+CONFIG_ENV = "SCOUT_CONFIG"
+
+
+def default_config_path() -> str | None:
+    """The ``scout.toml`` in effect: ``$SCOUT_CONFIG``, else ``./scout.toml`` if there is one."""
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return env
+    return "scout.toml" if os.path.isfile("scout.toml") else None
 
 
 def load_config(path: str | Path) -> RefreshConfig:
