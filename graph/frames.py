@@ -106,8 +106,12 @@ def snapshot_frame(rows: Sequence[tuple]) -> pd.DataFrame:
     return out
 
 
-def accounts_frame(rows: Sequence[tuple]) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=list(ACCOUNT_COLUMNS))
+def accounts_frame(rows: Sequence[tuple] | pd.DataFrame) -> pd.DataFrame:
+    """Accounts with their documented dtypes, from rows or a raw frame."""
+    if isinstance(rows, pd.DataFrame):
+        df = rows[list(ACCOUNT_COLUMNS)].copy()
+    else:
+        df = pd.DataFrame(rows, columns=list(ACCOUNT_COLUMNS))
     return normalize_accounts_frame(df)
 
 
@@ -118,11 +122,35 @@ def normalize_accounts_frame(df: pd.DataFrame) -> pd.DataFrame:
     df["created_at"] = pd.to_datetime(
         pd.to_numeric(df["created_at"], errors="coerce"), unit="ms", utc=True
     )
-    df["verified"] = df["verified"].map(lambda v: None if v is None or pd.isna(v) else bool(v)).astype(object)
+    df["verified"] = _optional_bools(df["verified"])
     df["internal"] = df["internal"].fillna(0).astype(bool)
     df["crm_status"] = df["crm_status"].fillna("none")
-    df["tags"] = df["tags"].map(_tags_reader())
+    df["tags"] = _tags_column(df["tags"])
     return df
+
+
+def _optional_bools(col: pd.Series) -> pd.Series:
+    """``True``/``False``/``None`` objects from 1/0/missing (or booleans)."""
+    out = np.full(len(col), None, dtype=object)
+    if col.dtype == object:  # booleans, numbers and None mixed (another store's rows)
+        known = col.notna().to_numpy(dtype=bool)
+        out[known] = [bool(v) for v in col[known]]
+    else:
+        num = pd.to_numeric(col, errors="coerce")
+        known = num.notna().to_numpy(dtype=bool)
+        out[known] = (num[known] != 0).tolist()
+    return pd.Series(out, index=col.index, dtype=object)
+
+
+def _tags_column(col: pd.Series) -> pd.Series:
+    """``tags`` cells → tuples; JSON text is parsed once per distinct value (most are ``[]``)."""
+    if not pd.api.types.is_string_dtype(col) or col.isna().any():
+        return col.map(_tags_reader())
+    codes, uniques = pd.factorize(col)
+    parsed = np.empty(len(uniques), dtype=object)
+    for i, u in enumerate(uniques):  # filled one by one: np.array() would make a 2-D array
+        parsed[i] = tuple(json.loads(u))
+    return pd.Series(parsed[codes], index=col.index, dtype=object)
 
 
 def _tags_reader():
@@ -159,8 +187,12 @@ def counts_column(col: pd.Series) -> pd.Series:
     return num.astype("Int64")
 
 
-def interactions_frame(rows: Sequence[tuple] | dict[str, list]) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=list(INTERACTION_COLUMNS))
+def interactions_frame(rows: Sequence[tuple] | dict[str, list] | pd.DataFrame) -> pd.DataFrame:
+    """Interactions with their documented dtypes, from rows, column lists or a raw frame."""
+    if isinstance(rows, pd.DataFrame):
+        df = rows[list(INTERACTION_COLUMNS)]
+    else:
+        df = pd.DataFrame(rows, columns=list(INTERACTION_COLUMNS))
     df["at"] = pd.to_datetime(df["at"].astype("int64"), unit="ms", utc=True)
     df["topics"] = split_topics(df["topics"])
     df["weight"] = df["weight"].astype("float64")
