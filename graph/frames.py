@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from graph.errors import InputError
@@ -94,13 +95,16 @@ def _json_default(value):
 
 def snapshot_frame(rows: Sequence[tuple]) -> pd.DataFrame:
     """Rebuild a ranking table from ``(account, rank, score, metrics_json)`` rows."""
-    base = pd.DataFrame(rows, columns=["account", "rank", "score", "metrics"])
-    if base.empty:
-        return base[["account", "rank", "score"]]
-    # One parse of one array is far cheaper than a json.loads per row.
-    metrics = pd.DataFrame.from_records(json.loads("[" + ",".join(base["metrics"]) + "]"))
+    if not len(rows):
+        return pd.DataFrame(rows, columns=["account", "rank", "score", "metrics"])[
+            ["account", "rank", "score"]]
+    account, rank, score, metrics_json = zip(*rows, strict=True)
+    base = pd.DataFrame({"account": pd.Series(account, dtype="str"), "rank": rank, "score": score})
+    # One parse of one array (orjson: ~3x the standard library) is far cheaper than
+    # a json.loads per row; the texts are joined from the rows, not from a column.
+    metrics = pd.DataFrame.from_records(orjson.loads("[" + ",".join(metrics_json) + "]"))
     metrics.index = base.index
-    out = pd.concat([base[["account", "rank", "score"]], metrics], axis=1)
+    out = pd.concat([base, metrics], axis=1)
     out["rank"] = out["rank"].astype("int64")
     out["score"] = out["score"].astype("float64")
     return out
