@@ -36,7 +36,9 @@ Examples
 
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -95,23 +97,26 @@ _SPACES_RE2 = rf"[{_WS_ASCII}]{{2,}}|[\t\n\v\f\r\x1c-\x1f]"
 _JOIN = "\x1f"
 
 
-def normalize_texts(texts: pd.Series) -> pd.Series:
+def normalize_texts(texts: pd.Series, threads: int | None = None) -> pd.Series:
     """:func:`normalize_text` of every text of a column, without a Python call per row.
 
-    ASCII texts go through pyarrow's RE2 kernels with the rules spelled for ASCII;
-    the others are joined into one string for one pass of each Python pattern
-    (the result is the same as per row: no match can cross the separator). Either
-    way the output equals ``texts.map(normalize_text)``.
+    ASCII texts go through pyarrow's RE2 kernels with the rules spelled for ASCII
+    (in ``threads`` slices at once: the kernels release the GIL); the others are
+    joined into one string for one pass of each Python pattern (no match can cross
+    the separator). Either way the output equals ``texts.map(normalize_text)``.
 
     Parameters
     ----------
     texts : pandas.Series
         Text (non-text values are converted with ``str``).
+    threads : int, optional
+        Slices of ASCII texts normalised at once (default: the CPUs, at most 4,
+        one below 100,000 texts); the result does not depend on it.
 
     Returns
     -------
     pandas.Series
-        Normalised text, same index.
+        Normalised text (``str`` dtype), same index.
 
     Examples
     --------
@@ -119,27 +124,52 @@ def normalize_texts(texts: pd.Series) -> pd.Series:
     ['buy now !', 'οδος']
     """
     if len(texts) == 0:
-        return pd.Series([], index=texts.index, dtype=object)
+        return pd.Series([], index=texts.index, dtype="str")
     col = texts if pd.api.types.is_string_dtype(texts) and not texts.isna().any() else texts.map(str)
     arr = pa.array(col.to_numpy(dtype=object) if col.dtype == object else col.array,
                    type=pa.large_string())
-    ascii_mask = pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
-    out = np.empty(len(arr), dtype=object)
-    if ascii_mask.any():
-        a = pc.ascii_lower(arr.filter(pa.array(ascii_mask)))
+    is_ascii = pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
+    if is_ascii.all():  # the common case: no reordering
+        out = _normalize_ascii(arr, threads)
+        return pd.Series(out.to_pandas(), dtype="str").set_axis(texts.index)
+    ascii_rows, other_rows = np.flatnonzero(is_ascii), np.flatnonzero(~is_ascii)
+    parts = [_normalize_ascii(arr.take(pa.array(ascii_rows)), threads),
+             pa.array(_normalize_joined(arr.take(pa.array(other_rows)).to_pylist()),
+                      type=pa.large_string())]
+    # Back to the input's order: position i of the result is row order[i] of the parts.
+    order = np.empty(len(arr), dtype=np.int64)
+    order[ascii_rows] = np.arange(len(ascii_rows))
+    order[other_rows] = len(ascii_rows) + np.arange(len(other_rows))
+    out = pa.concat_arrays(parts).take(pa.array(order))
+    return pd.Series(out.to_pandas(), dtype="str").set_axis(texts.index)
+
+
+def _normalize_ascii(arr: pa.Array, threads: int | None) -> pa.Array:
+    """The rules on ASCII texts with pyarrow's kernels, in slices on threads."""
+    if threads is None:
+        threads = min(os.cpu_count() or 1, 4) if len(arr) >= 100_000 else 1
+    step = -(-len(arr) // max(threads, 1)) or 1
+    slices = [arr.slice(i, step) for i in range(0, len(arr), step)] or [arr]
+
+    def run(a: pa.Array) -> pa.Array:
+        a = pc.ascii_lower(a)
         a = pc.replace_substring_regex(a, pattern=_URL_RE2, replacement=" ")
         a = pc.replace_substring_regex(a, pattern=_MENTION_RE2, replacement=" ")
         a = pc.replace_substring_regex(a, pattern=_SPACES_RE2, replacement=" ")
-        out[ascii_mask] = pc.utf8_trim(a, characters=" ").to_numpy(zero_copy_only=False)
-    rest = ~ascii_mask
-    if rest.any():
-        others = arr.filter(pa.array(rest)).to_pylist()
-        if any(_JOIN in t for t in others):  # the separator would split a text: row by row
-            out[rest] = [normalize_text(t) for t in others]
-        else:
-            joined = _MENTION.sub(" ", _URL.sub(" ", _JOIN.join(others).lower()))
-            out[rest] = [" ".join(t.split()) for t in joined.split(_JOIN)]
-    return pd.Series(out, index=texts.index, dtype=object)
+        return pc.utf8_trim(a, characters=" ")
+
+    if len(slices) == 1:
+        return run(slices[0])
+    with ThreadPoolExecutor(len(slices)) as pool:
+        return pa.concat_arrays(list(pool.map(run, slices)))
+
+
+def _normalize_joined(texts: list[str]) -> list[str]:
+    """The rules on any texts: one pass of each Python pattern over all of them joined."""
+    if any(_JOIN in t for t in texts):  # the separator would split a text: row by row
+        return [normalize_text(t) for t in texts]
+    joined = _MENTION.sub(" ", _URL.sub(" ", _JOIN.join(texts).lower()))
+    return [" ".join(t.split()) for t in joined.split(_JOIN)] if texts else []
 
 
 def duplicate_text_share(posts: pd.DataFrame, min_posts: int = MIN_TEXT_POSTS) -> pd.Series:
@@ -183,9 +213,9 @@ def duplicate_text_share(posts: pd.DataFrame, min_posts: int = MIN_TEXT_POSTS) -
     df = df[first]
     src_codes = src_codes[first]
     raw = df["text"].astype(str)
-    norm = normalize_texts(raw).to_numpy(dtype=object)
+    norm = normalize_texts(raw)
     w = np.where(raw.str.contains(_PROMO).to_numpy(dtype=bool), 1.0, PLAIN_REPEAT_WEIGHT)
-    keep = norm != ""
+    keep = (norm != "").to_numpy(dtype=bool)
     src_codes, w = src_codes[keep], w[keep]
     norm_codes, _ = pd.factorize(norm[keep])
     _, pair_inverse, pair_counts = np.unique(_pair(src_codes, norm_codes), return_inverse=True,

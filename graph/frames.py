@@ -193,14 +193,39 @@ def counts_column(col: pd.Series) -> pd.Series:
 
 def interactions_frame(rows: Sequence[tuple] | dict[str, list] | pd.DataFrame) -> pd.DataFrame:
     """Interactions with their documented dtypes, from rows, column lists or a raw frame."""
-    if isinstance(rows, pd.DataFrame):
-        df = rows[list(INTERACTION_COLUMNS)]
+    if isinstance(rows, pd.DataFrame):  # may hold only some of the columns
+        df = rows[[c for c in INTERACTION_COLUMNS if c in rows.columns]]
     else:
         df = pd.DataFrame(rows, columns=list(INTERACTION_COLUMNS))
-    df["at"] = pd.to_datetime(df["at"].astype("int64"), unit="ms", utc=True)
-    df["topics"] = split_topics(df["topics"])
-    df["weight"] = df["weight"].astype("float64")
+    if "at" in df:
+        df["at"] = pd.to_datetime(df["at"].astype("int64"), unit="ms", utc=True)
+    if "topics" in df:
+        df["topics"] = split_topics(df["topics"])
+    if "weight" in df:
+        df["weight"] = df["weight"].astype("float64")
     return df
+
+
+def interaction_columns(columns: Sequence[str] | None) -> list[str]:
+    """The interaction columns a read asked for (all by default), checked.
+
+    Raises
+    ------
+    InputError
+        A name that is not one of :data:`graph.model.INTERACTION_COLUMNS`.
+
+    Examples
+    --------
+    >>> interaction_columns(["source", "text"])
+    ['source', 'text']
+    """
+    if columns is None:
+        return list(INTERACTION_COLUMNS)
+    wanted = list(columns)
+    unknown = [c for c in wanted if c not in INTERACTION_COLUMNS]
+    if unknown or not wanted:
+        raise InputError(f"unknown interaction column(s): {', '.join(map(str, unknown)) or '(none)'}")
+    return wanted
 
 
 def split_topics(col: pd.Series) -> pd.Series:

@@ -34,6 +34,7 @@ from graph.frames import (
     bare_accounts,
     event_table,
     from_ms,
+    interaction_columns,
     interactions_frame,
     members_frame,
     new_snapshot_id,
@@ -530,7 +531,9 @@ class Neo4jStore(GraphStore):
         sources: Sequence[str] | None = None,
         with_text: bool = True,
         limit: int | None = None,
+        columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
+        wanted = interaction_columns(columns)
         # Fixed fragments only; every value travels as a parameter.
         where: list[str] = []
         params: dict[str, Any] = {}
@@ -581,7 +584,7 @@ class Neo4jStore(GraphStore):
         for name in ("text", "lang"):
             frame[name] = [v or None for v in frame[name]]
         df = interactions_frame(frame)
-        return df.sort_values("at", kind="stable").reset_index(drop=True)
+        return df.sort_values("at", kind="stable").reset_index(drop=True)[wanted]
 
     # -- listening themes ----------------------------------------------------------------
     def set_themes(self, tags: pd.DataFrame, replace: bool = False) -> int:

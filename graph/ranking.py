@@ -53,6 +53,10 @@ RISING_POOL_FACTOR = 5
 MAX_TEXT_ACCOUNTS = 200
 #: Below this many events, ``rank_store`` reads the whole window with text at once.
 TEXT_READ_ALL_BELOW = 200_000
+#: The interaction columns ranking reads (post ids, texts and languages are not needed).
+RANK_COLUMNS = ["platform", "kind", "source", "target", "at", "topics", "weight"]
+#: The columns the duplicate-text signal reads.
+TEXT_COLUMNS = ["source", "post_id", "text"]
 
 #: Metric columns of a ranking table, in display order.
 METRIC_COLUMNS: tuple[str, ...] = (
@@ -732,12 +736,12 @@ def read_texts(store, config: RankConfig, sources: Sequence[str]) -> pd.DataFram
     matters; reading the whole window with text would double a big read.
     """
     if len(sources) == 0:
-        return pd.DataFrame(columns=["source", "post_id", "text"])
+        return pd.DataFrame(columns=TEXT_COLUMNS)
     df = store.interactions(since=config.since, until=config.until,
                             kinds=list(config.kinds) or None,
                             platforms=list(config.platforms) or None, sources=list(sources),
-                            with_text=True)
-    return df[["source", "post_id", "text"]].reset_index(drop=True)
+                            with_text=True, columns=TEXT_COLUMNS)
+    return df.reset_index(drop=True)
 
 
 def window_texts(store, config: RankConfig, until: datetime | None,
@@ -762,7 +766,7 @@ def window_texts(store, config: RankConfig, until: datetime | None,
         return store.interactions(since=config.since, until=until,
                                   kinds=list(config.kinds) or None,
                                   platforms=list(config.platforms) or None,
-                                  with_text=True)[["source", "post_id", "text"]]
+                                  with_text=True, columns=TEXT_COLUMNS)
     if n_events:
         counts = source_counts
         active = counts[counts >= auto.MIN_TEXT_POSTS].index[:MAX_TEXT_ACCOUNTS]
@@ -815,7 +819,8 @@ def rank_store(store, config: RankConfig | None = None, *, progress: Progress | 
             progress("reading events")
         events = store.interactions(since=config.since, until=until,
                                     kinds=list(config.kinds) or None,
-                                    platforms=list(config.platforms) or None, with_text=False)
+                                    platforms=list(config.platforms) or None, with_text=False,
+                                    columns=RANK_COLUMNS)
         if save and events.empty:
             raise NotFoundError("no interactions in the window and filters: nothing to rank "
                                 "(no snapshot saved)")

@@ -53,6 +53,14 @@ def test_normalize_texts_ascii_and_unicode_rows_keep_their_order_and_index():
     assert got.tolist() == ["a", "σ é", "b c", "σα"]
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_normalize_texts_in_slices_on_threads_equals_one_pass(threads):
+    texts = [f"Post {i} @u{i} https://t.co/{i}  #Tag{i % 7}" for i in range(50)] + ["Σ é"] * 3
+    assert auto.normalize_texts(pd.Series(texts), threads=threads).tolist() == per_row(texts)
+    ascii_only = texts[:50]
+    assert auto.normalize_texts(pd.Series(ascii_only), threads=threads).tolist() == per_row(ascii_only)
+
+
 def test_normalize_texts_row_by_row_when_a_text_holds_the_separator():
     texts = ["é\x1fΣ", "ΟΔΟΣ\x1fa", "plain"]
     assert auto.normalize_texts(pd.Series(texts)).tolist() == per_row(texts)
