@@ -887,7 +887,7 @@ class Neo4jStore(GraphStore):
         )
         return snapshots_frame(rows)
 
-    def load_snapshot(self, snapshot_id: str | None = None) -> Snapshot | None:
+    def load_snapshot(self, snapshot_id: str | None = None, top: int | None = None) -> Snapshot | None:
         if snapshot_id is None:
             head = self._read(
                 "MATCH (s:Snapshot) RETURN s.id, s.created_at.epochMillis AS c, s.config "
@@ -901,11 +901,13 @@ class Neo4jStore(GraphStore):
         if not head:
             return None
         sid, created, config = head[0]
-        rows = self._read(
-            "MATCH (:Snapshot {id: $id})-[r:RANKED]->(a:Account) "
-            "RETURN a.key AS k, r.rank AS rank, r.score, r.metrics ORDER BY rank, k",
-            id=sid,
-        )
+        query = ("MATCH (:Snapshot {id: $id})-[r:RANKED]->(a:Account) "
+                 "RETURN a.key AS k, r.rank AS rank, r.score, r.metrics ORDER BY rank, k")
+        params: dict[str, Any] = {"id": sid}
+        if top is not None:
+            query += " LIMIT $top"
+            params["top"] = max(int(top), 0)
+        rows = self._read(query, **params)
         return Snapshot(sid, from_ms(created), json.loads(config), snapshot_frame(rows))
 
     def account_history(self, key: str) -> pd.DataFrame:

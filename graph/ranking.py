@@ -967,6 +967,54 @@ def current_leaderboard(store, table: pd.DataFrame, segment: str = "all", top: i
     return board
 
 
+#: :func:`snapshot_leaderboard` first reads this many rows per leaderboard row wanted
+#: (at least :data:`MIN_SNAPSHOT_READ`), then 8x more each time a cut finds too few.
+SNAPSHOT_READ_FACTOR = 10
+MIN_SNAPSHOT_READ = 1000
+#: Segments re-scored over the whole table, so read whole.
+_RESCORED_SEGMENTS = ("brokers", "boundary")
+
+
+def snapshot_leaderboard(store, snapshot_id: str | None = None, segment: str = "all",
+                         top: int | None = 20, community_id: int | None = None,
+                         topic: str | None = None, platforms: Iterable[str] = ()):
+    """:func:`current_leaderboard` of a stored snapshot, reading only the rows it needs.
+
+    A leaderboard is the first ``top`` rows of the ranking table that pass its
+    cut (segment, community, topic, platforms): the best-ranked rows are read
+    first, and more only when they hold too few such rows. The ``brokers`` and
+    ``boundary`` segments re-score the whole table, so read it whole.
+
+    Parameters
+    ----------
+    store : graph.store.GraphStore
+    snapshot_id : str, optional
+        Default: the newest snapshot.
+    segment, top, community_id, topic, platforms
+        As for :func:`leaderboard`.
+
+    Returns
+    -------
+    tuple of (Snapshot, pandas.DataFrame) or None
+        The snapshot (its ``table`` may hold only the best-ranked rows) and the
+        leaderboard, the same as from the whole table; ``None`` without such a
+        snapshot.
+    """
+    wanted = None
+    if top is not None and segment not in _RESCORED_SEGMENTS:
+        wanted = max(int(top) * SNAPSHOT_READ_FACTOR, MIN_SNAPSHOT_READ)
+    while True:
+        snap = store.load_snapshot(snapshot_id, top=wanted)
+        if snap is None:
+            return None
+        snapshot_id = snap.id  # the same snapshot on a second read, whatever ranks meanwhile
+        board = current_leaderboard(store, snap.table, segment, top=top,
+                                    community_id=community_id, topic=topic, platforms=platforms)
+        if wanted is None or len(board) >= top or len(snap.table) < wanted:
+            return snap, board
+        wanted *= 8
+
+
 def format_leaderboard(t: pd.DataFrame, overall_rank: pd.Series | None = None) -> pd.DataFrame:
     """Order and name a leaderboard's columns for display and export."""
     metric_cols = [c for c in METRIC_COLUMNS if c in t.columns]

@@ -861,7 +861,7 @@ class SqliteStore(GraphStore):
         )
         return snapshots_frame(rows)
 
-    def load_snapshot(self, snapshot_id: str | None = None) -> Snapshot | None:
+    def load_snapshot(self, snapshot_id: str | None = None, top: int | None = None) -> Snapshot | None:
         if snapshot_id is None:
             head = self._query(
                 "SELECT id, created_at, config FROM snapshots ORDER BY created_at DESC, id DESC LIMIT 1"
@@ -873,11 +873,13 @@ class SqliteStore(GraphStore):
         if not head:
             return None
         sid, created, config = head[0]
-        rows = self._query(
-            "SELECT account, rank, score, metrics FROM snapshot_rows WHERE snapshot_id = ? "
-            "ORDER BY rank, account",
-            (sid,),
-        )
+        sql = ("SELECT account, rank, score, metrics FROM snapshot_rows WHERE snapshot_id = ? "
+               "ORDER BY rank, account")
+        params: tuple = (sid,)
+        if top is not None:
+            sql += " LIMIT ?"
+            params = (sid, max(int(top), 0))
+        rows = self._query(sql, params)
         return Snapshot(sid, from_ms(created), json.loads(config), snapshot_frame(rows))
 
     def account_history(self, key: str) -> pd.DataFrame:

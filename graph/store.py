@@ -341,8 +341,12 @@ class GraphStore(ABC):
         """Snapshots, newest first: ``id, created_at, accounts, config``."""
 
     @abstractmethod
-    def load_snapshot(self, snapshot_id: str | None = None) -> Snapshot | None:
-        """A snapshot (the newest when ``snapshot_id`` is ``None``), or ``None`` if there is none."""
+    def load_snapshot(self, snapshot_id: str | None = None, top: int | None = None) -> Snapshot | None:
+        """A snapshot (the newest when ``snapshot_id`` is ``None``), or ``None`` if there is none.
+
+        With ``top``, its table holds only the ``top`` best-ranked rows (what a
+        leaderboard usually needs: see :func:`graph.ranking.snapshot_leaderboard`).
+        """
 
     @abstractmethod
     def account_history(self, key: str) -> pd.DataFrame:
