@@ -16,7 +16,6 @@ from operator import itemgetter
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.compute as pc
 
 from graph.errors import ConflictError, NotFoundError, StoreUnavailableError
 from graph.frames import (
@@ -37,6 +36,7 @@ from graph.frames import (
     to_ms,
 )
 from graph.model import (
+    INTERACTION_COLUMNS,
     Account,
     CrmEntry,
     Interaction,
@@ -51,7 +51,6 @@ from graph.model import (
     utcnow,
 )
 from graph.people import UNLINKABLE_PLATFORMS
-from graph.sqlite_arrow import NULL_FLAG, nullable_text, read_table, to_frame
 from graph.store import CRM_COLUMNS, ROSTER_COLUMNS, GraphStore, decision_pair, validate_status
 
 SCHEMA_VERSION = "1"
@@ -200,23 +199,10 @@ _MERGED_ATTRIBUTES = (
 _KNOWN_ACCOUNTS_MAX = 2_000_000
 _BULK_INDEXES = ("interactions_source", "interactions_target")
 
-#: Each interaction column as read, one storage class per column as the Arrow read
-#: needs (graph.sqlite_arrow).
-_INTERACTION_SELECT = {
-    "platform": "platform", "post_id": "post_id", "kind": "kind", "source": "source",
-    "target": "target", "at": "CAST(at AS INTEGER) AS at", "text": nullable_text("text"),
-    "topics": "topics", "lang": nullable_text("lang"), "weight": "CAST(weight AS REAL) AS weight",
-}
-#: The order of a read, selected beside whichever columns it asks for.
-_SORT_AT, _SORT_ID = "sort__at", "sort__id"
-
-#: The accounts read, one storage class per column as the Arrow read needs (graph.sqlite_arrow).
-_ACCOUNTS_SELECT = (
-    f"SELECT key, platform, platform_id, {nullable_text('handle')}, {nullable_text('name')}, "  # noqa: S608 (fixed names, no input)
-    + ", ".join(f"CAST({c} AS INTEGER) AS {c}"
-                for c in ("followers", "following", "posts", "created_at", "verified"))
-    + f", {nullable_text('bio')}, {nullable_text('url')}, CAST(internal AS INTEGER) AS internal, "
-    f"{nullable_text('department')}, crm_status, tags FROM accounts"
+#: Every column of an account, as the accounts frame takes them.
+_ACCOUNT_SELECT = (
+    "SELECT key, platform, platform_id, handle, name, followers, following, posts, "
+    "created_at, verified, bio, url, internal, department, crm_status, tags FROM accounts"
 )
 
 # Accounts that never join a person (graph.people.UNLINKABLE_PLATFORMS) match no row.
@@ -533,17 +519,17 @@ class SqliteStore(GraphStore):
                 raise NotFoundError(f"no account {key!r}")
 
     def accounts(self, keys: Sequence[str] | None = None) -> pd.DataFrame:
-        sql = _ACCOUNTS_SELECT
+        sql = _ACCOUNT_SELECT
         params: tuple = ()
         if keys is not None:
             sql += " WHERE key IN (SELECT value FROM json_each(?))"
             params = (json.dumps(list(keys)),)
         # Sorted here rather than by SQLite: ORDER BY key walks the key index and
-        # fetches each row from elsewhere in the file (~3x the read's cost).
-        table = read_table(self.path, sql, params)
-        if table.num_rows == 0:
-            return accounts_frame([])
-        return accounts_frame(to_frame(table.take(pc.sort_indices(table, [("key", "ascending")]))))
+        # fetches each row from elsewhere in the file (~3x the read's cost). Python
+        # orders str by code point, SQLite's BINARY text by UTF-8 bytes: the same order.
+        rows = self._query(sql, params)
+        rows.sort(key=itemgetter(0))
+        return accounts_frame(rows)
 
     def resolve(self, ref: str, platform: str | None = None) -> list[str]:
         ref = ref.strip()
@@ -608,27 +594,19 @@ class SqliteStore(GraphStore):
         if sources is not None:
             where.append("source IN (SELECT value FROM json_each(?))")
             params.append(json.dumps(list(sources)))
-        select = dict(_INTERACTION_SELECT)
-        if not with_text:
-            select["text"] = f"'' AS text, 1 AS text{NULL_FLAG}"
-        sql = (
-            f"SELECT {', '.join(select[c] for c in wanted)}, CAST(at AS INTEGER) AS {_SORT_AT}, "  # noqa: S608
-            f"id AS {_SORT_ID} FROM interactions"
-        )
+        # Only the columns asked for: each column is a million Python objects per
+        # million events to make and convert.
+        read = wanted if limit is None else list(INTERACTION_COLUMNS)  # the outer ORDER BY needs at
+        select = ["NULL" if c == "text" and not with_text else c for c in read]
+        sql = f"SELECT {', '.join(select)} FROM interactions"  # noqa: S608
         if where:
             sql += " WHERE " + " AND ".join(where)
-        if limit is not None:  # a few rows: SQLite orders them
-            sql = f"SELECT * FROM ({sql} ORDER BY at DESC, id DESC LIMIT ?) ORDER BY {_SORT_AT}"  # noqa: S608
+        if limit is not None:
+            sql = f"SELECT * FROM ({sql} ORDER BY at DESC, id DESC LIMIT ?) ORDER BY at"  # noqa: S608
             params.append(int(limit))
-        table = read_table(self.path, sql, params)
-        if table.num_rows == 0:
-            return interactions_frame([])[wanted]
-        if limit is None:
-            # Ordered by (at, id) here rather than by SQLite, whose sorter carries
-            # every selected value along (2x the read's cost with texts).
-            order = pc.sort_indices(table, [(_SORT_AT, "ascending"), (_SORT_ID, "ascending")])
-            table = table.take(order)
-        return interactions_frame(to_frame(table.drop_columns([_SORT_AT, _SORT_ID])))[wanted]
+        else:
+            sql += " ORDER BY at, id"
+        return interactions_frame(pd.DataFrame(self._query(sql, params), columns=read))[wanted]
 
     # -- listening themes ----------------------------------------------------------------
     def set_themes(self, tags: pd.DataFrame, replace: bool = False) -> int:
