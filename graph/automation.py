@@ -36,10 +36,14 @@ Examples
 
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 SIGNAL_WEIGHTS: dict[str, float] = {
@@ -78,6 +82,96 @@ def normalize_text(text: str) -> str:
     return _SPACE.sub(" ", t).strip()
 
 
+# The same rules spelled for RE2 (pyarrow), exact on ASCII text only: RE2's ``\s``
+# misses ``\v`` and ``\x1c-\x1f``, which Python's ``str.isspace`` counts, so the
+# whitespace class is written out; ``\w`` is ASCII in both on ASCII text.
+_WS_ASCII = r"\t\n\v\f\r \x1c-\x1f"
+_URL_RE2 = rf"https?://[^{_WS_ASCII}]+|www\.[^{_WS_ASCII}]+"
+_MENTION_RE2 = r"@[0-9A-Za-z_]+"
+# A run of 2+ whitespace characters, or one that is not a space: what ``\s+ -> " "``
+# changes (a lone space is left alone, which keeps RE2 from rewriting every word gap).
+_SPACES_RE2 = rf"[{_WS_ASCII}]{{2,}}|[\t\n\v\f\r\x1c-\x1f]"
+#: Joins texts for one pass of Python's ``re`` over many: whitespace to both
+#: patterns (no match crosses it) and neither cased nor case-ignorable (``lower``
+#: treats it as a string end, so a final sigma stays final).
+_JOIN = "\x1f"
+
+
+def normalize_texts(texts: pd.Series, threads: int | None = None) -> pd.Series:
+    """:func:`normalize_text` of every text of a column, without a Python call per row.
+
+    ASCII texts go through pyarrow's RE2 kernels with the rules spelled for ASCII
+    (in ``threads`` slices at once: the kernels release the GIL); the others are
+    joined into one string for one pass of each Python pattern (no match can cross
+    the separator). Either way the output equals ``texts.map(normalize_text)``.
+
+    Parameters
+    ----------
+    texts : pandas.Series
+        Text (non-text values are converted with ``str``).
+    threads : int, optional
+        Slices of ASCII texts normalised at once (default: the CPUs, at most 4,
+        one below 100,000 texts); the result does not depend on it.
+
+    Returns
+    -------
+    pandas.Series
+        Normalised text (``str`` dtype), same index.
+
+    Examples
+    --------
+    >>> normalize_texts(pd.Series(["Buy NOW @bob https://x.y/1  !", "ΟΔΟΣ  @άλφα"])).tolist()
+    ['buy now !', 'οδος']
+    """
+    if len(texts) == 0:
+        return pd.Series([], index=texts.index, dtype="str")
+    col = texts if pd.api.types.is_string_dtype(texts) and not texts.isna().any() else texts.map(str)
+    arr = pa.array(col.to_numpy(dtype=object) if col.dtype == object else col.array,
+                   type=pa.large_string())
+    is_ascii = pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
+    if is_ascii.all():  # the common case: no reordering
+        out = _normalize_ascii(arr, threads)
+        return pd.Series(out.to_pandas(), dtype="str").set_axis(texts.index)
+    ascii_rows, other_rows = np.flatnonzero(is_ascii), np.flatnonzero(~is_ascii)
+    parts = [_normalize_ascii(arr.take(pa.array(ascii_rows)), threads),
+             pa.array(_normalize_joined(arr.take(pa.array(other_rows)).to_pylist()),
+                      type=pa.large_string())]
+    # Back to the input's order: position i of the result is row order[i] of the parts.
+    order = np.empty(len(arr), dtype=np.int64)
+    order[ascii_rows] = np.arange(len(ascii_rows))
+    order[other_rows] = len(ascii_rows) + np.arange(len(other_rows))
+    out = pa.concat_arrays(parts).take(pa.array(order))
+    return pd.Series(out.to_pandas(), dtype="str").set_axis(texts.index)
+
+
+def _normalize_ascii(arr: pa.Array, threads: int | None) -> pa.Array:
+    """The rules on ASCII texts with pyarrow's kernels, in slices on threads."""
+    if threads is None:
+        threads = min(os.cpu_count() or 1, 4) if len(arr) >= 100_000 else 1
+    step = -(-len(arr) // max(threads, 1)) or 1
+    slices = [arr.slice(i, step) for i in range(0, len(arr), step)] or [arr]
+
+    def run(a: pa.Array) -> pa.Array:
+        a = pc.ascii_lower(a)
+        a = pc.replace_substring_regex(a, pattern=_URL_RE2, replacement=" ")
+        a = pc.replace_substring_regex(a, pattern=_MENTION_RE2, replacement=" ")
+        a = pc.replace_substring_regex(a, pattern=_SPACES_RE2, replacement=" ")
+        return pc.utf8_trim(a, characters=" ")
+
+    if len(slices) == 1:
+        return run(slices[0])
+    with ThreadPoolExecutor(len(slices)) as pool:
+        return pa.concat_arrays(list(pool.map(run, slices)))
+
+
+def _normalize_joined(texts: list[str]) -> list[str]:
+    """The rules on any texts: one pass of each Python pattern over all of them joined."""
+    if any(_JOIN in t for t in texts):  # the separator would split a text: row by row
+        return [normalize_text(t) for t in texts]
+    joined = _MENTION.sub(" ", _URL.sub(" ", _JOIN.join(texts).lower()))
+    return [" ".join(t.split()) for t in joined.split(_JOIN)] if texts else []
+
+
 def duplicate_text_share(posts: pd.DataFrame, min_posts: int = MIN_TEXT_POSTS) -> pd.Series:
     """Per account, the share of its posts whose text repeats another of its posts.
 
@@ -110,17 +204,35 @@ def duplicate_text_share(posts: pd.DataFrame, min_posts: int = MIN_TEXT_POSTS) -
     df = df[df["text"].astype(str).str.strip() != ""]
     if df.empty:
         return pd.Series(dtype=float)
-    df = df.drop_duplicates(["source", "post_id"])
+    # Integer codes instead of string group-bys: sources, posts and texts are
+    # hashed once each.
+    df = df[df["source"].notna()]  # grouped by source: rows without one never counted
+    src_codes, sources = pd.factorize(df["source"], sort=True)
+    post_codes, _ = pd.factorize(df["post_id"], use_na_sentinel=False)
+    first = ~pd.Series(_pair(src_codes, post_codes)).duplicated().to_numpy()
+    df = df[first]
+    src_codes = src_codes[first]
     raw = df["text"].astype(str)
-    norm = raw.map(normalize_text)
-    promo = raw.str.contains(_PROMO)
-    df = df.assign(norm=norm, w=np.where(promo, 1.0, PLAIN_REPEAT_WEIGHT))[norm != ""]
-    n_posts = df.groupby("source").size()
-    repeated = df.groupby(["source", "norm"])["norm"].transform("size") > 1
-    dup_posts = df.loc[repeated].groupby("source")["w"].sum()
-    share = (dup_posts.reindex(n_posts.index, fill_value=0.0) / n_posts).astype(float)
-    share[n_posts < min_posts] = 0.0
+    norm = normalize_texts(raw)
+    w = np.where(raw.str.contains(_PROMO).to_numpy(dtype=bool), 1.0, PLAIN_REPEAT_WEIGHT)
+    keep = (norm != "").to_numpy(dtype=bool)
+    src_codes, w = src_codes[keep], w[keep]
+    norm_codes, _ = pd.factorize(norm[keep])
+    _, pair_inverse, pair_counts = np.unique(_pair(src_codes, norm_codes), return_inverse=True,
+                                             return_counts=True)
+    repeated = pair_counts[pair_inverse] > 1
+    n_posts = np.bincount(src_codes, minlength=len(sources))
+    dup_posts = np.bincount(src_codes[repeated], weights=w[repeated], minlength=len(sources))
+    present = n_posts > 0  # sources whose every text normalised to nothing are left out
+    share = pd.Series(dup_posts[present] / n_posts[present], dtype=float,
+                      index=pd.Index(sources[present], name="source"))
+    share[n_posts[present] < min_posts] = 0.0
     return share
+
+
+def _pair(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One int64 code per ``(a, b)`` pair of non-negative integer codes."""
+    return a.astype(np.int64) * (int(b.max()) + 1 if len(b) else 1) + b
 
 
 def _loglinear(x: np.ndarray, low: float, high: float) -> np.ndarray:

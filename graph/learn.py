@@ -32,7 +32,6 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 from graph import scoring
 from graph.errors import InputError
@@ -145,6 +144,8 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, penalty: float) -> tuple[np.ndarr
         f = nll.sum() / n + 0.5 * penalty * (w @ w)
         grad = np.concatenate([x.T @ g / n + penalty * w, [g.sum() / n]])
         return float(f), grad
+
+    from scipy import optimize  # here: a second to import, and `scout leaders` imports this module
 
     res = optimize.minimize(loss, np.zeros(m + 1), jac=True, method="L-BFGS-B")
     return res.x[:m], float(res.x[m])

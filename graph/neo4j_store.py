@@ -34,6 +34,7 @@ from graph.frames import (
     bare_accounts,
     event_table,
     from_ms,
+    interaction_columns,
     interactions_frame,
     members_frame,
     new_snapshot_id,
@@ -530,7 +531,9 @@ class Neo4jStore(GraphStore):
         sources: Sequence[str] | None = None,
         with_text: bool = True,
         limit: int | None = None,
+        columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
+        wanted = interaction_columns(columns)
         # Fixed fragments only; every value travels as a parameter.
         where: list[str] = []
         params: dict[str, Any] = {}
@@ -581,7 +584,7 @@ class Neo4jStore(GraphStore):
         for name in ("text", "lang"):
             frame[name] = [v or None for v in frame[name]]
         df = interactions_frame(frame)
-        return df.sort_values("at", kind="stable").reset_index(drop=True)
+        return df.sort_values("at", kind="stable").reset_index(drop=True)[wanted]
 
     # -- listening themes ----------------------------------------------------------------
     def set_themes(self, tags: pd.DataFrame, replace: bool = False) -> int:
@@ -884,7 +887,7 @@ class Neo4jStore(GraphStore):
         )
         return snapshots_frame(rows)
 
-    def load_snapshot(self, snapshot_id: str | None = None) -> Snapshot | None:
+    def load_snapshot(self, snapshot_id: str | None = None, top: int | None = None) -> Snapshot | None:
         if snapshot_id is None:
             head = self._read(
                 "MATCH (s:Snapshot) RETURN s.id, s.created_at.epochMillis AS c, s.config "
@@ -898,11 +901,13 @@ class Neo4jStore(GraphStore):
         if not head:
             return None
         sid, created, config = head[0]
-        rows = self._read(
-            "MATCH (:Snapshot {id: $id})-[r:RANKED]->(a:Account) "
-            "RETURN a.key AS k, r.rank AS rank, r.score, r.metrics ORDER BY rank, k",
-            id=sid,
-        )
+        query = ("MATCH (:Snapshot {id: $id})-[r:RANKED]->(a:Account) "
+                 "RETURN a.key AS k, r.rank AS rank, r.score, r.metrics ORDER BY rank, k")
+        params: dict[str, Any] = {"id": sid}
+        if top is not None:
+            query += " LIMIT $top"
+            params["top"] = max(int(top), 0)
+        rows = self._read(query, **params)
         return Snapshot(sid, from_ms(created), json.loads(config), snapshot_frame(rows))
 
     def account_history(self, key: str) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
@@ -53,6 +54,10 @@ RISING_POOL_FACTOR = 5
 MAX_TEXT_ACCOUNTS = 200
 #: Below this many events, ``rank_store`` reads the whole window with text at once.
 TEXT_READ_ALL_BELOW = 200_000
+#: The interaction columns ranking reads (post ids, texts and languages are not needed).
+RANK_COLUMNS = ["platform", "kind", "source", "target", "at", "topics", "weight"]
+#: The columns the duplicate-text signal reads.
+TEXT_COLUMNS = ["source", "post_id", "text"]
 
 #: Metric columns of a ranking table, in display order.
 METRIC_COLUMNS: tuple[str, ...] = (
@@ -540,7 +545,8 @@ def _step(progress: Progress | None, timings: dict, name: str, t0: list) -> None
 # ----------------------------------------------------------------------------- ranking
 def rank_events(events: pd.DataFrame, accounts: pd.DataFrame | None = None,
                 config: RankConfig | None = None, *, texts: pd.DataFrame | None = None,
-                progress: Progress | None = None, workers: int | None = None) -> RankResult:
+                progress: Progress | None = None, workers: int | None = None,
+                duplicate: Callable[[], pd.Series] | None = None) -> RankResult:
     """Rank every account of the window's engagement graph.
 
     Parameters
@@ -562,6 +568,11 @@ def rank_events(events: pd.DataFrame, accounts: pd.DataFrame | None = None,
     workers : int, optional
         Processes for betweenness on big graphs (default: the CPUs, at most 4);
         the results do not depend on it.
+    duplicate : callable, optional
+        Returns the duplicate-text share per account key
+        (:func:`graph.automation.duplicate_text_share`), when it is computed
+        elsewhere, e.g. on a thread while the graph is projected; ``texts`` is
+        then not read.
 
     Returns
     -------
@@ -598,15 +609,18 @@ def rank_events(events: pd.DataFrame, accounts: pd.DataFrame | None = None,
 
     _step(progress, timings, "scoring likely automation", tick)
     dup = np.zeros(n)
-    text_src = texts
-    if text_src is None and "text" in ev and len(ev) and ev["text"].notna().any():
-        text_src = ev
-    if text_src is not None and len(text_src):
-        share = auto.duplicate_text_share(text_src)
-        if len(share):
-            idx = proj.index_of(share.index.to_numpy(dtype=object))
-            ok = idx >= 0
-            dup[idx[ok]] = share.to_numpy()[ok]
+    if duplicate is not None:
+        share = duplicate()
+    else:
+        text_src = texts
+        if text_src is None and "text" in ev and len(ev) and ev["text"].notna().any():
+            text_src = ev
+        share = (auto.duplicate_text_share(text_src) if text_src is not None and len(text_src)
+                 else pd.Series(dtype=float))
+    if len(share):
+        idx = proj.index_of(share.index.to_numpy(dtype=object))
+        ok = idx >= 0
+        dup[idx[ok]] = share.to_numpy()[ok]
     age_days = np.full(n, np.nan)
     if proj.reference is not None:
         created = pd.to_datetime(prof["created_at"], utc=True, errors="coerce")
@@ -732,12 +746,12 @@ def read_texts(store, config: RankConfig, sources: Sequence[str]) -> pd.DataFram
     matters; reading the whole window with text would double a big read.
     """
     if len(sources) == 0:
-        return pd.DataFrame(columns=["source", "post_id", "text"])
+        return pd.DataFrame(columns=TEXT_COLUMNS)
     df = store.interactions(since=config.since, until=config.until,
                             kinds=list(config.kinds) or None,
                             platforms=list(config.platforms) or None, sources=list(sources),
-                            with_text=True)
-    return df[["source", "post_id", "text"]].reset_index(drop=True)
+                            with_text=True, columns=TEXT_COLUMNS)
+    return df.reset_index(drop=True)
 
 
 def window_texts(store, config: RankConfig, until: datetime | None,
@@ -762,12 +776,21 @@ def window_texts(store, config: RankConfig, until: datetime | None,
         return store.interactions(since=config.since, until=until,
                                   kinds=list(config.kinds) or None,
                                   platforms=list(config.platforms) or None,
-                                  with_text=True)[["source", "post_id", "text"]]
+                                  with_text=True, columns=TEXT_COLUMNS)
     if n_events:
         counts = source_counts
         active = counts[counts >= auto.MIN_TEXT_POSTS].index[:MAX_TEXT_ACCOUNTS]
         return read_texts(store, config, list(active))
     return None
+
+
+def window_duplicate_share(store, config: RankConfig, until: datetime | None,
+                           source_counts: pd.Series) -> pd.Series:
+    """The duplicate-text share of a window's accounts, from the texts :func:`window_texts` reads."""
+    texts = window_texts(store, config, until, source_counts)
+    if texts is None or not len(texts):
+        return pd.Series(dtype=float)
+    return auto.duplicate_text_share(texts)
 
 
 def rank_store(store, config: RankConfig | None = None, *, progress: Progress | None = None,
@@ -815,7 +838,8 @@ def rank_store(store, config: RankConfig | None = None, *, progress: Progress | 
             progress("reading events")
         events = store.interactions(since=config.since, until=until,
                                     kinds=list(config.kinds) or None,
-                                    platforms=list(config.platforms) or None, with_text=False)
+                                    platforms=list(config.platforms) or None, with_text=False,
+                                    columns=RANK_COLUMNS)
         if save and events.empty:
             raise NotFoundError("no interactions in the window and filters: nothing to rank "
                                 "(no snapshot saved)")
@@ -824,11 +848,17 @@ def rank_store(store, config: RankConfig | None = None, *, progress: Progress | 
             # every leaderboard and refresh then reads: refuse instead.
             raise NotFoundError(f"no interaction in the window carries the topic(s) "
                                 f"{', '.join(config.topics)}: nothing to rank (no snapshot saved)")
-        texts = window_texts(store, config, until, events["source"].value_counts())
-        if progress:
-            progress("reading accounts")
-        accounts = store.accounts()
-        result = rank_events(events, accounts, config, texts=texts, progress=progress)
+        counts = events["source"].value_counts()
+        # The texts are read and their duplicate share computed on a thread while
+        # the accounts are read and the graph projected (both are mostly C work
+        # that releases the GIL: ~2 s less wall time at 1M events on 2 cores).
+        with ThreadPoolExecutor(1) as pool:
+            share = pool.submit(window_duplicate_share, store, config, until, counts)
+            if progress:
+                progress("reading accounts")
+            accounts = store.accounts()
+            result = rank_events(events, accounts, config, progress=progress,
+                                 duplicate=share.result)
         if learn_from is not None:
             if progress:
                 progress("learning weights from the labelled leaders")
@@ -960,6 +990,54 @@ def current_leaderboard(store, table: pd.DataFrame, segment: str = "all", top: i
         board["account"] = fresh["handle"].to_numpy()
         board["crm_status"] = fresh["crm_status"].to_numpy()
     return board
+
+
+#: :func:`snapshot_leaderboard` first reads this many rows per leaderboard row wanted
+#: (at least :data:`MIN_SNAPSHOT_READ`), then 8x more each time a cut finds too few.
+SNAPSHOT_READ_FACTOR = 10
+MIN_SNAPSHOT_READ = 1000
+#: Segments re-scored over the whole table, so read whole.
+_RESCORED_SEGMENTS = ("brokers", "boundary")
+
+
+def snapshot_leaderboard(store, snapshot_id: str | None = None, segment: str = "all",
+                         top: int | None = 20, community_id: int | None = None,
+                         topic: str | None = None, platforms: Iterable[str] = ()):
+    """:func:`current_leaderboard` of a stored snapshot, reading only the rows it needs.
+
+    A leaderboard is the first ``top`` rows of the ranking table that pass its
+    cut (segment, community, topic, platforms): the best-ranked rows are read
+    first, and more only when they hold too few such rows. The ``brokers`` and
+    ``boundary`` segments re-score the whole table, so read it whole.
+
+    Parameters
+    ----------
+    store : graph.store.GraphStore
+    snapshot_id : str, optional
+        Default: the newest snapshot.
+    segment, top, community_id, topic, platforms
+        As for :func:`leaderboard`.
+
+    Returns
+    -------
+    tuple of (Snapshot, pandas.DataFrame) or None
+        The snapshot (its ``table`` may hold only the best-ranked rows) and the
+        leaderboard, the same as from the whole table; ``None`` without such a
+        snapshot.
+    """
+    wanted = None
+    if top is not None and segment not in _RESCORED_SEGMENTS:
+        wanted = max(int(top) * SNAPSHOT_READ_FACTOR, MIN_SNAPSHOT_READ)
+    while True:
+        snap = store.load_snapshot(snapshot_id, top=wanted)
+        if snap is None:
+            return None
+        snapshot_id = snap.id  # the same snapshot on a second read, whatever ranks meanwhile
+        board = current_leaderboard(store, snap.table, segment, top=top,
+                                    community_id=community_id, topic=topic, platforms=platforms)
+        if wanted is None or len(board) >= top or len(snap.table) < wanted:
+            return snap, board
+        wanted *= 8
 
 
 def format_leaderboard(t: pd.DataFrame, overall_rank: pd.Series | None = None) -> pd.DataFrame:

@@ -268,14 +268,18 @@ def _echo_learned(learned: dict, weights: dict) -> None:
                                        sorted(weights.items(), key=lambda kv: -abs(kv[1]))))
 
 
-def _load_snapshot(store, snapshot_id):
+def _no_snapshot(snapshot_id):
     from graph.errors import NotFoundError
 
+    if snapshot_id:
+        return NotFoundError(f"no snapshot {snapshot_id!r} (see `scout leaders --help`)")
+    return NotFoundError("no ranking yet: run `scout rank` first")
+
+
+def _load_snapshot(store, snapshot_id):
     snap = store.load_snapshot(snapshot_id)
     if snap is None:
-        if snapshot_id:
-            raise NotFoundError(f"no snapshot {snapshot_id!r} (see `scout leaders --help`)")
-        raise NotFoundError("no ranking yet: run `scout rank` first")
+        raise _no_snapshot(snapshot_id)
     return snap
 
 
@@ -326,7 +330,7 @@ def leaders(app, segment, community_id, topic, platforms, top, fmt, out, make_di
     from graph.errors import InputError
     from graph.export import write_table
     from graph.learn import hidden_leaders
-    from graph.ranking import current_leaderboard, rescore
+    from graph.ranking import current_leaderboard, rescore, snapshot_leaderboard
     from graph.scoring import resolve_weights
 
     if fmt is None:
@@ -337,7 +341,15 @@ def leaders(app, segment, community_id, topic, platforms, top, fmt, out, make_di
     if hidden and preset:
         raise InputError("--hidden lists what the learned weights see; drop --preset")
     store = app.store()
-    snap = _load_snapshot(store, snapshot_id)
+    plain = not (hidden or preset or by == "person")
+    if plain:  # only the best-ranked rows the board needs are read
+        found = snapshot_leaderboard(store, snapshot_id, segment, top=top,
+                                     community_id=community_id, topic=topic, platforms=platforms)
+        if found is None:
+            raise _no_snapshot(snapshot_id)
+        snap, board = found
+    else:
+        snap = _load_snapshot(store, snapshot_id)
     table = snap.table
     if hidden:
         learned = (snap.config or {}).get("learned")
@@ -356,8 +368,10 @@ def leaders(app, segment, community_id, topic, platforms, top, fmt, out, make_di
         board = person_board(store, table, segment, top=top, community_id=community_id, topic=topic,
                              platforms=platforms)
     else:
-        board = current_leaderboard(store, table, segment, top=top, community_id=community_id,
-                                    topic=topic, platforms=platforms)
+        if not plain:
+            board = current_leaderboard(store, table, segment, top=top,
+                                        community_id=community_id, topic=topic,
+                                        platforms=platforms)
         from graph.people import (
             PeopleState,
             person_platforms,

@@ -52,3 +52,21 @@ def test_names_the_bad_value(column, value, message):
     df.loc[1, column] = value
     with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
         event_table(df)
+
+
+def test_snapshot_rows_cut_records_right_when_texts_hold_record_boundaries():
+    import json as _json
+
+    from graph.frames import snapshot_rows
+
+    table = pd.DataFrame({"account": ["x:1", "x:2", "x:3"], "rank": [1, 2, 3],
+                          "score": [1.0, 0.5, 0.25], "handle": ["a},{b", "plain", None],
+                          "topics": [("t},{u",), (), ("z",)], "v": [1.5, float("nan"), 2.0]})
+    for t in (table, table.iloc[[1]], table.iloc[[0]]):
+        rows = snapshot_rows("s1", t)
+        assert [r[1] for r in rows] == t["account"].tolist()
+        metrics = [_json.loads(r[4]) for r in rows]
+        want = [{"handle": h if isinstance(h, str) else None, "topics": list(tp),
+                 "v": None if v != v else v}
+                for h, tp, v in zip(t["handle"], t["topics"], t["v"], strict=True)]
+        assert metrics == want

@@ -106,3 +106,30 @@ def test_backtest_through_store(store):
     assert {"spearman", "precision@3", "precision@5", "ndcg@100"} <= set(report.table.columns)
     d = report.as_dict()
     assert d["results"][0]["model"] == "scout"
+
+
+def test_snapshot_leaderboard_reads_the_best_ranked_rows_and_equals_the_whole_table(store,
+                                                                                     monkeypatch):
+    import graph.ranking as ranking
+
+    fill(store)
+    rank_store(store, RankConfig(seed=1, half_life_days=None))
+    whole = store.load_snapshot()
+    top3 = store.load_snapshot(top=3)
+    assert top3.id == whole.id and len(top3.table) == 3
+    pd.testing.assert_frame_equal(top3.table, whole.table.head(3))
+    assert store.load_snapshot("no-such-id", top=3) is None
+    # Reads of 4 rows, then 32: every cut below needs the second read or more.
+    monkeypatch.setattr(ranking, "MIN_SNAPSHOT_READ", 4)
+    monkeypatch.setattr(ranking, "SNAPSHOT_READ_FACTOR", 1)
+    cuts = [dict(segment="all", top=3), dict(segment="internal", top=4),
+            dict(segment="external", top=20), dict(segment="all", top=5, topic="pricing"),
+            dict(segment="all", top=50), dict(segment="brokers", top=5),
+            dict(segment="external", top=3, community_id=int(whole.table["community"].iloc[-1]))]
+    for cut in cuts:
+        snap, board = ranking.snapshot_leaderboard(store, None, **cut)
+        want = ranking.current_leaderboard(store, whole.table, **cut)
+        assert snap.id == whole.id
+        assert len(board) > 0, cut
+        pd.testing.assert_frame_equal(board, want)
+    assert ranking.snapshot_leaderboard(store, "no-such-id") is None

@@ -90,6 +90,16 @@ class TestInteractions:
         no_text = store.interactions(with_text=False)
         assert no_text["text"].isna().all()
 
+    def test_a_narrow_read_equals_the_same_columns_of_a_full_read(self, store):
+        seed(store)
+        cols = ["source", "post_id", "text", "topics", "at"]
+        for kw in ({}, {"sources": ["x:1"]}, {"with_text": False}, {"limit": 2},
+                   {"sources": ["nobody:1"]}):
+            pd.testing.assert_frame_equal(store.interactions(columns=cols, **kw),
+                                          store.interactions(**kw)[cols])
+        with pytest.raises(InputError, match="nope"):
+            store.interactions(columns=["source", "nope"])
+
     def test_empty_store_gives_empty_frames(self, store):
         assert store.interactions().empty
         assert list(store.interactions().columns) == list(INTERACTION_COLUMNS)

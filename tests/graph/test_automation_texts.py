@@ -1,0 +1,130 @@
+"""The column-wise duplicate-text rules equal the per-row ones they replace (issue 15)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graph import automation as auto
+
+# Texts where Python's Unicode rules and RE2's ASCII ones part ways, and the
+# separator the joined pass relies on.
+VARIED = [
+    "Buy NOW @bob https://x.y/1  !",
+    "RT @user_1: great launch #AI https://t.co/abc",
+    "  leading and trailing\t\n",
+    "vertical\x0btab and\x1cfile\x1dgroup\x1erecord\x1funit separators",
+    "www.example.com/path?x=1 then text",
+    "http:// bare scheme and https://a.b/c,d",
+    "@ alone, @_ and @123 and a@b.c mail",
+    "ΟΔΟΣ ΣΟΦΟΣ final sigma Σ",
+    "İstanbul ǅemal ﬁne straße",
+    "café @café @cafe\u0301 combining",
+    "non\u00a0breaking\u2003em\u3000ideographic\u2028line",
+    "emoji 🎉🎉 @émilie https://ü.de/ä",
+    "mixed @日本語ユーザー テキスト　です",
+    "@abchttps://x.y inside a mention",
+    "",
+    "   ",
+    "\x85next line",
+    "😀",
+    "https://only.a/url",
+    "@only_a_mention",
+]
+
+
+def per_row(texts) -> list[str]:
+    return [auto.normalize_text(t) for t in texts]
+
+
+def test_normalize_texts_equals_the_per_row_rule_on_varied_texts():
+    got = auto.normalize_texts(pd.Series(VARIED))
+    assert got.tolist() == per_row(VARIED)
+    assert got.tolist()[0] == "buy now !"
+
+
+def test_normalize_texts_ascii_and_unicode_rows_keep_their_order_and_index():
+    texts = pd.Series(["A @x", "Σ é", "B  c", "ΣΑ"], index=[10, 3, 7, 1], dtype="str")
+    got = auto.normalize_texts(texts)
+    assert got.index.tolist() == [10, 3, 7, 1]
+    assert got.tolist() == ["a", "σ é", "b c", "σα"]
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_normalize_texts_in_slices_on_threads_equals_one_pass(threads):
+    texts = [f"Post {i} @u{i} https://t.co/{i}  #Tag{i % 7}" for i in range(50)] + ["Σ é"] * 3
+    assert auto.normalize_texts(pd.Series(texts), threads=threads).tolist() == per_row(texts)
+    ascii_only = texts[:50]
+    assert auto.normalize_texts(pd.Series(ascii_only), threads=threads).tolist() == per_row(ascii_only)
+
+
+def test_normalize_texts_row_by_row_when_a_text_holds_the_separator():
+    texts = ["é\x1fΣ", "ΟΔΟΣ\x1fa", "plain"]
+    assert auto.normalize_texts(pd.Series(texts)).tolist() == per_row(texts)
+
+
+_ALPHABET = st.sampled_from(list("aZ09_@:/.#wht ps") + ["http://", "https://", "www.", " ", "\t",
+                                                        "\x0b", "\x1c", "\x1f", "\x85", "\u00a0",
+                                                        "\u2003", "Σ", "σ", "İ", "é", "e\u0301",
+                                                        "日", "🎉", "ǅ", "ß", "\n"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_ALPHABET, max_size=12).map("".join), min_size=1, max_size=8))
+def test_normalize_texts_equals_the_per_row_rule_on_generated_texts(texts):
+    assert auto.normalize_texts(pd.Series(texts)).tolist() == per_row(texts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=20), min_size=1, max_size=6))
+def test_normalize_texts_equals_the_per_row_rule_on_any_unicode(texts):
+    assert auto.normalize_texts(pd.Series(texts, dtype=object)).tolist() == per_row(texts)
+
+
+def reference_share(posts: pd.DataFrame, min_posts: int = auto.MIN_TEXT_POSTS) -> pd.Series:
+    """The group-by form duplicate_text_share had before it used integer codes."""
+    df = posts.loc[posts["text"].notna(), ["source", "post_id", "text"]]
+    df = df[df["text"].astype(str).str.strip() != ""]
+    df = df.drop_duplicates(["source", "post_id"])
+    raw = df["text"].astype(str)
+    norm = raw.map(auto.normalize_text)
+    promo = raw.str.contains(auto._PROMO)
+    df = df.assign(norm=norm, w=np.where(promo, 1.0, auto.PLAIN_REPEAT_WEIGHT))[norm != ""]
+    n_posts = df.groupby("source").size()
+    repeated = df.groupby(["source", "norm"])["norm"].transform("size") > 1
+    dup_posts = df.loc[repeated].groupby("source")["w"].sum()
+    share = (dup_posts.reindex(n_posts.index, fill_value=0.0) / n_posts).astype(float)
+    share[n_posts < min_posts] = 0.0
+    return share
+
+
+def test_duplicate_text_share_equals_the_group_by_form():
+    rng = np.random.default_rng(7)
+    n = 3000
+    texts = np.array(VARIED + ["Thanks for sharing!", "thanks  for SHARING!", "Big sale #deal",
+                               "big sale #deal https://t.co/x", "@someone"], dtype=object)
+    posts = pd.DataFrame({
+        "source": rng.choice([f"x:{i}" for i in range(40)], n),
+        "post_id": rng.integers(0, 900, n).astype(str),
+        "text": texts[rng.integers(0, len(texts), n)],
+    })
+    posts.loc[rng.random(n) < 0.05, "text"] = None
+    few = pd.DataFrame({"source": ["x:few"] * 3 + ["x:unique"] * 6, "post_id": list("abcdefghi"),
+                        "text": ["same"] * 3 + [f"text {i}" for i in range(6)]})
+    posts = pd.concat([posts, few], ignore_index=True)
+    got = auto.duplicate_text_share(posts)
+    want = reference_share(posts)
+    pd.testing.assert_series_equal(got, want, check_index_type=False)
+    assert (got > 0).any() and (got == 0).any()
+
+
+def test_duplicate_text_share_leaves_out_sources_whose_texts_normalise_to_nothing():
+    posts = pd.DataFrame({"source": ["x:a"] * 5 + ["x:b"] * 5,
+                          "post_id": [str(i) for i in range(10)],
+                          "text": ["@a"] * 5 + ["hi"] * 5})
+    share = auto.duplicate_text_share(posts)
+    assert share.index.tolist() == ["x:b"]
+    assert share["x:b"] == pytest.approx(0.5)
