@@ -18,7 +18,6 @@ import pandas as pd
 
 from graph.errors import ConflictError, NotFoundError, StoreUnavailableError
 from graph.frames import (
-    EVENT_TABLE_COLUMNS,
     accounts_frame,
     bare_accounts,
     event_table,
@@ -219,28 +218,79 @@ def _topics_text(topics: Sequence[str]) -> str:
     return ";" + ";".join(topics) + ";" if topics else ""
 
 
-def _frame_account_rows(frame: pd.DataFrame) -> list[tuple]:
+#: Columns of an account upsert, in order; the first three always come.
+_ACCOUNT_COLUMNS = ("key", "platform", "platform_id", "handle", "handle_lc", "name", "followers",
+                    "following", "posts", "created_at", "verified", "bio", "url")
+#: Attributes of an interaction row that most big loads leave at one value: (column, value
+#: that needs no parameter, its SQL literal).
+_EVENT_DEFAULTS = (("text", None, "NULL"), ("topics", "", "''"), ("lang", None, "NULL"),
+                   ("weight", 1.0, "1.0"))
+
+
+def _frame_account_rows(frame: pd.DataFrame) -> tuple[tuple[str, ...], list[tuple]]:
     """Account rows from an account frame (``key, platform, platform_id, handle``; other
-    attributes of :class:`graph.model.Account` optional, already normalised)."""
-    n = len(frame)
+    attributes of :class:`graph.model.Account` optional, already normalised).
+
+    Returns the columns the frame has (of :data:`_ACCOUNT_COLUMNS`) and one row per
+    account: a column the frame lacks is unknown for every account, which the
+    upsert expresses by leaving it out.
+    """
     handle = frame["handle"].astype(object).where(frame["handle"].notna(), None)
     handle_lc = handle.str.lower().astype(object).where(handle.notna(), None)
-
-    def col(name: str) -> list:
+    values = {"key": frame["key"].tolist(), "platform": frame["platform"].tolist(),
+              "platform_id": frame["platform_id"].tolist(), "handle": handle.tolist(),
+              "handle_lc": handle_lc.tolist()}
+    for name in _ACCOUNT_COLUMNS[5:]:
         if name not in frame:
-            return [None] * n
+            continue
         c = frame[name].astype(object)
-        return c.where(c.notna(), None).tolist()
+        if name == "created_at":
+            values[name] = c.map(lambda v: None if v is None or v is pd.NaT else to_ms(v)).tolist()
+        elif name == "verified":
+            values[name] = c.map(lambda v: None if v is None else int(v)).tolist()
+        else:
+            values[name] = c.where(c.notna(), None).tolist()
+    columns = tuple(values)
+    return columns, list(zip(*values.values(), strict=True))
 
-    created = frame["created_at"].map(lambda v: None if v is None else to_ms(v)).tolist() \
-        if "created_at" in frame else [None] * n
-    verified = frame["verified"].map(lambda v: None if v is None else int(v)).tolist() \
-        if "verified" in frame else [None] * n
-    return list(zip(
-        frame["key"].tolist(), frame["platform"].tolist(), frame["platform_id"].tolist(),
-        handle.tolist(), handle_lc.tolist(), col("name"), col("followers"), col("following"),
-        col("posts"), created, verified, col("bio"), col("url"), strict=True,
-    ))
+
+def _account_upsert(columns: Sequence[str]) -> str:
+    """An upsert of ``columns`` of accounts: known values win, ``NULL`` never overwrites."""
+    updates = ",\n".join(f"{c} = COALESCE(excluded.{c}, {c})" for c in columns[3:])
+    sql = (f"INSERT INTO accounts({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
+           " ON CONFLICT(key) DO ")
+    return sql + (f"UPDATE SET {updates}" if updates else "NOTHING")
+
+
+def _event_rows(events: pd.DataFrame) -> tuple[str, Iterator[tuple]]:
+    """The insert statement and parameter rows of a batch of events in storage form.
+
+    Columns holding one default value in every row (no text, no topics, weight 1…)
+    become literals of the statement rather than a parameter per row.
+    """
+    columns = ["platform", "post_id", "kind", "source", "target", "at"]
+    values = ["?"] * len(columns)
+    bound = list(columns)
+    for name, default, literal in _EVENT_DEFAULTS:
+        col = events[name]
+        same = col.isna().all() if default is None else bool((col == default).all())
+        columns.append(name)
+        if same:
+            values.append(literal)
+        else:
+            values.append("?")
+            bound.append(name)
+    sql = (f"INSERT OR IGNORE INTO interactions({', '.join(columns)}) "  # noqa: S608 - fixed names
+           f"VALUES ({', '.join(values)})")
+    return sql, zip(*(_cells(events[c]) for c in bound), strict=True)
+
+
+def _cells(col: pd.Series) -> list:
+    """A column's values for SQLite: missing values as ``None``."""
+    if col.dtype == object or pd.api.types.is_string_dtype(col):
+        if col.hasnans:
+            return col.astype(object).where(col.notna(), None).tolist()
+    return col.tolist()
 
 
 class SqliteStore(GraphStore):
@@ -317,8 +367,9 @@ class SqliteStore(GraphStore):
         interactions: Sequence[Interaction] | pd.DataFrame,
     ) -> WriteResult:
         if isinstance(accounts, pd.DataFrame):
-            account_rows = _frame_account_rows(accounts)
+            account_columns, account_rows = _frame_account_rows(accounts)
         else:
+            account_columns = _ACCOUNT_COLUMNS
             account_rows = [
                 (
                     a.key,
@@ -340,18 +391,20 @@ class SqliteStore(GraphStore):
         # INSERT OR IGNORE keeps the first of repeated identities, as event_table would.
         events = event_table(interactions, with_key=False)
         try:
-            return self._write_rows(account_rows, events, len(interactions))
+            return self._write_rows(account_columns, account_rows, events, len(interactions))
         except sqlite3.IntegrityError as exc:
             if "FOREIGN KEY" not in str(exc):
                 raise
             # Another process removed an account we believed to exist: forget
             # what we believed and write the batch again (it is idempotent).
             self._known_accounts.clear()
-            return self._write_rows(account_rows, events, len(interactions))
+            return self._write_rows(account_columns, account_rows, events, len(interactions))
 
-    def _write_rows(self, account_rows: list[tuple], events: pd.DataFrame, given: int) -> WriteResult:
+    def _write_rows(self, account_columns: Sequence[str], account_rows: list[tuple], events: pd.DataFrame,
+                    given: int) -> WriteResult:
         named = {r[0] for r in account_rows}
-        event_rows = zip(*(events[c].tolist() for c in EVENT_TABLE_COLUMNS[:-1]), strict=True)
+        if len(events):
+            event_sql, event_rows = _event_rows(events)
         with self._tx() as cur:
             # Accounts this connection already saw stored need no INSERT OR
             # IGNORE: a big load names the same accounts in every batch. That
@@ -372,25 +425,7 @@ class SqliteStore(GraphStore):
                     stubs,
                 )
             if account_rows:
-                cur.executemany(
-                    """
-                    INSERT INTO accounts(key, platform, platform_id, handle, handle_lc, name,
-                        followers, following, posts, created_at, verified, bio, url)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(key) DO UPDATE SET
-                        handle = COALESCE(excluded.handle, handle),
-                        handle_lc = COALESCE(excluded.handle_lc, handle_lc),
-                        name = COALESCE(excluded.name, name),
-                        followers = COALESCE(excluded.followers, followers),
-                        following = COALESCE(excluded.following, following),
-                        posts = COALESCE(excluded.posts, posts),
-                        created_at = COALESCE(excluded.created_at, created_at),
-                        verified = COALESCE(excluded.verified, verified),
-                        bio = COALESCE(excluded.bio, bio),
-                        url = COALESCE(excluded.url, url)
-                    """,
-                    account_rows,
-                )
+                cur.executemany(_account_upsert(account_columns), account_rows)
                 # New or renamed accounts may match roster / CRM rows kept from before.
                 if self._has_annotations(cur):
                     cur.execute(
@@ -399,14 +434,7 @@ class SqliteStore(GraphStore):
                     )
             inserted = 0
             if len(events):
-                cur.executemany(
-                    """
-                    INSERT OR IGNORE INTO interactions(platform, post_id, kind, source, target,
-                        at, text, topics, lang, weight)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    event_rows,
-                )
+                cur.executemany(event_sql, event_rows)
                 inserted = cur.rowcount
         if len(self._known_accounts) > _KNOWN_ACCOUNTS_MAX:
             self._known_accounts.clear()

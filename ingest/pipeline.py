@@ -259,10 +259,15 @@ class BatchWriter:
         """
         if list(frame.columns) != ["key", "platform", "platform_id", "handle"]:
             return frame
-        handle = frame["handle"].astype(object).where(frame["handle"].notna(), "\0")
-        seen = frame["key"].map(self._written_handles)
-        new = frame.loc[seen.ne(handle).to_numpy()]
-        self._written_handles.update(zip(new["key"].tolist(), handle[new.index].tolist(), strict=True))
+        handle = frame["handle"].astype(object).where(frame["handle"].notna(), "\0").tolist()
+        keys = frame["key"].tolist()
+        # dict.get per key: Series.map would turn the whole dict into a Series every time.
+        get = self._written_handles.get
+        fresh = np.fromiter((get(k) != h for k, h in zip(keys, handle, strict=True)), dtype=bool,
+                            count=len(keys))
+        new = frame.loc[fresh]
+        self._written_handles.update(
+            (k, h) for k, h, f in zip(keys, handle, fresh.tolist(), strict=True) if f)
         if len(self._written_handles) > 5_000_000:  # bounded memory; forgetting only costs upserts
             self._written_handles = {}
         return new
