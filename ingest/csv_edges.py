@@ -100,10 +100,15 @@ def parse_timestamps(values: pd.Series) -> pd.Series:
     # time rule refuses per row, never an overflow that loses the file.
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
     if is_num.any():
-        secs = numeric[is_num].astype("float64")
-        secs = secs.where(secs.abs() < MS_THRESHOLD, secs / 1000.0)
+        secs = numeric[is_num].astype("float64").to_numpy()
+        # Whole microseconds, rounded: a float time such as 1700000000123 ms has
+        # no exact binary value, and nanoseconds cannot go into this column.
         with np.errstate(all="ignore"):
-            out[is_num] = pd.to_datetime(secs, unit="s", utc=True, errors="coerce")
+            us = np.where(np.abs(secs) < MS_THRESHOLD, secs * 1e6, secs * 1e3)
+            fits = np.isfinite(us) & (np.abs(us) < 9e18)
+            whole = np.where(fits, np.round(us), 0).astype("int64")
+        times = pd.Series(pd.to_datetime(whole, unit="us", utc=True), index=numeric.index[is_num])
+        out[is_num] = times.where(fits, pd.NaT)
     text = ~is_num & values.fillna("").ne("")
     if text.any():
         parsed = pd.to_datetime(values[text], utc=True, errors="coerce", format="ISO8601")
@@ -152,8 +157,9 @@ def _map_unique(values: pd.Series, fn) -> tuple[pd.Series, pd.Series]:
     return pd.Series(mapped[codes], dtype=object), pd.Series(errors[codes], dtype=object)
 
 
-def _identities(platforms: pd.Series, raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`ingest.identity.account_identities` of each row, computed once per distinct value.
+def _identities(platforms: pd.Series, raw: pd.Series) -> tuple[np.ndarray, ...]:
+    """:func:`ingest.identity.account_identities` of each row, and its account key
+    (``platform:platform_id``, ``None`` where refused), computed once per distinct value.
 
     Handles repeat a lot (a block of 100,000 rows names far fewer accounts), so
     with one platform for the whole block the rule runs on the distinct values
@@ -161,10 +167,13 @@ def _identities(platforms: pd.Series, raw: pd.Series) -> tuple[np.ndarray, np.nd
     """
     plat_codes, plat_uniques = _factorize(platforms)
     if len(plat_uniques) != 1:
-        return account_identities(platforms, raw)
+        ids, handles, errors = account_identities(platforms, raw)
+        keys = (platforms.astype(object) + ":" + pd.Series(ids, dtype=object)).to_numpy(dtype=object)
+        return ids, handles, errors, keys
     codes, uniques = _factorize(raw)
     ids, handles, errors = account_identities(np.full(len(uniques), plat_uniques[0], dtype=object), uniques)
-    return ids[codes], handles[codes], errors[codes]
+    keys = np.array([None if i is None else f"{plat_uniques[0]}:{i}" for i in ids.tolist()], dtype=object)
+    return ids[codes], handles[codes], errors[codes], keys[codes]
 
 
 def _topics(cell: str) -> str:
@@ -277,8 +286,8 @@ def edges_frame(
     # Rows refused so far need no identity; bad handles reject their row (the
     # platform of a rejected row may be unknown).
     plat_ok = plat.where(plat_err.eq(""), "generic")
-    src_id, src_handle, src_err = _identities(plat_ok, raw_src)
-    dst_id, dst_handle, dst_err = _identities(plat_ok, raw_dst)
+    src_id, src_handle, src_err, src_key = _identities(plat_ok, raw_src)
+    dst_id, dst_handle, dst_err, dst_key = _identities(plat_ok, raw_dst)
     reject(src_err != "", src_err)
     reject(dst_err != "", dst_err)
 
@@ -291,14 +300,13 @@ def edges_frame(
         text = text.where(text.ne(""), None)
     else:
         text = pd.Series(np.full(n, None, dtype=object), dtype="str")
-    prefix = plat_ok + ":"
     out = pd.DataFrame(
         {
             "platform": plat,
             "post_id": _column(cells, "post_id", n),
             "kind": kind,
-            "source": prefix + pd.Series(src_id, dtype=object),
-            "target": prefix + pd.Series(dst_id, dtype=object),
+            "source": pd.Series(src_key, dtype=object),
+            "target": pd.Series(dst_key, dtype=object),
             "at": at,
             "text": text,
             "topics": topics,
@@ -328,7 +336,7 @@ def _fill_row_ids(df: pd.DataFrame) -> None:
 
     ids = row_post_ids([
         text(part["platform"]), text(part["kind"]), text(part["source_id"]), text(part["target_id"]),
-        _iso(part["at"]), part["text"].astype("str").fillna(""), text(part["topics"].str.strip(";")),
+        _iso(part["at"]), part["text"].astype("str").fillna(""), pc.utf8_trim(text(part["topics"]), ";"),
         text(w_text),
     ])
     if missing.all():
