@@ -282,14 +282,17 @@ def _event_rows(events: pd.DataFrame) -> tuple[str, Iterator[tuple]]:
             bound.append(name)
     sql = (f"INSERT OR IGNORE INTO interactions({', '.join(columns)}) "  # noqa: S608 - fixed names
            f"VALUES ({', '.join(values)})")
-    return sql, zip(*(_cells(events[c]) for c in bound), strict=True)
+    return sql, zip(*(_cells(events[c], c in _NULLABLE) for c in bound), strict=True)
 
 
-def _cells(col: pd.Series) -> list:
+#: Event columns that may be missing (the others are checked present by ``event_table``).
+_NULLABLE = frozenset({"text", "lang"})
+
+
+def _cells(col: pd.Series, nullable: bool) -> list:
     """A column's values for SQLite: missing values as ``None``."""
-    if col.dtype == object or pd.api.types.is_string_dtype(col):
-        if col.hasnans:
-            return col.astype(object).where(col.notna(), None).tolist()
+    if nullable and col.hasnans:
+        return col.astype(object).where(col.notna(), None).tolist()
     return col.tolist()
 
 
