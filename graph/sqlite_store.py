@@ -91,8 +91,7 @@ CREATE TABLE IF NOT EXISTS interactions (
     text TEXT,
     topics TEXT NOT NULL DEFAULT '',
     lang TEXT,
-    weight REAL NOT NULL DEFAULT 1.0,
-    UNIQUE (platform, post_id, kind, target)
+    weight REAL NOT NULL DEFAULT 1.0
 );
 CREATE INDEX IF NOT EXISTS interactions_source ON interactions(source);
 CREATE INDEX IF NOT EXISTS interactions_target ON interactions(target);
@@ -178,6 +177,19 @@ CREATE TABLE IF NOT EXISTS link_decisions (
 );
 CREATE INDEX IF NOT EXISTS link_decisions_b ON link_decisions(b);
 CREATE TABLE IF NOT EXISTS opt_outs (ident TEXT PRIMARY KEY, at INTEGER NOT NULL);
+"""
+
+#: An interaction's identity (idempotence: one row per identity). Stores created before it
+#: became a named index keep it as the table's inline ``UNIQUE`` constraint instead.
+_IDENTITY_INDEX = "interactions_identity"
+_IDENTITY_SQL = f"CREATE UNIQUE INDEX IF NOT EXISTS {_IDENTITY_INDEX} ON interactions(platform, post_id, kind, target)"
+# Of repeated identities the first row (lowest id) stays, as INSERT OR IGNORE would have kept it.
+_DELETE_REPEATS = """
+DELETE FROM interactions WHERE id IN (
+    SELECT id FROM (
+        SELECT id, ROW_NUMBER() OVER (PARTITION BY platform, post_id, kind, target ORDER BY id) AS n
+        FROM interactions)
+    WHERE n > 1)
 """
 
 #: Columns added after the first release: (table, column, type), added on open when missing.
@@ -344,12 +356,21 @@ class SqliteStore(GraphStore):
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
                 (SCHEMA_VERSION,),
             )
+            table_sql = self._conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'interactions'").fetchone()[0]
+            self._inline_identity = "UNIQUE" in table_sql.upper()
+            self._lock = threading.RLock()
+            if not self._inline_identity:
+                # Missing only after a bulk load that was killed: build it now.
+                self._restore_identity()
         except sqlite3.Error as exc:
             raise StoreUnavailableError(f"cannot open {self.display}: {exc}") from None
-        self._lock = threading.RLock()
         self._known_accounts: set[str] = set()
         self._known_deletions: str | None = None
         self._bulk = False
+        self._identity_deferred = False
+        #: Repeated events a bulk load with a deferred identity index removed at its end.
+        self.bulk_repeats = 0
 
     def close(self) -> None:
         with self._lock:
@@ -446,7 +467,7 @@ class SqliteStore(GraphStore):
         return WriteResult(inserted=inserted, duplicates=given - inserted)
 
     @contextmanager
-    def bulk_load(self) -> Iterator[None]:
+    def bulk_load(self, defer_identity: bool = False) -> Iterator[None]:
         """Load many batches with less index and constraint upkeep.
 
         Drops the secondary interaction indexes while loading and rebuilds them
@@ -457,6 +478,21 @@ class SqliteStore(GraphStore):
         by any process (see ``_write_rows``), so references hold by construction.
         A crash in between leaves no harm: opening the store recreates missing
         indexes, and the foreign-key setting belongs to the connection only.
+
+        Parameters
+        ----------
+        defer_identity : bool
+            Into an empty store, also drop the identity index (idempotence) and
+            build it once at the end, when repeated events are removed (the
+            first of each stays, as always). Rows then arrive in table order
+            instead of at random places of a big index, which matters most when
+            that index outgrows the cache. The price: each batch's
+            :class:`~graph.model.WriteResult` counts its repeats of *earlier
+            batches* as inserted; :attr:`bulk_repeats` says how many rows the
+            end removed. A crash in between leaves the repeats in place until the
+            store is next opened, which removes them and builds the index.
+            Ignored for a non-empty store and for stores whose identity is an
+            inline constraint (created before the index had a name).
         """
         with self._lock:
             if self._bulk:
@@ -464,6 +500,11 @@ class SqliteStore(GraphStore):
             self._conn.execute("PRAGMA foreign_keys=OFF")
             for name in _BULK_INDEXES:
                 self._conn.execute(f"DROP INDEX IF EXISTS {name}")
+            self.bulk_repeats = 0
+            if defer_identity and not self._inline_identity and not self._query(
+                    "SELECT EXISTS(SELECT 1 FROM interactions)")[0][0]:
+                self._conn.execute(f"DROP INDEX IF EXISTS {_IDENTITY_INDEX}")
+                self._identity_deferred = True
             self._bulk = True
         try:
             yield
@@ -473,7 +514,31 @@ class SqliteStore(GraphStore):
                 self._conn.execute("PRAGMA foreign_keys=ON")
                 # Let SQLite's sorter use a helper thread while it rebuilds the indexes.
                 self._conn.execute("PRAGMA threads=2")
+                if self._identity_deferred:
+                    self.bulk_repeats = self._restore_identity()
                 self._conn.executescript(SCHEMA)
+
+    def _restore_identity(self) -> int:
+        """Build the identity index if it is missing (first removing repeated events); returns
+        how many rows were removed."""
+        with self._lock:
+            self._identity_deferred = False
+            if self._inline_identity or self._conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (_IDENTITY_INDEX,)
+            ).fetchone():
+                return 0
+            with self._tx() as cur:
+                try:
+                    cur.execute("SAVEPOINT identity")
+                    cur.execute(_IDENTITY_SQL)
+                    cur.execute("RELEASE identity")
+                    return 0
+                except sqlite3.IntegrityError:  # repeats: remove them, keep the first of each
+                    cur.execute("ROLLBACK TO identity")
+                    cur.execute(_DELETE_REPEATS)
+                    removed = cur.rowcount
+                    cur.execute(_IDENTITY_SQL)
+                    return removed
 
     #: Big transactions: a commit rewrites the index pages the batch touched.
     BULK_BATCH_SIZE = 100_000
@@ -628,6 +693,8 @@ class SqliteStore(GraphStore):
 
     # -- listening themes ----------------------------------------------------------------
     def set_themes(self, tags: pd.DataFrame, replace: bool = False) -> int:
+        if self._identity_deferred:  # updates by identity need its index
+            self._restore_identity()
         rows = [
             (";" + ";".join(t) + ";" if t else "", p, i, k, tg)
             for p, i, k, tg, t in zip(tags["platform"], tags["post_id"], tags["kind"],
@@ -665,6 +732,8 @@ class SqliteStore(GraphStore):
         return dict(rows)
 
     def merge_accounts(self, mapping: dict[str, str]) -> dict[str, int]:
+        if self._identity_deferred:  # UPDATE OR IGNORE needs the identity to hold
+            self._restore_identity()
         counts = {"accounts": 0, "interactions": 0, "duplicates": 0}
         cols = ", ".join(_MERGED_ATTRIBUTES)
         with self._tx() as cur:
