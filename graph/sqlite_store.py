@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from graph.errors import ConflictError, NotFoundError, StoreUnavailableError
@@ -181,6 +182,7 @@ CREATE TABLE IF NOT EXISTS opt_outs (ident TEXT PRIMARY KEY, at INTEGER NOT NULL
 
 #: An interaction's identity (idempotence: one row per identity). Stores created before it
 #: became a named index keep it as the table's inline ``UNIQUE`` constraint instead.
+_IDENTITY = ("platform", "post_id", "kind", "target")
 _IDENTITY_INDEX = "interactions_identity"
 _IDENTITY_SQL = f"CREATE UNIQUE INDEX IF NOT EXISTS {_IDENTITY_INDEX} ON interactions(platform, post_id, kind, target)"
 # Of repeated identities the first row (lowest id) stays, as INSERT OR IGNORE would have kept it.
@@ -237,6 +239,33 @@ _ACCOUNT_COLUMNS = ("key", "platform", "platform_id", "handle", "handle_lc", "na
 #: that needs no parameter, its SQL literal).
 _EVENT_DEFAULTS = (("text", None, "NULL"), ("topics", "", "''"), ("lang", None, "NULL"),
                    ("weight", 1.0, "1.0"))
+
+
+def _delete_known_repeats(cur: sqlite3.Cursor, deferred: list[tuple[np.ndarray, np.ndarray]]) -> int:
+    """Delete the rows that repeat an earlier row's identity, among the rows written with
+    these (identity hash, id) pairs; returns how many. Equal hashes only make rows
+    candidates: identities are compared exactly."""
+    if not deferred:
+        return 0
+    hashes = np.concatenate([h for h, _ in deferred])
+    ids = np.concatenate([i for _, i in deferred])
+    order = np.argsort(hashes, kind="stable")
+    sorted_hashes = hashes[order]
+    repeated = sorted_hashes[1:][sorted_hashes[1:] == sorted_hashes[:-1]]
+    if not len(repeated):
+        return 0
+    candidates = np.sort(ids[np.isin(hashes, repeated)]).tolist()
+    first: dict[tuple, int] = {}
+    doomed: list[int] = []
+    for start in range(0, len(candidates), 50_000):
+        part = json.dumps(candidates[start:start + 50_000])
+        for row_id, *identity in cur.execute(
+                "SELECT id, platform, post_id, kind, target FROM interactions "
+                "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id", (part,)):
+            if first.setdefault(tuple(identity), row_id) != row_id:
+                doomed.append(row_id)
+    cur.executemany("DELETE FROM interactions WHERE id = ?", [(i,) for i in doomed])
+    return len(doomed)
 
 
 def _frame_account_rows(frame: pd.DataFrame) -> tuple[tuple[str, ...], list[tuple]]:
@@ -329,6 +358,10 @@ class SqliteStore(GraphStore):
     def __init__(self, path: str | Path, timeout: float = 30.0) -> None:
         self.path = Path(path)
         self.display = f"sqlite:///{self.path}"
+        self._identity_deferred = False
+        # (identity hashes, row ids) of each batch written while the identity is deferred;
+        # None when unknown (then the end looks for repeats in the whole table).
+        self._deferred: list[tuple[np.ndarray, np.ndarray]] | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # One connection shared across threads (Streamlit), guarded by a lock;
@@ -368,7 +401,6 @@ class SqliteStore(GraphStore):
         self._known_accounts: set[str] = set()
         self._known_deletions: str | None = None
         self._bulk = False
-        self._identity_deferred = False
         #: Repeated events a bulk load with a deferred identity index removed at its end.
         self.bulk_repeats = 0
 
@@ -457,9 +489,24 @@ class SqliteStore(GraphStore):
                         (json.dumps([r[0] for r in account_rows]),),
                     )
             inserted = 0
+            deferred = self._identity_deferred and len(events) > 0
+            if deferred:
+                first = cur.execute("SELECT COALESCE(MAX(id), 0) FROM interactions").fetchone()[0] + 1
             if len(events):
                 cur.executemany(event_sql, event_rows)
                 inserted = cur.rowcount
+            if deferred:
+                # Without the identity index nothing is ignored: rows take ids first, first + 1…
+                # (this transaction holds the write lock). Remember a hash of each identity,
+                # so that the end of the load knows which rows may repeat one.
+                last = cur.execute("SELECT MAX(id) FROM interactions").fetchone()[0]
+                hashes = pd.util.hash_pandas_object(events[list(_IDENTITY)], index=False).to_numpy()
+                ids = np.arange(first, last + 1, dtype=np.int64)
+        if deferred and self._deferred is not None:
+            if len(ids) == len(hashes):
+                self._deferred.append((hashes, ids))
+            else:  # cannot happen; never guess: the end then searches the whole table
+                self._deferred = None
         if len(self._known_accounts) > _KNOWN_ACCOUNTS_MAX:
             self._known_accounts.clear()
         self._known_accounts.update(named)
@@ -505,6 +552,7 @@ class SqliteStore(GraphStore):
                     "SELECT EXISTS(SELECT 1 FROM interactions)")[0][0]:
                 self._conn.execute(f"DROP INDEX IF EXISTS {_IDENTITY_INDEX}")
                 self._identity_deferred = True
+                self._deferred = []
             self._bulk = True
         try:
             yield
@@ -522,18 +570,23 @@ class SqliteStore(GraphStore):
         """Build the identity index if it is missing (first removing repeated events); returns
         how many rows were removed."""
         with self._lock:
+            deferred, self._deferred = self._deferred, None
             self._identity_deferred = False
             if self._inline_identity or self._conn.execute(
                     "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (_IDENTITY_INDEX,)
             ).fetchone():
                 return 0
             with self._tx() as cur:
+                cur.execute("SAVEPOINT identity")
+                removed = 0
                 try:
-                    cur.execute("SAVEPOINT identity")
+                    if deferred is not None:
+                        removed = _delete_known_repeats(cur, deferred)
                     cur.execute(_IDENTITY_SQL)
                     cur.execute("RELEASE identity")
-                    return 0
-                except sqlite3.IntegrityError:  # repeats: remove them, keep the first of each
+                    return removed
+                except sqlite3.IntegrityError:
+                    # Repeats nobody recorded (a killed load, another writer): find them all.
                     cur.execute("ROLLBACK TO identity")
                     cur.execute(_DELETE_REPEATS)
                     removed = cur.rowcount
