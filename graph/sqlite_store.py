@@ -208,6 +208,9 @@ _MERGED_ATTRIBUTES = (
 #: Account keys remembered as stored (per connection) before the set is reset.
 _KNOWN_ACCOUNTS_MAX = 2_000_000
 _BULK_INDEXES = ("interactions_source", "interactions_target")
+#: Page cache of a connection (KiB), and inside ``bulk_load``.
+_CACHE_KIB = 128 * 1024
+_BULK_CACHE_KIB = 512 * 1024
 
 # Accounts that never join a person (graph.people.UNLINKABLE_PLATFORMS) match no row.
 _UNLINKABLE_SQL = ", ".join(f"'{p}'" for p in sorted(UNLINKABLE_PLATFORMS))
@@ -379,7 +382,7 @@ class SqliteStore(GraphStore):
             # build default: `scout forget` must not leave personal data in free pages.
             self._conn.execute("PRAGMA secure_delete=ON")
             self._conn.execute("PRAGMA temp_store=MEMORY")
-            self._conn.execute("PRAGMA cache_size=-131072")  # 128 MiB
+            self._conn.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
             self._conn.executescript(SCHEMA)
             for table, column, kind in _MIGRATIONS:
                 have = {r[1] for r in self._conn.execute(f"PRAGMA table_info({table})")}
@@ -474,7 +477,7 @@ class SqliteStore(GraphStore):
             if deletions != self._known_deletions:
                 self._known_accounts.clear()
                 self._known_deletions = deletions
-            stubs = bare_accounts(events, named | self._known_accounts) if len(events) else []
+            stubs = bare_accounts(events, _Either(named, self._known_accounts)) if len(events) else []
             if stubs:
                 cur.executemany(
                     "INSERT OR IGNORE INTO accounts(key, platform, platform_id) VALUES (?, ?, ?)",
@@ -548,6 +551,9 @@ class SqliteStore(GraphStore):
             for name in _BULK_INDEXES:
                 self._conn.execute(f"DROP INDEX IF EXISTS {name}")
             self.bulk_repeats = 0
+            # A big load's account and identity indexes outgrow the usual cache: random
+            # inserts then wait on the disk. Pages are allocated as needed, up to this.
+            self._conn.execute(f"PRAGMA cache_size=-{_BULK_CACHE_KIB}")
             if defer_identity and not self._inline_identity and not self._query(
                     "SELECT EXISTS(SELECT 1 FROM interactions)")[0][0]:
                 self._conn.execute(f"DROP INDEX IF EXISTS {_IDENTITY_INDEX}")
@@ -565,6 +571,7 @@ class SqliteStore(GraphStore):
                 if self._identity_deferred:
                     self.bulk_repeats = self._restore_identity()
                 self._conn.executescript(SCHEMA)
+                self._conn.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
 
     def _restore_identity(self) -> int:
         """Build the identity index if it is missing (first removing repeated events); returns
@@ -1193,6 +1200,19 @@ class SqliteStore(GraphStore):
                 "accounts",
             ):
                 cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+
+
+class _Either:
+    """Membership in either of two sets, without copying them into one (the set of known
+    accounts of a big load holds millions of keys)."""
+
+    __slots__ = ("_a", "_b")
+
+    def __init__(self, a: set[str], b: set[str]) -> None:
+        self._a, self._b = a, b
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._a or key in self._b
 
 
 class _Transaction:
