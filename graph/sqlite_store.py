@@ -244,10 +244,15 @@ _EVENT_DEFAULTS = (("text", None, "NULL"), ("topics", "", "''"), ("lang", None, 
                    ("weight", 1.0, "1.0"))
 
 
-def _delete_known_repeats(cur: sqlite3.Cursor, deferred: list[tuple[np.ndarray, np.ndarray]]) -> int:
+#: Rows that may repeat another, above which the whole table is searched in SQL instead
+#: (comparing them in Python would hold every identity in memory).
+_MAX_REPEAT_CANDIDATES = 500_000
+
+
+def _delete_known_repeats(cur: sqlite3.Cursor, deferred: list[tuple[np.ndarray, np.ndarray]]) -> int | None:
     """Delete the rows that repeat an earlier row's identity, among the rows written with
-    these (identity hash, id) pairs; returns how many. Equal hashes only make rows
-    candidates: identities are compared exactly."""
+    these (identity hash, id) pairs; returns how many (``None``: too many candidates,
+    nothing done). Equal hashes only make rows candidates: identities are compared exactly."""
     if not deferred:
         return 0
     hashes = np.concatenate([h for h, _ in deferred])
@@ -258,6 +263,8 @@ def _delete_known_repeats(cur: sqlite3.Cursor, deferred: list[tuple[np.ndarray, 
     if not len(repeated):
         return 0
     candidates = np.sort(ids[np.isin(hashes, repeated)]).tolist()
+    if len(candidates) > _MAX_REPEAT_CANDIDATES:
+        return None
     first: dict[tuple, int] = {}
     doomed: list[int] = []
     for start in range(0, len(candidates), 50_000):
@@ -589,6 +596,8 @@ class SqliteStore(GraphStore):
                 try:
                     if deferred is not None:
                         removed = _delete_known_repeats(cur, deferred)
+                    if removed is None:
+                        raise sqlite3.IntegrityError("many repeats")  # the search in SQL below
                     cur.execute(_IDENTITY_SQL)
                     cur.execute("RELEASE identity")
                     return removed

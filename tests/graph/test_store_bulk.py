@@ -148,7 +148,9 @@ def test_neo4j_writers_setting_is_checked(neo4j_uri, monkeypatch, value):
 
 
 
-def test_sqlite_deferred_identity_removes_repeats_at_the_end(sqlite_store):
+@pytest.mark.parametrize("max_candidates", [500_000, 0], ids=["compared-in-python", "searched-in-sql"])
+def test_sqlite_deferred_identity_removes_repeats_at_the_end(sqlite_store, monkeypatch, max_candidates):
+    monkeypatch.setattr("graph.sqlite_store._MAX_REPEAT_CANDIDATES", max_candidates)
     events = frame(range(0, 40))
     with sqlite_store.bulk_load(defer_identity=True):
         sqlite_store.write_batch([], events)
