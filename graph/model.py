@@ -20,6 +20,12 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 #: Interaction kinds Scout knows; any other lower-case name is accepted as custom.
 KNOWN_KINDS: tuple[str, ...] = (
@@ -395,31 +401,63 @@ def row_post_ids(columns: list) -> list[str]:
     Parameters
     ----------
     columns : list of array-like of str
-        One sequence of strings per part, all of one length.
+        One sequence of strings per part, all of one length (pandas text
+        columns backed by Arrow are taken without a copy).
 
     Returns
     -------
     list of str
-        The same ids :func:`row_post_id` gives each row (the JSON text it hashes
-        is assembled column-wise; rows with characters JSON escapes use
-        :func:`json.dumps` itself).
+        The same ids :func:`row_post_id` gives each row: the JSON text it hashes
+        is assembled by Arrow's string kernels for rows of printable ASCII
+        without quotes or backslashes (what JSON leaves as it is); other rows
+        take :func:`json.dumps` itself.
 
     Examples
     --------
-    >>> row_post_ids([["a", 'q"'], ["b", "c"]]) == [row_post_id("a", "b"), row_post_id('q"', "c")]
+    >>> row_post_ids([["a", 'q"', "é"], ["b", "c", "d"]]) == [
+    ...     row_post_id("a", "b"), row_post_id('q"', "c"), row_post_id("é", "d")]
     True
     """
     if not columns or not len(columns[0]):
         return []
-    quotes = 2 * len(columns)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts = [_arrow_text(c) for c in columns]
+    joined = pc.binary_join_element_wise(*parts, '", "')
+    texts = pc.binary_join_element_wise('["', joined, '"]', "")
+    # Printable ASCII, and quotes only where the separators put them: JSON
+    # would write such a row exactly like this.
+    plain = pc.and_(
+        pc.match_substring_regex(texts, r"^[ -~]*$"),
+        pc.and_(pc.equal(pc.count_substring(texts, '"'), 2 * len(parts)),
+                pc.invert(pc.match_substring(texts, "\\"))),
+    ).to_numpy(zero_copy_only=False)
     sha1 = hashlib.sha1
-    texts = ['["' + '", "'.join(parts) + '"]' for parts in zip(*(list(c) for c in columns), strict=True)]
-    # JSON escapes quotes, backslashes and control characters (ensure_ascii=False
-    # keeps the rest): such rare rows take json.dumps itself.
-    for i, text in enumerate(texts):
-        if text.count('"') != quotes or "\\" in text or not text.isprintable():
-            texts[i] = json.dumps([str(c[i]) for c in columns], ensure_ascii=False)
-    return ["row:" + sha1(t.encode("utf-8")).hexdigest()[:24] for t in texts]
+    data = pc.cast(texts, pa.binary()).to_pylist()
+    ids = ["row:" + sha1(b).hexdigest()[:24] for b in data]
+    rest = np.flatnonzero(~plain)
+    if len(rest):
+        values = [p.take(pa.array(rest)).to_pylist() for p in parts]
+        for j, i in enumerate(rest.tolist()):
+            ids[i] = row_post_id(*(v[j] for v in values))
+    return ids
+
+
+def _arrow_text(values) -> pa.Array:
+    """An Arrow string array of ``values`` (a pandas column, an array or a list of str)."""
+    import pyarrow as pa
+
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        arr = values
+    else:
+        arr = pa.array(values if hasattr(values, "__arrow_array__") else np.asarray(values, dtype=object),
+                       type=pa.string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.null_count:
+        raise ValueError("row_post_ids: missing value in a part")
+    return arr.cast(pa.string()) if arr.type != pa.string() else arr
 
 
 @dataclass(slots=True)

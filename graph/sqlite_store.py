@@ -15,11 +15,11 @@ from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from graph.errors import ConflictError, NotFoundError, StoreUnavailableError
 from graph.frames import (
-    EVENT_TABLE_COLUMNS,
     accounts_frame,
     bare_accounts,
     event_table,
@@ -95,8 +95,7 @@ CREATE TABLE IF NOT EXISTS interactions (
     text TEXT,
     topics TEXT NOT NULL DEFAULT '',
     lang TEXT,
-    weight REAL NOT NULL DEFAULT 1.0,
-    UNIQUE (platform, post_id, kind, target)
+    weight REAL NOT NULL DEFAULT 1.0
 );
 CREATE INDEX IF NOT EXISTS interactions_source ON interactions(source);
 CREATE INDEX IF NOT EXISTS interactions_target ON interactions(target);
@@ -184,6 +183,20 @@ CREATE INDEX IF NOT EXISTS link_decisions_b ON link_decisions(b);
 CREATE TABLE IF NOT EXISTS opt_outs (ident TEXT PRIMARY KEY, at INTEGER NOT NULL);
 """
 
+#: An interaction's identity (idempotence: one row per identity). Stores created before it
+#: became a named index keep it as the table's inline ``UNIQUE`` constraint instead.
+_IDENTITY = ("platform", "post_id", "kind", "target")
+_IDENTITY_INDEX = "interactions_identity"
+_IDENTITY_SQL = f"CREATE UNIQUE INDEX IF NOT EXISTS {_IDENTITY_INDEX} ON interactions(platform, post_id, kind, target)"
+# Of repeated identities the first row (lowest id) stays, as INSERT OR IGNORE would have kept it.
+_DELETE_REPEATS = """
+DELETE FROM interactions WHERE id IN (
+    SELECT id FROM (
+        SELECT id, ROW_NUMBER() OVER (PARTITION BY platform, post_id, kind, target ORDER BY id) AS n
+        FROM interactions)
+    WHERE n > 1)
+"""
+
 #: Columns added after the first release: (table, column, type), added on open when missing.
 _MIGRATIONS = (("roster", "employee_id", "TEXT"), ("crm", "email", "TEXT"),
                ("interactions", "themes", "TEXT NOT NULL DEFAULT ''"))
@@ -198,6 +211,9 @@ _MERGED_ATTRIBUTES = (
 #: Account keys remembered as stored (per connection) before the set is reset.
 _KNOWN_ACCOUNTS_MAX = 2_000_000
 _BULK_INDEXES = ("interactions_source", "interactions_target")
+#: Page cache of a connection (KiB), and inside ``bulk_load``.
+_CACHE_KIB = 128 * 1024
+_BULK_CACHE_KIB = 512 * 1024
 
 #: Every column of an account, as the accounts frame takes them.
 _ACCOUNT_SELECT = (
@@ -228,28 +244,116 @@ def _topics_text(topics: Sequence[str]) -> str:
     return ";" + ";".join(topics) + ";" if topics else ""
 
 
-def _frame_account_rows(frame: pd.DataFrame) -> list[tuple]:
+#: Columns of an account upsert, in order; the first three always come.
+_ACCOUNT_COLUMNS = ("key", "platform", "platform_id", "handle", "handle_lc", "name", "followers",
+                    "following", "posts", "created_at", "verified", "bio", "url")
+#: Attributes of an interaction row that most big loads leave at one value: (column, value
+#: that needs no parameter, its SQL literal).
+_EVENT_DEFAULTS = (("text", None, "NULL"), ("topics", "", "''"), ("lang", None, "NULL"),
+                   ("weight", 1.0, "1.0"))
+
+
+#: Rows that may repeat another, above which the whole table is searched in SQL instead
+#: (comparing them in Python would hold every identity in memory).
+_MAX_REPEAT_CANDIDATES = 500_000
+
+
+def _delete_known_repeats(cur: sqlite3.Cursor, deferred: list[tuple[np.ndarray, np.ndarray]]) -> int | None:
+    """Delete the rows that repeat an earlier row's identity, among the rows written with
+    these (identity hash, id) pairs; returns how many (``None``: too many candidates,
+    nothing done). Equal hashes only make rows candidates: identities are compared exactly."""
+    if not deferred:
+        return 0
+    hashes = np.concatenate([h for h, _ in deferred])
+    ids = np.concatenate([i for _, i in deferred])
+    order = np.argsort(hashes, kind="stable")
+    sorted_hashes = hashes[order]
+    repeated = sorted_hashes[1:][sorted_hashes[1:] == sorted_hashes[:-1]]
+    if not len(repeated):
+        return 0
+    candidates = np.sort(ids[np.isin(hashes, repeated)]).tolist()
+    if len(candidates) > _MAX_REPEAT_CANDIDATES:
+        return None
+    first: dict[tuple, int] = {}
+    doomed: list[int] = []
+    for start in range(0, len(candidates), 50_000):
+        part = json.dumps(candidates[start:start + 50_000])
+        for row_id, *identity in cur.execute(
+                "SELECT id, platform, post_id, kind, target FROM interactions "
+                "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id", (part,)):
+            if first.setdefault(tuple(identity), row_id) != row_id:
+                doomed.append(row_id)
+    cur.executemany("DELETE FROM interactions WHERE id = ?", [(i,) for i in doomed])
+    return len(doomed)
+
+
+def _frame_account_rows(frame: pd.DataFrame) -> tuple[tuple[str, ...], list[tuple]]:
     """Account rows from an account frame (``key, platform, platform_id, handle``; other
-    attributes of :class:`graph.model.Account` optional, already normalised)."""
-    n = len(frame)
+    attributes of :class:`graph.model.Account` optional, already normalised).
+
+    Returns the columns the frame has (of :data:`_ACCOUNT_COLUMNS`) and one row per
+    account: a column the frame lacks is unknown for every account, which the
+    upsert expresses by leaving it out.
+    """
     handle = frame["handle"].astype(object).where(frame["handle"].notna(), None)
     handle_lc = handle.str.lower().astype(object).where(handle.notna(), None)
-
-    def col(name: str) -> list:
+    values = {"key": frame["key"].tolist(), "platform": frame["platform"].tolist(),
+              "platform_id": frame["platform_id"].tolist(), "handle": handle.tolist(),
+              "handle_lc": handle_lc.tolist()}
+    for name in _ACCOUNT_COLUMNS[5:]:
         if name not in frame:
-            return [None] * n
+            continue
         c = frame[name].astype(object)
-        return c.where(c.notna(), None).tolist()
+        if name == "created_at":
+            values[name] = c.map(lambda v: None if v is None or v is pd.NaT else to_ms(v)).tolist()
+        elif name == "verified":
+            values[name] = c.map(lambda v: None if v is None else int(v)).tolist()
+        else:
+            values[name] = c.where(c.notna(), None).tolist()
+    columns = tuple(values)
+    return columns, list(zip(*values.values(), strict=True))
 
-    created = frame["created_at"].map(lambda v: None if v is None else to_ms(v)).tolist() \
-        if "created_at" in frame else [None] * n
-    verified = frame["verified"].map(lambda v: None if v is None else int(v)).tolist() \
-        if "verified" in frame else [None] * n
-    return list(zip(
-        frame["key"].tolist(), frame["platform"].tolist(), frame["platform_id"].tolist(),
-        handle.tolist(), handle_lc.tolist(), col("name"), col("followers"), col("following"),
-        col("posts"), created, verified, col("bio"), col("url"), strict=True,
-    ))
+
+def _account_upsert(columns: Sequence[str]) -> str:
+    """An upsert of ``columns`` of accounts: known values win, ``NULL`` never overwrites."""
+    updates = ",\n".join(f"{c} = COALESCE(excluded.{c}, {c})" for c in columns[3:])
+    sql = (f"INSERT INTO accounts({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
+           " ON CONFLICT(key) DO ")
+    return sql + (f"UPDATE SET {updates}" if updates else "NOTHING")
+
+
+def _event_rows(events: pd.DataFrame) -> tuple[str, Iterator[tuple]]:
+    """The insert statement and parameter rows of a batch of events in storage form.
+
+    Columns holding one default value in every row (no text, no topics, weight 1…)
+    become literals of the statement rather than a parameter per row.
+    """
+    columns = ["platform", "post_id", "kind", "source", "target", "at"]
+    values = ["?"] * len(columns)
+    bound = list(columns)
+    for name, default, literal in _EVENT_DEFAULTS:
+        col = events[name]
+        same = col.isna().all() if default is None else bool((col == default).all())
+        columns.append(name)
+        if same:
+            values.append(literal)
+        else:
+            values.append("?")
+            bound.append(name)
+    sql = (f"INSERT OR IGNORE INTO interactions({', '.join(columns)}) "  # noqa: S608 - fixed names
+           f"VALUES ({', '.join(values)})")
+    return sql, zip(*(_cells(events[c], c in _NULLABLE) for c in bound), strict=True)
+
+
+#: Event columns that may be missing (the others are checked present by ``event_table``).
+_NULLABLE = frozenset({"text", "lang"})
+
+
+def _cells(col: pd.Series, nullable: bool) -> list:
+    """A column's values for SQLite: missing values as ``None``."""
+    if nullable and col.hasnans:
+        return col.astype(object).where(col.notna(), None).tolist()
+    return col.tolist()
 
 
 class SqliteStore(GraphStore):
@@ -273,6 +377,10 @@ class SqliteStore(GraphStore):
     def __init__(self, path: str | Path, timeout: float = 30.0) -> None:
         self.path = Path(path)
         self.display = f"sqlite:///{self.path}"
+        self._identity_deferred = False
+        # (identity hashes, row ids) of each batch written while the identity is deferred;
+        # None when unknown (then the end looks for repeats in the whole table).
+        self._deferred: list[tuple[np.ndarray, np.ndarray]] | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # One connection shared across threads (Streamlit), guarded by a lock;
@@ -290,7 +398,7 @@ class SqliteStore(GraphStore):
             # build default: `scout forget` must not leave personal data in free pages.
             self._conn.execute("PRAGMA secure_delete=ON")
             self._conn.execute("PRAGMA temp_store=MEMORY")
-            self._conn.execute("PRAGMA cache_size=-131072")  # 128 MiB
+            self._conn.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
             self._conn.executescript(SCHEMA)
             for table, column, kind in _MIGRATIONS:
                 have = {r[1] for r in self._conn.execute(f"PRAGMA table_info({table})")}
@@ -300,12 +408,20 @@ class SqliteStore(GraphStore):
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
                 (SCHEMA_VERSION,),
             )
+            table_sql = self._conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'interactions'").fetchone()[0]
+            self._inline_identity = "UNIQUE" in table_sql.upper()
+            self._lock = threading.RLock()
+            if not self._inline_identity:
+                # Missing only after a bulk load that was killed: build it now.
+                self._restore_identity()
         except sqlite3.Error as exc:
             raise StoreUnavailableError(f"cannot open {self.display}: {exc}") from None
-        self._lock = threading.RLock()
         self._known_accounts: set[str] = set()
         self._known_deletions: str | None = None
         self._bulk = False
+        #: Repeated events a bulk load with a deferred identity index removed at its end.
+        self.bulk_repeats = 0
 
     def close(self) -> None:
         with self._lock:
@@ -326,8 +442,9 @@ class SqliteStore(GraphStore):
         interactions: Sequence[Interaction] | pd.DataFrame,
     ) -> WriteResult:
         if isinstance(accounts, pd.DataFrame):
-            account_rows = _frame_account_rows(accounts)
+            account_columns, account_rows = _frame_account_rows(accounts)
         else:
+            account_columns = _ACCOUNT_COLUMNS
             account_rows = [
                 (
                     a.key,
@@ -349,18 +466,20 @@ class SqliteStore(GraphStore):
         # INSERT OR IGNORE keeps the first of repeated identities, as event_table would.
         events = event_table(interactions, with_key=False)
         try:
-            return self._write_rows(account_rows, events, len(interactions))
+            return self._write_rows(account_columns, account_rows, events, len(interactions))
         except sqlite3.IntegrityError as exc:
             if "FOREIGN KEY" not in str(exc):
                 raise
             # Another process removed an account we believed to exist: forget
             # what we believed and write the batch again (it is idempotent).
             self._known_accounts.clear()
-            return self._write_rows(account_rows, events, len(interactions))
+            return self._write_rows(account_columns, account_rows, events, len(interactions))
 
-    def _write_rows(self, account_rows: list[tuple], events: pd.DataFrame, given: int) -> WriteResult:
+    def _write_rows(self, account_columns: Sequence[str], account_rows: list[tuple], events: pd.DataFrame,
+                    given: int) -> WriteResult:
         named = {r[0] for r in account_rows}
-        event_rows = zip(*(events[c].tolist() for c in EVENT_TABLE_COLUMNS[:-1]), strict=True)
+        if len(events):
+            event_sql, event_rows = _event_rows(events)
         with self._tx() as cur:
             # Accounts this connection already saw stored need no INSERT OR
             # IGNORE: a big load names the same accounts in every batch. That
@@ -374,32 +493,14 @@ class SqliteStore(GraphStore):
             if deletions != self._known_deletions:
                 self._known_accounts.clear()
                 self._known_deletions = deletions
-            stubs = bare_accounts(events, named | self._known_accounts) if len(events) else []
+            stubs = bare_accounts(events, _Either(named, self._known_accounts)) if len(events) else []
             if stubs:
                 cur.executemany(
                     "INSERT OR IGNORE INTO accounts(key, platform, platform_id) VALUES (?, ?, ?)",
                     stubs,
                 )
             if account_rows:
-                cur.executemany(
-                    """
-                    INSERT INTO accounts(key, platform, platform_id, handle, handle_lc, name,
-                        followers, following, posts, created_at, verified, bio, url)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(key) DO UPDATE SET
-                        handle = COALESCE(excluded.handle, handle),
-                        handle_lc = COALESCE(excluded.handle_lc, handle_lc),
-                        name = COALESCE(excluded.name, name),
-                        followers = COALESCE(excluded.followers, followers),
-                        following = COALESCE(excluded.following, following),
-                        posts = COALESCE(excluded.posts, posts),
-                        created_at = COALESCE(excluded.created_at, created_at),
-                        verified = COALESCE(excluded.verified, verified),
-                        bio = COALESCE(excluded.bio, bio),
-                        url = COALESCE(excluded.url, url)
-                    """,
-                    account_rows,
-                )
+                cur.executemany(_account_upsert(account_columns), account_rows)
                 # New or renamed accounts may match roster / CRM rows kept from before.
                 if self._has_annotations(cur):
                     cur.execute(
@@ -407,16 +508,24 @@ class SqliteStore(GraphStore):
                         (json.dumps([r[0] for r in account_rows]),),
                     )
             inserted = 0
+            deferred = self._identity_deferred and len(events) > 0
+            if deferred:
+                first = cur.execute("SELECT COALESCE(MAX(id), 0) FROM interactions").fetchone()[0] + 1
             if len(events):
-                cur.executemany(
-                    """
-                    INSERT OR IGNORE INTO interactions(platform, post_id, kind, source, target,
-                        at, text, topics, lang, weight)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    event_rows,
-                )
+                cur.executemany(event_sql, event_rows)
                 inserted = cur.rowcount
+            if deferred:
+                # Without the identity index nothing is ignored: rows take ids first, first + 1…
+                # (this transaction holds the write lock). Remember a hash of each identity,
+                # so that the end of the load knows which rows may repeat one.
+                last = cur.execute("SELECT MAX(id) FROM interactions").fetchone()[0]
+                hashes = pd.util.hash_pandas_object(events[list(_IDENTITY)], index=False).to_numpy()
+                ids = np.arange(first, last + 1, dtype=np.int64)
+        if deferred and self._deferred is not None:
+            if len(ids) == len(hashes):
+                self._deferred.append((hashes, ids))
+            else:  # cannot happen; never guess: the end then searches the whole table
+                self._deferred = None
         if len(self._known_accounts) > _KNOWN_ACCOUNTS_MAX:
             self._known_accounts.clear()
         self._known_accounts.update(named)
@@ -424,7 +533,7 @@ class SqliteStore(GraphStore):
         return WriteResult(inserted=inserted, duplicates=given - inserted)
 
     @contextmanager
-    def bulk_load(self) -> Iterator[None]:
+    def bulk_load(self, defer_identity: bool = False) -> Iterator[None]:
         """Load many batches with less index and constraint upkeep.
 
         Drops the secondary interaction indexes while loading and rebuilds them
@@ -435,6 +544,21 @@ class SqliteStore(GraphStore):
         by any process (see ``_write_rows``), so references hold by construction.
         A crash in between leaves no harm: opening the store recreates missing
         indexes, and the foreign-key setting belongs to the connection only.
+
+        Parameters
+        ----------
+        defer_identity : bool
+            Into an empty store, also drop the identity index (idempotence) and
+            build it once at the end, when repeated events are removed (the
+            first of each stays, as always). Rows then arrive in table order
+            instead of at random places of a big index, which matters most when
+            that index outgrows the cache. The price: each batch's
+            :class:`~graph.model.WriteResult` counts its repeats of *earlier
+            batches* as inserted; :attr:`bulk_repeats` says how many rows the
+            end removed. A crash in between leaves the repeats in place until the
+            store is next opened, which removes them and builds the index.
+            Ignored for a non-empty store and for stores whose identity is an
+            inline constraint (created before the index had a name).
         """
         with self._lock:
             if self._bulk:
@@ -442,6 +566,15 @@ class SqliteStore(GraphStore):
             self._conn.execute("PRAGMA foreign_keys=OFF")
             for name in _BULK_INDEXES:
                 self._conn.execute(f"DROP INDEX IF EXISTS {name}")
+            self.bulk_repeats = 0
+            # A big load's account and identity indexes outgrow the usual cache: random
+            # inserts then wait on the disk. Pages are allocated as needed, up to this.
+            self._conn.execute(f"PRAGMA cache_size=-{_BULK_CACHE_KIB}")
+            if defer_identity and not self._inline_identity and not self._query(
+                    "SELECT EXISTS(SELECT 1 FROM interactions)")[0][0]:
+                self._conn.execute(f"DROP INDEX IF EXISTS {_IDENTITY_INDEX}")
+                self._identity_deferred = True
+                self._deferred = []
             self._bulk = True
         try:
             yield
@@ -451,7 +584,39 @@ class SqliteStore(GraphStore):
                 self._conn.execute("PRAGMA foreign_keys=ON")
                 # Let SQLite's sorter use a helper thread while it rebuilds the indexes.
                 self._conn.execute("PRAGMA threads=2")
+                if self._identity_deferred:
+                    self.bulk_repeats = self._restore_identity()
                 self._conn.executescript(SCHEMA)
+                self._conn.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
+
+    def _restore_identity(self) -> int:
+        """Build the identity index if it is missing (first removing repeated events); returns
+        how many rows were removed."""
+        with self._lock:
+            deferred, self._deferred = self._deferred, None
+            self._identity_deferred = False
+            if self._inline_identity or self._conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (_IDENTITY_INDEX,)
+            ).fetchone():
+                return 0
+            with self._tx() as cur:
+                cur.execute("SAVEPOINT identity")
+                removed = 0
+                try:
+                    if deferred is not None:
+                        removed = _delete_known_repeats(cur, deferred)
+                    if removed is None:
+                        raise sqlite3.IntegrityError("many repeats")  # the search in SQL below
+                    cur.execute(_IDENTITY_SQL)
+                    cur.execute("RELEASE identity")
+                    return removed
+                except sqlite3.IntegrityError:
+                    # Repeats nobody recorded (a killed load, another writer): find them all.
+                    cur.execute("ROLLBACK TO identity")
+                    cur.execute(_DELETE_REPEATS)
+                    removed = cur.rowcount
+                    cur.execute(_IDENTITY_SQL)
+                    return removed
 
     #: Big transactions: a commit rewrites the index pages the batch touched.
     BULK_BATCH_SIZE = 100_000
@@ -610,6 +775,8 @@ class SqliteStore(GraphStore):
 
     # -- listening themes ----------------------------------------------------------------
     def set_themes(self, tags: pd.DataFrame, replace: bool = False) -> int:
+        if self._identity_deferred:  # updates by identity need its index
+            self._restore_identity()
         rows = [
             (";" + ";".join(t) + ";" if t else "", p, i, k, tg)
             for p, i, k, tg, t in zip(tags["platform"], tags["post_id"], tags["kind"],
@@ -647,6 +814,8 @@ class SqliteStore(GraphStore):
         return dict(rows)
 
     def merge_accounts(self, mapping: dict[str, str]) -> dict[str, int]:
+        if self._identity_deferred:  # UPDATE OR IGNORE needs the identity to hold
+            self._restore_identity()
         counts = {"accounts": 0, "interactions": 0, "duplicates": 0}
         cols = ", ".join(_MERGED_ATTRIBUTES)
         with self._tx() as cur:
@@ -1057,6 +1226,19 @@ class SqliteStore(GraphStore):
                 "accounts",
             ):
                 cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+
+
+class _Either:
+    """Membership in either of two sets, without copying them into one (the set of known
+    accounts of a big load holds millions of keys)."""
+
+    __slots__ = ("_a", "_b")
+
+    def __init__(self, a: set[str], b: set[str]) -> None:
+        self._a, self._b = a, b
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._a or key in self._b
 
 
 class _Transaction:

@@ -28,6 +28,8 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.errors import InputError
 from graph.model import (
@@ -98,10 +100,15 @@ def parse_timestamps(values: pd.Series) -> pd.Series:
     # time rule refuses per row, never an overflow that loses the file.
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
     if is_num.any():
-        secs = numeric[is_num].astype("float64")
-        secs = secs.where(secs.abs() < MS_THRESHOLD, secs / 1000.0)
+        secs = numeric[is_num].astype("float64").to_numpy()
+        # Whole microseconds, rounded: a float time such as 1700000000123 ms has
+        # no exact binary value, and nanoseconds cannot go into this column.
         with np.errstate(all="ignore"):
-            out[is_num] = pd.to_datetime(secs, unit="s", utc=True, errors="coerce")
+            us = np.where(np.abs(secs) < MS_THRESHOLD, secs * 1e6, secs * 1e3)
+            fits = np.isfinite(us) & (np.abs(us) < 9e18)
+            whole = np.where(fits, np.round(us), 0).astype("int64")
+        times = pd.Series(pd.to_datetime(whole, unit="us", utc=True), index=numeric.index[is_num])
+        out[is_num] = times.where(fits, pd.NaT)
     text = ~is_num & values.fillna("").ne("")
     if text.any():
         parsed = pd.to_datetime(values[text], utc=True, errors="coerce", format="ISO8601")
@@ -132,9 +139,14 @@ def _column(cells: dict[str, pd.Series], name: str, n: int) -> pd.Series:
     return pd.Series([""] * n, dtype="str")
 
 
+def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, uniques)`` of a text column (object arrays hash much faster than Arrow ones)."""
+    return pd.factorize(values.to_numpy(dtype=object))
+
+
 def _map_unique(values: pd.Series, fn) -> tuple[pd.Series, pd.Series]:
     """Apply ``fn`` once per distinct value; returns (mapped, error reason or '')."""
-    codes, uniques = pd.factorize(values)
+    codes, uniques = _factorize(values)
     mapped = np.empty(len(uniques), dtype=object)
     errors = np.full(len(uniques), "", dtype=object)
     for i, v in enumerate(uniques.tolist()):
@@ -145,6 +157,25 @@ def _map_unique(values: pd.Series, fn) -> tuple[pd.Series, pd.Series]:
     return pd.Series(mapped[codes], dtype=object), pd.Series(errors[codes], dtype=object)
 
 
+def _identities(platforms: pd.Series, raw: pd.Series) -> tuple[np.ndarray, ...]:
+    """:func:`ingest.identity.account_identities` of each row, and its account key
+    (``platform:platform_id``, ``None`` where refused), computed once per distinct value.
+
+    Handles repeat a lot (a block of 100,000 rows names far fewer accounts), so
+    with one platform for the whole block the rule runs on the distinct values
+    only and the answers are spread back over the rows.
+    """
+    plat_codes, plat_uniques = _factorize(platforms)
+    if len(plat_uniques) != 1:
+        ids, handles, errors = account_identities(platforms, raw)
+        keys = (platforms.astype(object) + ":" + pd.Series(ids, dtype=object)).to_numpy(dtype=object)
+        return ids, handles, errors, keys
+    codes, uniques = _factorize(raw)
+    ids, handles, errors = account_identities(np.full(len(uniques), plat_uniques[0], dtype=object), uniques)
+    keys = np.array([None if i is None else f"{plat_uniques[0]}:{i}" for i in ids.tolist()], dtype=object)
+    return ids[codes], handles[codes], errors[codes], keys[codes]
+
+
 def _topics(cell: str) -> str:
     """A ``;``-separated topics cell in store form (``;a;b;``, or ``""``)."""
     if not cell:
@@ -153,14 +184,25 @@ def _topics(cell: str) -> str:
     return ";" + ";".join(topics) + ";" if topics else ""
 
 
-def _iso(at: pd.Series) -> np.ndarray:
-    """``datetime.isoformat()`` of UTC times, column-wise (what row ids hash)."""
+def _iso(at: pd.Series) -> pa.Array:
+    """``datetime.isoformat()`` of UTC times, column-wise (what row ids hash), as Arrow text."""
     us = at.dt.tz_convert("UTC").dt.tz_localize(None).dt.as_unit("us").to_numpy()
-    text = np.datetime_as_string(us, unit="us").astype(object)
     whole = (us.astype("int64") % 1_000_000) == 0
-    out = pd.Series(text, dtype=object)
-    out[whole] = out[whole].str.slice(0, 19)
-    return (out + "+00:00").to_numpy(dtype=object)
+    if whole.all():
+        text = pa.array(np.datetime_as_string(us, unit="s"))
+    else:
+        parts = np.datetime_as_string(us, unit="us").astype(object)
+        parts[whole] = np.datetime_as_string(us[whole], unit="s")
+        text = pa.array(parts, type=pa.string())
+    return pc.binary_join_element_wise(text, "+00:00", "")
+
+
+def _unix_seconds(values: pd.Series) -> pd.Series | None:
+    """Whole unix seconds (the common case) straight to times; ``None`` when any cell is something else."""
+    if not len(values) or not values.str.fullmatch(r"[0-9]{1,10}").all():
+        return None
+    secs = values.astype("int64").to_numpy()
+    return pd.Series(pd.to_datetime(secs, unit="s", utc=True).as_unit("us"))
 
 
 def edges_frame(
@@ -188,23 +230,35 @@ def edges_frame(
         target_handle``, and a Series with the reason each row is rejected
         (``""`` for good rows).
     """
-    reason = pd.Series(np.full(n, "", dtype=object), dtype=object)
+    reason = np.full(n, "", dtype=object)
 
-    def reject(mask: pd.Series, why: str | pd.Series) -> None:
-        m = (mask & reason.eq("")).to_numpy(dtype=bool)
+    def reject(mask, why) -> None:
+        """Give rows of ``mask`` not rejected yet the reason ``why``: a text, or a
+        per-row array, or a function of the rows' positions (messages are built for
+        rejected rows only)."""
+        m = np.asarray(mask, dtype=bool) & (reason == "")
         if m.any():
-            reason[m] = why[m] if isinstance(why, pd.Series) else why
+            if callable(why):
+                reason[m] = why(np.flatnonzero(m))
+            else:
+                reason[m] = why[m] if isinstance(why, np.ndarray) else why
+
+    def quoted(col: pd.Series, prefix: str):
+        return lambda rows: [prefix + repr(v) for v in col.iloc[rows].tolist()]
 
     default_platform = normalize_platform(platform) if platform else "generic"
-    plat_raw = _column(cells, "platform", n).str.lower()
-    plat_raw = plat_raw.where(plat_raw.ne(""), default_platform)
+    if "platform" in cells:
+        plat_raw = _column(cells, "platform", n).str.lower()
+        plat_raw = plat_raw.where(plat_raw.ne(""), default_platform)
+    else:
+        plat_raw = pd.Series(np.full(n, default_platform, dtype=object), dtype="str")
     plat, plat_err = _map_unique(plat_raw, normalize_platform)
-    reject(plat_err.ne(""), plat_err)
+    reject(plat_err.ne(""), plat_err.to_numpy())
 
     kind_raw = _column(cells, "kind", n)
     kind_raw = kind_raw.where(kind_raw.ne(""), "mention")
     kind, kind_err = _map_unique(kind_raw, normalize_kind)
-    reject(kind_err.ne(""), kind_err)
+    reject(kind_err.ne(""), kind_err.to_numpy())
 
     raw_src = _column(cells, "source", n)
     raw_dst = _column(cells, "target", n)
@@ -212,47 +266,60 @@ def edges_frame(
     reject(raw_dst.str.lstrip("@").str.strip().eq(""), "empty target")
 
     ts_raw = _column(cells, "timestamp", n)
-    at = parse_timestamps(ts_raw)
-    if default_time is not None:
-        at = at.where(ts_raw.ne(""), pd.Timestamp(to_utc(default_time)))
-    else:
-        reject(ts_raw.eq(""), "missing timestamp (add a timestamp column or use --default-time)")
-    reject(at.isna(), "unreadable timestamp " + ts_raw.map(repr))
+    at = _unix_seconds(ts_raw)
+    if at is None:
+        at = parse_timestamps(ts_raw)
+        if default_time is not None:
+            at = at.where(ts_raw.ne(""), pd.Timestamp(to_utc(default_time)))
+        else:
+            reject(ts_raw.eq(""), "missing timestamp (add a timestamp column or use --default-time)")
+        reject(at.isna(), quoted(ts_raw, "unreadable timestamp "))
 
-    w_raw = _column(cells, "weight", n)
-    weight = pd.to_numeric(w_raw.where(w_raw.ne(""), "1"), errors="coerce")
-    reject(weight.isna() | (weight < 0), "weight must be a non-negative number, got " + w_raw.map(repr))
+    if "weight" in cells:
+        w_raw = _column(cells, "weight", n)
+        weight = pd.to_numeric(w_raw.where(w_raw.ne(""), "1"), errors="coerce")
+        reject(weight.isna() | (weight < 0), quoted(w_raw, "weight must be a non-negative number, got "))
+        weight = weight.astype("float64")
+    else:
+        weight = pd.Series(np.ones(n))
 
     # Rows refused so far need no identity; bad handles reject their row (the
     # platform of a rejected row may be unknown).
     plat_ok = plat.where(plat_err.eq(""), "generic")
-    src_id, src_handle, src_err = account_identities(plat_ok, raw_src)
-    dst_id, dst_handle, dst_err = account_identities(plat_ok, raw_dst)
-    reject(pd.Series(src_err != ""), pd.Series(src_err))
-    reject(pd.Series(dst_err != ""), pd.Series(dst_err))
+    src_id, src_handle, src_err, src_key = _identities(plat_ok, raw_src)
+    dst_id, dst_handle, dst_err, dst_key = _identities(plat_ok, raw_dst)
+    reject(src_err != "", src_err)
+    reject(dst_err != "", dst_err)
 
-    topics_raw = _column(cells, "topics", n)
-    topics, _ = _map_unique(topics_raw, _topics)
-    text = _column(cells, "text", n)
+    if "topics" in cells:
+        topics, _ = _map_unique(_column(cells, "topics", n), _topics)
+    else:
+        topics = pd.Series(np.full(n, "", dtype=object), dtype=object)
+    if "text" in cells:
+        text = _column(cells, "text", n)
+        text = text.where(text.ne(""), None)
+    else:
+        text = pd.Series(np.full(n, None, dtype=object), dtype="str")
     out = pd.DataFrame(
         {
             "platform": plat,
             "post_id": _column(cells, "post_id", n),
             "kind": kind,
-            "source": plat_ok + ":" + pd.Series(src_id, dtype=object),
-            "target": plat_ok + ":" + pd.Series(dst_id, dtype=object),
+            "source": pd.Series(src_key, dtype=object),
+            "target": pd.Series(dst_key, dtype=object),
             "at": at,
-            "text": text.where(text.ne(""), None),
+            "text": text,
             "topics": topics,
             "lang": None,
-            "weight": weight.astype("float64"),
-            "source_id": src_id,
-            "source_handle": src_handle,
-            "target_id": dst_id,
-            "target_handle": dst_handle,
+            "weight": weight,
+            # Object columns as they are: inferring a text dtype would cost a copy each.
+            "source_id": pd.Series(src_id, dtype=object),
+            "source_handle": pd.Series(src_handle, dtype=object),
+            "target_id": pd.Series(dst_id, dtype=object),
+            "target_handle": pd.Series(dst_handle, dtype=object),
         }
     )
-    return out, reason
+    return out, pd.Series(reason, dtype=object)
 
 
 def _fill_row_ids(df: pd.DataFrame) -> None:
@@ -260,16 +327,22 @@ def _fill_row_ids(df: pd.DataFrame) -> None:
     missing = df["post_id"].eq("").to_numpy()
     if not missing.any():
         return
-    part = df.loc[missing]
-    weights = part["weight"]
-    w_codes, w_uniques = pd.factorize(weights)
+    part = df.loc[missing] if not missing.all() else df
+    w_codes, w_uniques = pd.factorize(part["weight"])
     w_text = np.array([repr(float(w)) for w in w_uniques], dtype=object)[w_codes]
+
+    def text(col) -> pa.Array:
+        return pa.array(np.asarray(col, dtype=object), type=pa.string())
+
     ids = row_post_ids([
-        part["platform"].to_numpy(), part["kind"].to_numpy(), part["source_id"].to_numpy(),
-        part["target_id"].to_numpy(), _iso(part["at"]), part["text"].fillna("").to_numpy(),
-        part["topics"].str.strip(";").to_numpy(), w_text,
+        text(part["platform"]), text(part["kind"]), text(part["source_id"]), text(part["target_id"]),
+        _iso(part["at"]), part["text"].astype("str").fillna(""), pc.utf8_trim(text(part["topics"]), ";"),
+        text(w_text),
     ])
-    df.loc[missing, "post_id"] = np.asarray(ids, dtype=object)
+    if missing.all():
+        df["post_id"] = pd.Series(ids, dtype="str", index=df.index)
+    else:
+        df.loc[missing, "post_id"] = np.asarray(ids, dtype=object)
 
 
 def edges_chunk(block: CsvBlock, name: str, platform: str | None = None,
@@ -290,11 +363,13 @@ def edges_chunk(block: CsvBlock, name: str, platform: str | None = None,
         lines = block.lines[~bad]
         if len(df):
             _fill_row_ids(df)
+            def both(a: str, b: str) -> pd.Series:
+                return pd.Series(np.concatenate([df[a].to_numpy(dtype=object), df[b].to_numpy(dtype=object)]),
+                                 dtype=object)
+
             accounts = pd.DataFrame({
-                "key": np.concatenate([df["source"].to_numpy(), df["target"].to_numpy()]),
-                "platform": np.concatenate([df["platform"].to_numpy()] * 2),
-                "platform_id": np.concatenate([df["source_id"].to_numpy(), df["target_id"].to_numpy()]),
-                "handle": np.concatenate([df["source_handle"].to_numpy(), df["target_handle"].to_numpy()]),
+                "key": both("source", "target"), "platform": both("platform", "platform"),
+                "platform_id": both("source_id", "target_id"), "handle": both("source_handle", "target_handle"),
             })
             chunk.account_frame = accounts.drop_duplicates("key", keep="first").reset_index(drop=True)
             chunk.frame = df[list(INTERACTION_COLUMNS)]

@@ -140,20 +140,24 @@ def import_file(
         if bulk:
             batch_size = max(batch_size, store.BULK_BATCH_SIZE)
             run.summary["bulk"] = True
-        with store.bulk_load() if bulk else nullcontext():
-            run = run_ingest(
-                store,
-                run.source,
-                _prepared(store, resolver.apply(chunks())),
-                batch_size=batch_size,
-                strict=strict,
-                report=note,
-                progress=progress,
-                run=run,
-                keep_cursor=False,
-                times=times,
-                rejects=rejects,
-            )
+        try:
+            with _bulk_mode(store) if bulk else nullcontext():
+                run = run_ingest(
+                    store,
+                    run.source,
+                    _prepared(store, resolver.apply(chunks())),
+                    batch_size=batch_size,
+                    strict=strict,
+                    report=note,
+                    progress=progress,
+                    run=run,
+                    keep_cursor=False,
+                    times=times,
+                    rejects=rejects,
+                )
+        finally:
+            if bulk:
+                _count_removed_repeats(store, run)
         return _merge_aliases(store, run, resolver)
     run = _import_people(store, path, kind, run, name, platform, delimiter, replace, strict, note,
                          rejects, force)
@@ -183,6 +187,24 @@ def wants_bulk(store: GraphStore, path: str | Path, kind: str) -> bool:
     except OSError:
         return False
     return size >= BULK_MIN_BYTES[kind] and store.size_hint() <= BULK_MAX_STORED
+
+
+def _bulk_mode(store: GraphStore):
+    """The store's bulk mode; SQLite's also builds its identity index once, at the end."""
+    from graph.sqlite_store import SqliteStore
+
+    if isinstance(store, SqliteStore):
+        return store.bulk_load(defer_identity=True)
+    return store.bulk_load()
+
+
+def _count_removed_repeats(store: GraphStore, run: Run) -> None:
+    """Events a deferred identity index found repeated were counted as inserted: recount them."""
+    removed = getattr(store, "bulk_repeats", 0)
+    if removed:
+        run.inserted -= removed
+        run.duplicates += removed
+        store.save_run(run)
 
 
 def _prepared(store: GraphStore, chunks: Iterator[Chunk]) -> Iterator[Chunk]:

@@ -26,6 +26,8 @@ from typing import TextIO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.errors import InputError, ScoutError, StoreUnavailableError
 from graph.model import (
@@ -266,10 +268,15 @@ class BatchWriter:
         """
         if list(frame.columns) != ["key", "platform", "platform_id", "handle"]:
             return frame
-        handle = frame["handle"].astype(object).where(frame["handle"].notna(), "\0")
-        seen = frame["key"].map(self._written_handles)
-        new = frame.loc[seen.ne(handle).to_numpy()]
-        self._written_handles.update(zip(new["key"].tolist(), handle[new.index].tolist(), strict=True))
+        handle = frame["handle"].astype(object).where(frame["handle"].notna(), "\0").tolist()
+        keys = frame["key"].tolist()
+        # dict.get per key: Series.map would turn the whole dict into a Series every time.
+        get = self._written_handles.get
+        fresh = np.fromiter((get(k) != h for k, h in zip(keys, handle, strict=True)), dtype=bool,
+                            count=len(keys))
+        new = frame.loc[fresh]
+        self._written_handles.update(
+            (k, h) for k, h, f in zip(keys, handle, fresh.tolist(), strict=True) if f)
         if len(self._written_handles) > 5_000_000:  # bounded memory; forgetting only costs upserts
             self._written_handles = {}
         return new
@@ -402,9 +409,15 @@ def screen_chunk(chunk: Chunk, times: TimeWindow | None = DEFAULT_TIMES, label: 
 
 
 def _plain_text(col: pd.Series, limit: int) -> np.ndarray:
-    """Which cells are short printable ASCII (nothing for the data model to clean)."""
-    text = col.fillna("").astype(str)
-    return (text.str.len().le(limit) & text.str.fullmatch(r"[ -~]*")).to_numpy(dtype=bool)
+    """Which cells are short printable ASCII (nothing for the data model to clean); missing cells count as ``""``."""
+    try:
+        text = pa.array(col.to_numpy(dtype=object) if col.dtype == object else col, type=pa.string(),
+                        from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: the data model's own conversion
+        text = pa.array(col.fillna("").astype(str).to_numpy(dtype=object), type=pa.string())
+    text = pc.fill_null(text, "")
+    plain = pc.and_(pc.less_equal(pc.utf8_length(text), limit), pc.match_substring_regex(text, r"^[ -~]*$"))
+    return plain.to_numpy(zero_copy_only=False)
 
 
 def _screen_frame(chunk: Chunk, lo: datetime, hi: datetime, times: TimeWindow | None,

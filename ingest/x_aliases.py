@@ -75,6 +75,8 @@ class HandleResolver:
     def rewrite(self, chunk: Chunk) -> Chunk:
         """``chunk`` with known aliases replaced by id keys (their bare accounts dropped)."""
         self.learn(chunk)
+        if not self.ids and not self._store_has_ids():
+            return chunk  # no id known anywhere yet: nothing to rewrite
         aliases = {
             k for e in chunk.interactions for k in (e.source, e.target) if k.startswith(_ALIAS_PREFIX)
         }
@@ -83,7 +85,11 @@ class HandleResolver:
             keys = pd.unique(np.concatenate([f["source"].to_numpy(dtype=object),
                                              f["target"].to_numpy(dtype=object)]))
             aliases.update(k for k in keys.tolist() if k.startswith(_ALIAS_PREFIX))
-        mapping = {a: key for a in aliases if (key := self._lookup(a)) is not None}
+        if self._store_has_ids():
+            mapping = {a: key for a in aliases if (key := self._lookup(a)) is not None}
+        else:  # only this run can know an id: look up the names it revealed, not every alias
+            prefix = len(_ALIAS_PREFIX)
+            mapping = {a: key for a in aliases if (key := self.ids.get(a[prefix:])) is not None}
         if not mapping:
             return chunk
         if f is not None and len(f):

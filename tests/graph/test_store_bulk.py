@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -143,3 +146,68 @@ def test_neo4j_writers_setting_is_checked(neo4j_uri, monkeypatch, value):
     with pytest.raises(StoreUnavailableError, match="SCOUT_NEO4J_WRITERS"):
         Neo4jStore(neo4j_uri, user="neo4j", password="unused")
 
+
+
+@pytest.mark.parametrize("max_candidates", [500_000, 0], ids=["compared-in-python", "searched-in-sql"])
+def test_sqlite_deferred_identity_removes_repeats_at_the_end(sqlite_store, monkeypatch, max_candidates):
+    monkeypatch.setattr("graph.sqlite_store._MAX_REPEAT_CANDIDATES", max_candidates)
+    events = frame(range(0, 40))
+    with sqlite_store.bulk_load(defer_identity=True):
+        sqlite_store.write_batch([], events)
+        again = sqlite_store.write_batch([], pd.concat([events.iloc[30:], frame(range(40, 50))]))
+    # Repeats of earlier batches are found when the identity index is built, at the end.
+    assert (again.inserted, sqlite_store.bulk_repeats) == (20, 10)
+    df = sqlite_store.interactions()
+    assert df["post_id"].tolist() == [f"p{i}" for i in range(50)]
+    with sqlite3.connect(sqlite_store.path) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "interactions_identity" in names
+    # The identity holds again: a repeat is ignored.
+    assert sqlite_store.write_batch([], frame(range(0, 5))).duplicates == 5
+
+
+def test_sqlite_bulk_load_killed_with_its_identity_deferred_is_repaired_on_open(tmp_path):
+    from graph.sqlite_store import SqliteStore
+
+    path = tmp_path / "killed.db"
+    code = f"""
+import os
+from graph.sqlite_store import SqliteStore
+from tests.graph.test_store_bulk import frame
+store = SqliteStore({str(path)!r})
+with store.bulk_load(defer_identity=True):
+    store.write_batch([], frame(range(0, 30)))
+    store.write_batch([], frame(range(20, 40)))  # 10 repeats, committed
+    os._exit(9)  # killed: the bulk load never ends
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 9
+    with sqlite3.connect(path) as conn:  # what the killed load left: repeats, no identity index
+        assert conn.execute("SELECT COUNT(*) FROM interactions").fetchone() == (50,)
+    with SqliteStore(path) as reopened:
+        df = reopened.interactions()
+        assert df["post_id"].tolist() == [f"p{i}" for i in range(40)]
+        assert df["text"].tolist() == [f"post {i}" for i in range(40)]
+        assert reopened.write_batch([], frame(range(35, 45))).inserted == 5
+
+
+def test_sqlite_store_with_an_inline_identity_keeps_it(tmp_path):
+    """Stores created before the identity index had a name keep their constraint, bulk or not."""
+    from graph.sqlite_store import SqliteStore
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE interactions (id INTEGER PRIMARY KEY, platform TEXT NOT NULL, post_id TEXT NOT NULL, "
+            "kind TEXT NOT NULL, source TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE, "
+            "target TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE, at INTEGER NOT NULL, text TEXT, "
+            "topics TEXT NOT NULL DEFAULT '', lang TEXT, weight REAL NOT NULL DEFAULT 1.0, "
+            "UNIQUE (platform, post_id, kind, target))")
+    with SqliteStore(path) as store:
+        with store.bulk_load(defer_identity=True):
+            store.write_batch([], frame(range(0, 10)))
+            again = store.write_batch([], frame(range(5, 15)))
+        assert (again.inserted, again.duplicates, store.bulk_repeats) == (5, 5, 0)
+        names = {r[0] for r in store._conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "interactions_identity" not in names
+        assert store.stats().interactions == 15
