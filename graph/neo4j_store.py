@@ -11,7 +11,11 @@ Graph model::
 An account's e-mail address from a source (Slack, Teams…) is its ``email`` property.
 
 Every write is ``UNWIND $rows`` in batches inside a managed transaction; every
-query takes parameters only. The constraints and indexes below are created
+query takes parameters only. An empty list (an account's ``tags``, an
+interaction's ``topics`` or ``themes``) is stored as no property at all, which
+is also what Neo4j's offline importer writes for an empty array field
+(:mod:`ingest.neo4j_import`): both paths give the same database, property by
+property. The constraints and indexes below are created
 idempotently when the store opens.
 """
 
@@ -86,7 +90,7 @@ _UPSERT_ACCOUNTS = """
 UNWIND $rows AS r
 MERGE (a:Account {key: r.key})
   ON CREATE SET a.platform = r.platform, a.platform_id = r.platform_id,
-                a.internal = false, a.crm_status = 'none', a.tags = []
+                a.internal = false, a.crm_status = 'none'
 SET a += r.props
 """
 
@@ -96,7 +100,7 @@ _MERGE_BARE_ACCOUNTS = """
 UNWIND $rows AS r
 MERGE (a:Account {key: r.key})
   ON CREATE SET a.platform = r.platform, a.platform_id = r.platform_id,
-                a.internal = false, a.crm_status = 'none', a.tags = []
+                a.internal = false, a.crm_status = 'none'
 """
 
 # Lookups of many keys force index *seeks* (USING INDEX SEEK). A plain index
@@ -178,7 +182,7 @@ MATCH (a:Account {handle_lc: c.handle_lc}) RETURN a.key AS key
 _ACCOUNT_RETURN = """
 RETURN a.key, a.platform, a.platform_id, a.handle, a.name, a.followers, a.following, a.posts,
        a.created_at.epochMillis, a.verified, a.bio, a.url, a.internal, a.department,
-       a.crm_status, a.tags
+       a.crm_status, coalesce(a.tags, [])
 """
 
 _RUN_RETURN = """
@@ -476,7 +480,8 @@ class Neo4jStore(GraphStore):
 
         def work(tx) -> int:
             return tx.run(
-                "MATCH (a:Account {key: $key}) SET a.tags = $tags RETURN count(a) AS n",
+                "MATCH (a:Account {key: $key}) "
+                "SET a.tags = CASE WHEN size($tags) = 0 THEN null ELSE $tags END RETURN count(a) AS n",
                 key=key,
                 tags=clean,
             ).single()["n"]
@@ -703,14 +708,15 @@ class Neo4jStore(GraphStore):
                 ).consume()
                 tx.run(
                     "MATCH (o:Account {key: $old}), (n:Account {key: $new}) "
+                    "WITH o, n, coalesce(n.tags, []) + [x IN coalesce(o.tags, []) "
+                    "WHERE NOT x IN coalesce(n.tags, [])] AS tags "
                     "SET n.handle = coalesce(n.handle, o.handle), n.handle_lc = coalesce(n.handle_lc, o.handle_lc), "
                     "n.name = coalesce(n.name, o.name), n.followers = coalesce(n.followers, o.followers), "
                     "n.following = coalesce(n.following, o.following), n.posts = coalesce(n.posts, o.posts), "
                     "n.created_at = coalesce(n.created_at, o.created_at), "
                     "n.verified = coalesce(n.verified, o.verified), n.bio = coalesce(n.bio, o.bio), "
                     "n.url = coalesce(n.url, o.url), n.email = coalesce(n.email, o.email), "
-                    "n.tags = reduce(t = coalesce(n.tags, []), x IN coalesce(o.tags, []) | "
-                    "CASE WHEN x IN t THEN t ELSE t + x END) "
+                    "n.tags = CASE WHEN size(tags) = 0 THEN null ELSE tags END "
                     "DETACH DELETE o",
                     **p,
                 ).consume()
@@ -1217,7 +1223,8 @@ def _stub_rows(stubs: list[tuple[str, str, str]]) -> list[dict]:
 
 def _event_columns(events: pd.DataFrame) -> dict[str, list]:
     columns = {c: events[c].tolist() for c in _EVENT_PROPERTIES}
-    columns["topics"] = split_topics(events["topics"]).map(list).tolist() if len(events) else []
+    # No topics: no property (see the module docstring), not an empty list.
+    columns["topics"] = [list(t) or None for t in split_topics(events["topics"])] if len(events) else []
     return columns
 
 

@@ -490,7 +490,7 @@ cmd_import() {
   if ! NEO4J_HOME="$IMPORT_STAGING" NEO4J_CONF="$IMPORT_STAGING/conf" "$JAVA" "-Xmx$HEAP" \
       --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
       -Dfile.encoding=UTF-8 -cp "$BUILD_DIR/classes:$BUILD_DIR/lib/*" org.neo4j.cli.AdminTool \
-      database import full --overwrite-destination=true "$@" neo4j 9>&-; then
+      database import full neo4j --overwrite-destination=true "$@" 9>&-; then
     rm -rf "$IMPORT_STAGING"
     die "the import failed (see above); the served database is unchanged"
   fi
