@@ -67,12 +67,16 @@ from graph.people import UNLINKABLE_PLATFORMS
 from graph.store import CRM_COLUMNS, ROSTER_COLUMNS, GraphStore, decision_pair, validate_status
 from graph.store_uri import parse_store_uri
 
+# Constraints first: each populates and checks its index before it returns, and
+# one created after plain indexes waits for their background population too
+# (≈2 s more when a bulk import has just filled the database).
 SCHEMA = (
     "CREATE CONSTRAINT account_key IF NOT EXISTS FOR (a:Account) REQUIRE a.key IS UNIQUE",
     "CREATE CONSTRAINT interaction_key IF NOT EXISTS FOR ()-[e:INTERACTED]-() REQUIRE e.key IS UNIQUE",
     "CREATE CONSTRAINT run_id IF NOT EXISTS FOR (r:Run) REQUIRE r.id IS UNIQUE",
     "CREATE CONSTRAINT snapshot_id IF NOT EXISTS FOR (s:Snapshot) REQUIRE s.id IS UNIQUE",
     "CREATE CONSTRAINT shortlist_name IF NOT EXISTS FOR (l:Shortlist) REQUIRE l.name IS UNIQUE",
+    "CREATE CONSTRAINT opt_out_ident IF NOT EXISTS FOR (o:OptOut) REQUIRE o.ident IS UNIQUE",
     "CREATE INDEX account_handle IF NOT EXISTS FOR (a:Account) ON (a.handle_lc)",
     "CREATE INDEX account_platform_id IF NOT EXISTS FOR (a:Account) ON (a.platform_id)",
     "CREATE INDEX interaction_at IF NOT EXISTS FOR ()-[e:INTERACTED]-() ON (e.at)",
@@ -83,7 +87,6 @@ SCHEMA = (
     "CREATE INDEX roster_email IF NOT EXISTS FOR (p:RosterEntry) ON (p.email)",
     "CREATE INDEX crm_ident IF NOT EXISTS FOR (c:CrmEntry) ON (c.ident)",
     "CREATE INDEX crm_handle IF NOT EXISTS FOR (c:CrmEntry) ON (c.handle_lc)",
-    "CREATE CONSTRAINT opt_out_ident IF NOT EXISTS FOR (o:OptOut) REQUIRE o.ident IS UNIQUE",
 )
 
 _UPSERT_ACCOUNTS = """
@@ -1141,13 +1144,20 @@ class Neo4jStore(GraphStore):
     def delete_everything(self) -> None:
         self._known_accounts.clear()
 
-        # Batched so that a big graph does not need one huge transaction.
+        # Batched so that a big graph does not need one huge transaction; the
+        # relationships first, as 10,000 nodes may hold millions of them (hubs).
+        # ImportPending: the marker of an unfinished bulk import (ingest.neo4j_import).
+        ours = ("n:Account OR n:Run OR n:Snapshot OR n:Shortlist OR n:RosterEntry OR n:CrmEntry "
+                "OR n:OptOut OR n:ImportPending")
+
         def run():
             with self._driver.session(database=self.database) as session:
                 session.run(
-                    "MATCH (n) WHERE n:Account OR n:Run OR n:Snapshot OR n:Shortlist "
-                    "OR n:RosterEntry OR n:CrmEntry OR n:OptOut "
-                    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+                    f"MATCH (n)-[r]->() WHERE {ours} "
+                    "CALL (r) { DELETE r } IN TRANSACTIONS OF 50000 ROWS"
+                ).consume()
+                session.run(
+                    f"MATCH (n) WHERE {ours} CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS"
                 ).consume()
 
         self._guard(run)

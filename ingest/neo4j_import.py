@@ -9,29 +9,34 @@ thousands. So the first big load of an empty database goes:
    ingest`` (:func:`ingest.jobs.import_file`: screening, opt-outs, ``x:@name``
    resolution, rejects with ``file:line``), but each batch goes to
    :class:`ImportFiles` instead of a store: the importer's CSV layout, in the data
-   model the online path produces (:mod:`graph.neo4j_store`); events are the
-   storage form of :func:`graph.frames.event_table`;
+   model the online path produces (:mod:`graph.neo4j_store`), written column by
+   column by Arrow's CSV writer; events are the storage form of
+   :func:`graph.frames.event_table`. What the last stage needs (the runs, the
+   few events held back as possible duplicates) is saved next to the files;
 2. **import** — ``scripts/neo4j.sh import`` runs the importer into a staging
    folder and swaps the result in (the served database is the old one or the
    complete new one, never a half-imported one), or, for a server of your own,
    :func:`admin_command` is the command line to run there;
 3. **schema and the rest** — the store opens (constraints and indexes are created
-   then, as always, and awaited), the few events held back as possible
-   duplicates go through the online path, handle aliases are merged and the
-   runs recorded.
+   then, as always, and awaited), the held-back events go through the online
+   path, handle aliases are merged and the runs recorded. The importer also
+   loads one ``ImportPending`` node, deleted last: should this stage be killed,
+   the next ``scout import`` finds it and finishes the import from the saved state.
 
 Later increments use the ordinary online path (``scout ingest``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -330,6 +335,7 @@ def importer_options(directory: Path, multiline: bool = True) -> list[str]:
     return [
         f"--nodes=Account={directory / NODE_FILE}",
         f"--relationships=INTERACTED={directory / RELATIONSHIP_FILE}",
+        f"--nodes={PENDING_LABEL}={directory / PENDING_FILE}",
         f"--multiline-fields={str(multiline).lower()}", "--array-delimiter=;",
         "--skip-bad-relationships=false", "--skip-duplicate-nodes=false", "--bad-tolerance=0",
         "--high-parallel-io=on", f"--report-file={directory / 'import.report'}",
@@ -383,7 +389,11 @@ def check_empty(store) -> None:
 
 @dataclass
 class BulkImport:
-    """What :func:`bulk_import` did: the runs, counts and seconds per stage."""
+    """What :func:`bulk_import` did: the runs, counts and seconds per stage.
+
+    ``resumed``: an earlier import, interrupted after its data was loaded, was
+    finished instead (the given files were not read).
+    """
 
     directory: Path
     runs: list[Run]
@@ -392,6 +402,7 @@ class BulkImport:
     seconds: dict[str, float]
     command: list[str]
     imported: bool
+    resumed: bool = False
 
 
 def bulk_import(
@@ -407,6 +418,11 @@ def bulk_import(
 ) -> BulkImport:
     """Load files into an empty Neo4j database with the offline importer.
 
+    A database the importer loaded but whose import was not finished (killed
+    before the schema, held-back events and runs were done: it still holds the
+    ``ImportPending`` node) is finished instead, from the state saved in its
+    import directory; the returned :attr:`BulkImport.resumed` says so.
+
     Parameters
     ----------
     store_uri : str
@@ -416,7 +432,8 @@ def bulk_import(
     directory : path
         Where the importer's files go (kept: they are the import's record).
     files_only : bool
-        Only write the files (for a server of your own: run :attr:`BulkImport.command`).
+        Only write the files (for a server of your own: run :attr:`BulkImport.command`,
+        then this again without ``files_only`` to finish).
     report, progress, **options
         As for :func:`ingest.jobs.import_file` (``platform``, ``default_time``,
         ``delimiter``, ``times``, ``rejects``…); ``progress`` is called with each
@@ -441,9 +458,18 @@ def bulk_import(
     directory = Path(directory)
     seconds: dict[str, float] = {}
     local = is_local(store_uri) and not files_only
-    if local:
-        with Neo4jStore(store_uri) as store:
-            check_empty(store)
+    if not files_only:
+        try:
+            with Neo4jStore(store_uri) as store:
+                pending = pending_import(store)
+                if pending is None and local:
+                    check_empty(store)
+        except StoreUnavailableError:
+            if local:
+                raise
+            pending = None  # a server of your own, stopped for the import: files only
+        if pending is not None:
+            return _resume(store_uri, pending)
     started = time.perf_counter()
     sink = ImportFiles(directory)
     runs: list[Run] = []
@@ -456,10 +482,11 @@ def bulk_import(
                                         report=report, progress=display, **options))
     finally:
         sink.close()
-    seconds["files"] = time.perf_counter() - started
-    command = admin_command(directory, multiline=sink.multiline)
     for run in runs:
         run.summary["bulk_import"] = str(directory)
+    _save_state(directory, sink, runs)
+    seconds["files"] = time.perf_counter() - started
+    command = admin_command(directory, multiline=sink.multiline)
     if not local:
         return BulkImport(directory, runs, sink.events, sink.accounts, seconds, command, imported=False)
     t = time.perf_counter()
@@ -470,17 +497,94 @@ def bulk_import(
         await_schema(store)
         seconds["schema"] = time.perf_counter() - t
         t = time.perf_counter()
-        _finish(store, sink, runs)
+        _finish(store, sink.held_back, runs)
         seconds["finish"] = time.perf_counter() - t
     return BulkImport(directory, runs, sink.events, sink.accounts, seconds, command, imported=True)
 
 
-def _finish(store, sink: ImportFiles, runs: list[Run]) -> None:
-    """After the import: held-back events online, aliases merged, themes tagged, runs recorded."""
+# -- an import's state, so that a kill after the load can be finished -------------------------
+PENDING_FILE = "pending.csv"
+STATE_FILE = "state.json"
+HELD_BACK_FILE = "held-back.parquet"
+#: Label of the one node the importer loads with the data and :func:`_finish`
+#: deletes last: while it exists, the load is not finished (see :func:`bulk_import`).
+PENDING_LABEL = "ImportPending"
+
+
+def _save_state(directory: Path, sink: ImportFiles, runs: list[Run]) -> None:
+    """What :func:`_finish` needs besides the database, and the marker node's file."""
+    if sink.held_back:
+        pd.concat(sink.held_back, ignore_index=True).to_parquet(directory / HELD_BACK_FILE, index=False)
+    else:
+        (directory / HELD_BACK_FILE).unlink(missing_ok=True)
+    state = {"runs": [_run_state(r) for r in runs], "events": sink.events, "accounts": sink.accounts}
+    tmp = directory / (STATE_FILE + ".tmp")
+    tmp.write_text(json.dumps(state), encoding="utf-8")
+    tmp.replace(directory / STATE_FILE)
+    with open(directory / PENDING_FILE, "wb") as f:
+        f.write(_header([f"id:ID({PENDING_LABEL})", "directory"]))
+        _write_csv({"id": pa.array(["bulk-import"]), "directory": pa.array([str(directory.resolve())])}, f)
+
+
+def _run_state(run: Run) -> dict:
+    state = asdict(run)
+    for k in ("started_at", "finished_at"):
+        state[k] = state[k].isoformat() if state[k] is not None else None
+    return state
+
+
+def _run_from_state(state: dict) -> Run:
+    for k in ("started_at", "finished_at"):
+        if state.get(k) is not None:
+            state[k] = datetime.fromisoformat(state[k])
+    return Run(**state)
+
+
+def pending_import(store) -> Path | None:
+    """The directory of a bulk import loaded into ``store`` but not finished, if any."""
+    found = store._driver.execute_query(
+        f"MATCH (p:{PENDING_LABEL}) RETURN p.directory AS d LIMIT 1", database_=store.database
+    ).records
+    return Path(found[0]["d"]) if found else None
+
+
+def _resume(store_uri: str, directory: Path) -> BulkImport:
+    """Finish an import whose data is loaded: schema, held-back events, aliases, themes, runs."""
+    from graph.neo4j_store import Neo4jStore
+
+    state_file = directory / STATE_FILE
+    if not state_file.exists():
+        raise InputError(
+            f"a bulk import into this database was interrupted after its data was loaded, and its "
+            f"state ({state_file}) is gone: the interactions are all there but the runs cannot be "
+            f"recorded. Delete the marker (MATCH (p:{PENDING_LABEL}) DELETE p), or start again: "
+            "scripts/neo4j.sh reset, then scout import")
+    state = json.loads(state_file.read_text(encoding="utf-8"))
+    runs = [_run_from_state(r) for r in state["runs"]]
+    held = directory / HELD_BACK_FILE
+    held_back = [pd.read_parquet(held)] if held.exists() else []
+    seconds: dict[str, float] = {}
+    t = time.perf_counter()
+    with Neo4jStore(store_uri) as store:
+        await_schema(store)
+        seconds["schema"] = time.perf_counter() - t
+        t = time.perf_counter()
+        _finish(store, held_back, runs)
+        seconds["finish"] = time.perf_counter() - t
+    return BulkImport(directory, runs, state["events"], state["accounts"], seconds, [], imported=True,
+                      resumed=True)
+
+
+def _finish(store, held_back: list[pd.DataFrame], runs: list[Run]) -> None:
+    """After the import: held-back events online, aliases merged, themes tagged, runs recorded.
+
+    Each step is idempotent (a duplicate is not written twice, a run is saved by
+    id), and the marker node goes last: a kill in here is finished by the next run.
+    """
     from graph.listening import load_themes, tag_store
     from ingest.x_aliases import merge_handle_aliases
 
-    for frame in sink.held_back:
+    for frame in held_back:
         # Possible duplicates (a hash seen before): the online path tells a true
         # duplicate (nothing written) from two identities that share a hash.
         events = frame.drop(columns=["key"]).assign(at=pd.to_datetime(frame["at"], unit="ms", utc=True))
@@ -497,3 +601,4 @@ def _finish(store, sink: ImportFiles, runs: list[Run]) -> None:
             run.summary["handles_resolved"] = run.summary.get("handles_resolved", 0) + merged
             merged = 0
         store.save_run(run)
+    store._driver.execute_query(f"MATCH (p:{PENDING_LABEL}) DELETE p", database_=store.database)
