@@ -162,6 +162,7 @@ class ImportFiles:
         self._seen = _SeenKeys()
         self._account_frames: list[pd.DataFrame] = []
         self._account_rows = 0
+        self._compact_at = _COMPACT_ROWS
         self._stub_keys: set[str] = set()
         self._rel = open(self.directory / RELATIONSHIP_FILE, "wb")  # noqa: SIM115
         self._rel.write(_header(RELATIONSHIP_HEADER))
@@ -247,16 +248,21 @@ class ImportFiles:
             return
         self._account_frames.append(frame)
         self._account_rows += len(frame)
-        if self._account_rows > _COMPACT_ROWS:
+        if self._account_rows > self._compact_at:
             self._account_frames = [self._merged_accounts()]
             self._account_rows = len(self._account_frames[0])
+            # Next merge once as many rows again have come: linear in all, even when
+            # most rows are distinct accounts (an edge list names each account once).
+            self._compact_at = max(_COMPACT_ROWS, 2 * self._account_rows)
 
     def _merged_accounts(self) -> pd.DataFrame:
         """The account rows so far, one per key (later known values win, as upserts would)."""
-        frames = [f.astype(object) for f in self._account_frames]
+        frames = self._account_frames
         if not frames:
             return pd.DataFrame(columns=["key", "platform", "platform_id"])
-        frame = pd.concat(frames, ignore_index=True)
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        if frame["key"].is_unique:
+            return frame
         return frame.groupby("key", sort=False, as_index=False).last()
 
     def close(self) -> None:
