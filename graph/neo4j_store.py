@@ -11,7 +11,11 @@ Graph model::
 An account's e-mail address from a source (Slack, Teams…) is its ``email`` property.
 
 Every write is ``UNWIND $rows`` in batches inside a managed transaction; every
-query takes parameters only. The constraints and indexes below are created
+query takes parameters only. An empty list (an account's ``tags``, an
+interaction's ``topics`` or ``themes``) is stored as no property at all, which
+is also what Neo4j's offline importer writes for an empty array field
+(:mod:`ingest.neo4j_import`): both paths give the same database, property by
+property. The constraints and indexes below are created
 idempotently when the store opens.
 """
 
@@ -64,12 +68,16 @@ from graph.people import UNLINKABLE_PLATFORMS
 from graph.store import CRM_COLUMNS, ROSTER_COLUMNS, GraphStore, decision_pair, validate_status
 from graph.store_uri import parse_store_uri
 
+# Constraints first: each populates and checks its index before it returns, and
+# one created after plain indexes waits for their background population too
+# (≈2 s more when a bulk import has just filled the database).
 SCHEMA = (
     "CREATE CONSTRAINT account_key IF NOT EXISTS FOR (a:Account) REQUIRE a.key IS UNIQUE",
     "CREATE CONSTRAINT interaction_key IF NOT EXISTS FOR ()-[e:INTERACTED]-() REQUIRE e.key IS UNIQUE",
     "CREATE CONSTRAINT run_id IF NOT EXISTS FOR (r:Run) REQUIRE r.id IS UNIQUE",
     "CREATE CONSTRAINT snapshot_id IF NOT EXISTS FOR (s:Snapshot) REQUIRE s.id IS UNIQUE",
     "CREATE CONSTRAINT shortlist_name IF NOT EXISTS FOR (l:Shortlist) REQUIRE l.name IS UNIQUE",
+    "CREATE CONSTRAINT opt_out_ident IF NOT EXISTS FOR (o:OptOut) REQUIRE o.ident IS UNIQUE",
     "CREATE INDEX account_handle IF NOT EXISTS FOR (a:Account) ON (a.handle_lc)",
     "CREATE INDEX account_platform_id IF NOT EXISTS FOR (a:Account) ON (a.platform_id)",
     "CREATE INDEX interaction_at IF NOT EXISTS FOR ()-[e:INTERACTED]-() ON (e.at)",
@@ -80,14 +88,13 @@ SCHEMA = (
     "CREATE INDEX roster_email IF NOT EXISTS FOR (p:RosterEntry) ON (p.email)",
     "CREATE INDEX crm_ident IF NOT EXISTS FOR (c:CrmEntry) ON (c.ident)",
     "CREATE INDEX crm_handle IF NOT EXISTS FOR (c:CrmEntry) ON (c.handle_lc)",
-    "CREATE CONSTRAINT opt_out_ident IF NOT EXISTS FOR (o:OptOut) REQUIRE o.ident IS UNIQUE",
 )
 
 _UPSERT_ACCOUNTS = """
 UNWIND $rows AS r
 MERGE (a:Account {key: r.key})
   ON CREATE SET a.platform = r.platform, a.platform_id = r.platform_id,
-                a.internal = false, a.crm_status = 'none', a.tags = []
+                a.internal = false, a.crm_status = 'none'
 SET a += r.props
 """
 
@@ -97,7 +104,7 @@ _MERGE_BARE_ACCOUNTS = """
 UNWIND $rows AS r
 MERGE (a:Account {key: r.key})
   ON CREATE SET a.platform = r.platform, a.platform_id = r.platform_id,
-                a.internal = false, a.crm_status = 'none', a.tags = []
+                a.internal = false, a.crm_status = 'none'
 """
 
 # Lookups of many keys force index *seeks* (USING INDEX SEEK). A plain index
@@ -179,7 +186,7 @@ MATCH (a:Account {handle_lc: c.handle_lc}) RETURN a.key AS key
 _ACCOUNT_RETURN = """
 RETURN a.key, a.platform, a.platform_id, a.handle, a.name, a.followers, a.following, a.posts,
        a.created_at.epochMillis, a.verified, a.bio, a.url, a.internal, a.department,
-       a.crm_status, a.tags
+       a.crm_status, coalesce(a.tags, [])
 """
 
 _RUN_RETURN = """
@@ -477,7 +484,8 @@ class Neo4jStore(GraphStore):
 
         def work(tx) -> int:
             return tx.run(
-                "MATCH (a:Account {key: $key}) SET a.tags = $tags RETURN count(a) AS n",
+                "MATCH (a:Account {key: $key}) "
+                "SET a.tags = CASE WHEN size($tags) = 0 THEN null ELSE $tags END RETURN count(a) AS n",
                 key=key,
                 tags=clean,
             ).single()["n"]
@@ -706,14 +714,15 @@ class Neo4jStore(GraphStore):
                 ).consume()
                 tx.run(
                     "MATCH (o:Account {key: $old}), (n:Account {key: $new}) "
+                    "WITH o, n, coalesce(n.tags, []) + [x IN coalesce(o.tags, []) "
+                    "WHERE NOT x IN coalesce(n.tags, [])] AS tags "
                     "SET n.handle = coalesce(n.handle, o.handle), n.handle_lc = coalesce(n.handle_lc, o.handle_lc), "
                     "n.name = coalesce(n.name, o.name), n.followers = coalesce(n.followers, o.followers), "
                     "n.following = coalesce(n.following, o.following), n.posts = coalesce(n.posts, o.posts), "
                     "n.created_at = coalesce(n.created_at, o.created_at), "
                     "n.verified = coalesce(n.verified, o.verified), n.bio = coalesce(n.bio, o.bio), "
                     "n.url = coalesce(n.url, o.url), n.email = coalesce(n.email, o.email), "
-                    "n.tags = reduce(t = coalesce(n.tags, []), x IN coalesce(o.tags, []) | "
-                    "CASE WHEN x IN t THEN t ELSE t + x END) "
+                    "n.tags = CASE WHEN size(tags) = 0 THEN null ELSE tags END "
                     "DETACH DELETE o",
                     **p,
                 ).consume()
@@ -1140,13 +1149,20 @@ class Neo4jStore(GraphStore):
     def delete_everything(self) -> None:
         self._known_accounts.clear()
 
-        # Batched so that a big graph does not need one huge transaction.
+        # Batched so that a big graph does not need one huge transaction; the
+        # relationships first, as 10,000 nodes may hold millions of them (hubs).
+        # ImportPending: the marker of an unfinished bulk import (ingest.neo4j_import).
+        ours = ("n:Account OR n:Run OR n:Snapshot OR n:Shortlist OR n:RosterEntry OR n:CrmEntry "
+                "OR n:OptOut OR n:ImportPending")
+
         def run():
             with self._driver.session(database=self.database) as session:
                 session.run(
-                    "MATCH (n) WHERE n:Account OR n:Run OR n:Snapshot OR n:Shortlist "
-                    "OR n:RosterEntry OR n:CrmEntry OR n:OptOut "
-                    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+                    f"MATCH (n)-[r]->() WHERE {ours} "
+                    "CALL (r) { DELETE r } IN TRANSACTIONS OF 50000 ROWS"
+                ).consume()
+                session.run(
+                    f"MATCH (n) WHERE {ours} CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS"
                 ).consume()
 
         self._guard(run)
@@ -1222,7 +1238,8 @@ def _stub_rows(stubs: list[tuple[str, str, str]]) -> list[dict]:
 
 def _event_columns(events: pd.DataFrame) -> dict[str, list]:
     columns = {c: events[c].tolist() for c in _EVENT_PROPERTIES}
-    columns["topics"] = split_topics(events["topics"]).map(list).tolist() if len(events) else []
+    # No topics: no property (see the module docstring), not an empty list.
+    columns["topics"] = [list(t) or None for t in split_topics(events["topics"])] if len(events) else []
     return columns
 
 

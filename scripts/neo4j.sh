@@ -442,12 +442,16 @@ cmd_reset() {
 # neo4j-import-tool jar the embedded build already carries) into a staging home,
 # then a swap: the served database is either the old one or the complete new
 # one, never a half-imported one.
-#   1. import into $CACHE_DIR/import-staging (the server may keep running);
-#      a kill here leaves only the staging dir, discarded by the next import;
-#   2. on success, mark the staging dir complete, stop the server if it runs,
-#      move the old database aside and the new one in (two renames, guarded by
-#      a marker that the next `up`/`import` finishes or rolls back), start the
-#      server again if it was running.
+#   1. import into $CACHE_DIR/import-staging; a running server is stopped at
+#      the same time (its database is replaced anyway, and its ~10 s shutdown
+#      then costs no wall time). A kill here leaves the staging dir, which
+#      `up` and the next import discard (saying so): the old database is
+#      served again after `up`. Should the importer fail, the old database is
+#      served again at once;
+#   2. on success, write the marker (the staging dir is complete), move the
+#      old database aside and the new one in (two renames; a kill in between
+#      is finished by the next `up`/`import`, saying so), start the server
+#      again if it was running.
 IMPORT_STAGING="$CACHE_DIR/import-staging"
 IMPORT_OLD="$CACHE_DIR/import-replaced"
 SWAP_MARKER="$CACHE_DIR/import-swap"
@@ -455,9 +459,15 @@ SWAP_MARKER="$CACHE_DIR/import-swap"
 # Finish a swap a kill interrupted: the staging copy is complete (the marker is
 # written only then), so move whatever is still there into place.
 recover_swap() {
-  [[ -f $SWAP_MARKER ]] || return 0
-  warn "an import was interrupted while swapping its (complete) database in: finishing the swap"
-  swap_in
+  if [[ -f $SWAP_MARKER ]]; then
+    warn "an import was interrupted while swapping its (complete) database in: finishing the swap"
+    swap_in
+    warn "the imported database is in place; if \`scout import\` was interrupted, run it again to finish it"
+  elif [[ -d $IMPORT_STAGING ]]; then
+    warn "an import was interrupted before its database was complete: discarding $IMPORT_STAGING;"
+    warn "the previous database is served; run the import (\`scout import …\`) again"
+    rm -rf "$IMPORT_STAGING"
+  fi
 }
 
 swap_in() {
@@ -478,32 +488,37 @@ cmd_import() {
   (($# > 0)) || die "usage: scripts/neo4j.sh import --nodes=Account=FILE --relationships=INTERACTED=FILE [more importer options]"
   take_lock
   recover_swap
-  if [[ -d $IMPORT_STAGING ]]; then
-    warn "discarding $IMPORT_STAGING, left by an import that did not finish"
-    rm -rf "$IMPORT_STAGING"
-  fi
   build
   mkdir -p "$IMPORT_STAGING/conf" "$IMPORT_STAGING/logs"
   : >"$IMPORT_STAGING/conf/neo4j.conf"
-  say "Importing into $IMPORT_STAGING (neo4j-admin database import full)..."
-  local started=$SECONDS
-  if ! NEO4J_HOME="$IMPORT_STAGING" NEO4J_CONF="$IMPORT_STAGING/conf" "$JAVA" "-Xmx$HEAP" \
-      --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
-      -Dfile.encoding=UTF-8 -cp "$BUILD_DIR/classes:$BUILD_DIR/lib/*" org.neo4j.cli.AdminTool \
-      database import full --overwrite-destination=true "$@" neo4j 9>&-; then
-    rm -rf "$IMPORT_STAGING"
-    die "the import failed (see above); the served database is unchanged"
-  fi
-  say "Imported in $((SECONDS - started))s; swapping it in."
-  local was_running=""
-  if running_pid >/dev/null; then
+  local was_running="" stopper="" pid
+  if pid=$(running_pid); then
     was_running=1
-    local pid
-    pid=$(running_pid)
-    say "Stopping Neo4j (pid $pid)..."
-    stop_pid "$pid"
+    say "Stopping Neo4j (pid $pid) while the importer runs: its database is being replaced..."
+    stop_pid "$pid" &
+    stopper=$!
+  fi
+  say "Importing into $IMPORT_STAGING (neo4j-admin database import full)..."
+  local started=$SECONDS ok=1
+  # The database name goes first: --nodes/--relationships take several files each.
+  NEO4J_HOME="$IMPORT_STAGING" NEO4J_CONF="$IMPORT_STAGING/conf" "$JAVA" "-Xmx$HEAP" \
+    --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
+    -Dfile.encoding=UTF-8 -cp "$BUILD_DIR/classes:$BUILD_DIR/lib/*" org.neo4j.cli.AdminTool \
+    database import full neo4j --overwrite-destination=true "$@" 9>&- || ok=""
+  if [[ -n $stopper ]]; then
+    wait "$stopper" || die "could not stop Neo4j (pid $pid); the import is left in $IMPORT_STAGING"
     clear_state
   fi
+  if [[ -z $ok ]]; then
+    rm -rf "$IMPORT_STAGING"
+    if [[ -n $was_running ]]; then
+      warn "the import failed (see above); serving the previous database again"
+      exec 9>&-
+      cmd_up >&2
+    fi
+    die "the import failed (see above); the database is unchanged"
+  fi
+  say "Imported in $((SECONDS - started))s; swapping it in."
   : >"$SWAP_MARKER"
   swap_in
   say "The imported database is in place."

@@ -724,12 +724,18 @@ def import_command(app, files, kind, platform, delimiter, default_time, director
     for run in result.runs:
         _emit(run, as_json)
     stages = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
-    if result.imported:
+    if result.resumed:
+        click.echo(f"finished the bulk import of {result.directory}, which was interrupted after its data "
+                   f"was loaded: {result.events:,} interactions and {result.accounts:,} accounts ({stages}). "
+                   "The files given now were not read: add more with `scout ingest`.", err=True)
+    elif result.imported:
         click.echo(f"imported {result.events:,} interactions and {result.accounts:,} accounts ({stages})", err=True)
     else:
         click.echo(f"wrote {result.events:,} interactions and {result.accounts:,} accounts to "
                    f"{result.directory} ({stages}); stop the database, then run:", err=True)
         click.echo(format_command(result.command))
+        click.echo("then start it and run this scout import again: it creates the schema and records the "
+                   "runs", err=True)
     _exit_if_failed(result.runs)
 
 
