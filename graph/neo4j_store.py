@@ -406,12 +406,14 @@ class Neo4jStore(GraphStore):
         return inserted
 
     @contextmanager
-    def bulk_load(self) -> Iterator[None]:
+    def bulk_load(self, defer_identity: bool = False) -> Iterator[None]:
         """Write big batches with several transactions at once (see ``_write_in_parallel``).
 
         Each batch then commits as up to 1 + ``SCOUT_NEO4J_WRITERS`` transactions
         rather than one; each is idempotent, so a batch interrupted half way is
-        completed by writing it again.
+        completed by writing it again. ``defer_identity`` is ignored: identity is
+        checked per batch by the uniqueness constraint (a first big load into an
+        empty database goes through the offline importer instead, ``scout import``).
         """
         if self._bulk:
             raise RuntimeError("bulk_load is not reentrant")

@@ -88,12 +88,22 @@ class GraphStore(ABC):
 
     #: Interactions per transaction inside :meth:`bulk_load` when a caller lets the store choose.
     BULK_BATCH_SIZE = DEFAULT_BATCH_SIZE
+    #: Events the last ``bulk_load(defer_identity=True)`` counted as inserted that turned out,
+    #: when its identity index was built at the end, to repeat earlier ones (and were removed).
+    bulk_repeats: int = 0
 
     @contextmanager
-    def bulk_load(self) -> Iterator[None]:
+    def bulk_load(self, defer_identity: bool = False) -> Iterator[None]:
         """A context for loading many batches at once (stores may defer index upkeep).
 
         Writes inside stay idempotent and transactional per batch.
+
+        Parameters
+        ----------
+        defer_identity : bool
+            A store that keeps idempotence in an index of its own may build that
+            index once, at the end (then :attr:`bulk_repeats` says how many events
+            it removed); stores that check identity per batch ignore it.
         """
         yield
 

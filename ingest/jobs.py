@@ -141,7 +141,7 @@ def import_file(
             batch_size = max(batch_size, store.BULK_BATCH_SIZE)
             run.summary["bulk"] = True
         try:
-            with _bulk_mode(store) if bulk else nullcontext():
+            with store.bulk_load(defer_identity=True) if bulk else nullcontext():
                 run = run_ingest(
                     store,
                     run.source,
@@ -189,18 +189,9 @@ def wants_bulk(store: GraphStore, path: str | Path, kind: str) -> bool:
     return size >= BULK_MIN_BYTES[kind] and store.size_hint() <= BULK_MAX_STORED
 
 
-def _bulk_mode(store: GraphStore):
-    """The store's bulk mode; SQLite's also builds its identity index once, at the end."""
-    from graph.sqlite_store import SqliteStore
-
-    if isinstance(store, SqliteStore):
-        return store.bulk_load(defer_identity=True)
-    return store.bulk_load()
-
-
 def _count_removed_repeats(store: GraphStore, run: Run) -> None:
     """Events a deferred identity index found repeated were counted as inserted: recount them."""
-    removed = getattr(store, "bulk_repeats", 0)
+    removed = store.bulk_repeats
     if removed:
         run.inserted -= removed
         run.duplicates += removed

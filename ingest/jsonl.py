@@ -89,42 +89,30 @@ def iter_x_chunks(inp: Input, lines_per_chunk: int = LINES_PER_CHUNK, columnar: 
 
     if inp.is_stdin or not columnar:
         # A pipe is read line by line, so that records are written as they arrive.
-        yield from _records(inp, inp.lines(), lines_per_chunk, columnar=False)
+        yield from _records(inp, inp.lines(), lines_per_chunk)
         return
     blocks = read_blocks(inp)
-    head: list[tuple[int, bytes]] = []
-    for start, block, newlines in blocks:
-        head.append((start, block, newlines))
-        if _NOT_BLANK.search(block):
-            break
-    yield from _records(inp, chain.from_iterable(block_lines(s, b) for s, b, _ in head), lines_per_chunk,
-                        columnar=True, blocks=chain(head, blocks))
+    head: list[tuple[int, bytes, int]] = []
+    for item in blocks:
+        head.append(item)
+        if _NOT_BLANK.search(item[1]):
+            break  # the first non-blank line is in this block
+    # Both read on from ``blocks`` after the head; only one of them is ever consumed past it.
+    lines = chain.from_iterable(block_lines(s, b) for s, b, _ in chain(head, blocks))
+    yield from _records(inp, lines, lines_per_chunk, blocks=chain(head, blocks))
 
 
-def _records(inp: Input, lines: Iterator[tuple[int, bytes]], lines_per_chunk: int, columnar: bool,
+def _records(inp: Input, lines: Iterator[tuple[int, bytes]], lines_per_chunk: int,
              blocks: Iterable[tuple[int, bytes, int]] | None = None) -> Iterator[Chunk]:
-    """Chunks of a file by its first line: one JSON document, pages (column-wise), or lines.
-
-    ``lines`` are the numbered lines of the file, or, with ``blocks``, of its first blocks
-    (the file then continues in ``blocks``, which also holds those first blocks).
-    """
-    from ingest.x_columns import block_lines
-
-    first: tuple[int, bytes] | None = None
-    for n, line in lines:
-        if line.strip():
-            first = (n, line)
-            break
+    """Chunks of a file by its first line: one JSON document, pages (column-wise, when the
+    file's ``blocks`` are given), or lines one by one."""
+    first = next(((n, line) for n, line in lines if line.strip()), None)
     if first is None:
         return
-    if blocks is not None:
-        # Every line again, from the start: the first blocks were only looked at.
-        lines = chain.from_iterable(block_lines(s, b) for s, b, _ in blocks)
-        lines = (item for item in lines if item[0] > first[0])
     if first[1].strip().lstrip(b"\xef\xbb\xbf") in (b"[", b"{"):
         yield _document_chunk(inp, first, lines)
         return
-    shape = _page_shape(first[1]) if columnar else None
+    shape = _page_shape(first[1]) if blocks is not None else None
     if shape is not None:
         yield from _columnar_chunks(inp, blocks, lines_per_chunk, stream=shape == "stream")
         return

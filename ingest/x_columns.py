@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from graph.errors import InputError
+from ingest.x_parse import _REF_KINDS  # the reference types and the edge kind each yields
 
 PLATFORM = "x"
 #: Bytes read at a time into a block.
@@ -71,11 +72,9 @@ PAGE_SCHEMA = pa.schema([
 #: The same for the filtered stream's lines (twarc2 stream): ``data`` is one tweet.
 STREAM_SCHEMA = pa.schema([("data", _TWEET)] + [PAGE_SCHEMA.field(n) for n in ("includes", "errors")])
 
-_DIGITS = r"^[0-9]+$"
 _ISO_Z = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z$"
 #: ``ingest.x_parse._USERNAME_RE`` for ASCII names (non-ASCII names take the line-by-line path).
 _ASCII_NAME = r"^[A-Za-z0-9_]{1,50}$"
-_REF_KINDS = {"quoted": "quote", "replied_to": "reply", "retweeted": "repost"}
 
 
 # -- reading blocks ---------------------------------------------------------------------------
