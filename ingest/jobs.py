@@ -120,9 +120,9 @@ def import_file(
                 if set_total is not None:
                     set_total(inp.size)
                 if kind == "jsonl":
-                    from ingest.jsonl import iter_x_chunks
+                    from ingest.jsonl import x_file_chunks
 
-                    yield from iter_x_chunks(inp)
+                    yield from x_file_chunks(inp, path)
                 elif kind == "replay":
                     from ingest.replay import iter_replay_chunks
 

@@ -236,3 +236,40 @@ def test_damaged_gzip_archive_keeps_the_lines_before_the_damage(tmp_path):
     run = store.runs(limit=1)[0]
     assert run.status == "failed"
     assert store.stats().interactions > 0
+
+
+def test_reply_prefix_rule_column_wise_equals_the_line_rule():
+    """``reply_prefix_skips`` (RE2 on ASCII texts, Python otherwise) against ``_reply_prefix_handles``
+    on texts built from the characters where the two regex engines could differ."""
+    import random
+
+    import numpy as np
+    import pyarrow as pa
+
+    from ingest.x_parse import _reply_prefix_handles
+
+    rng = random.Random(11)
+    pieces = ["@", "@", " ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "a", "B", "_", "7", ".", "-",
+              "é", "\u00a0", "\u2003", "\u3000", "ß", "@ann", "@Ann", "@bob", "ann", "İ"]
+    texts, users = [], []
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        if rng.random() < 0.03:  # handles at and past the rule's 50 characters
+            text = "@" + "a" * rng.randint(48, 53) + rng.choice([" @ann", "@ann", " hi"])
+        texts.append(None if rng.random() < 0.02 else text)
+        users.append(rng.choice(["ann", "Ann", "bob", "a", "B", "a" * 50, "a" * 51, "i"]))
+    got = x_columns.reply_prefix_skips(pa.array(texts, pa.string()), pa.array(users, pa.string()))
+    want = np.array([u.lower() in _reply_prefix_handles(t) for t, u in zip(texts, users, strict=True)])
+    assert got.tolist() == want.tolist()
+    assert 200 < int(want.sum()) < 19_000  # both answers are common
+
+
+def test_a_line_longer_than_arrows_block_is_still_read_column_wise(monkeypatch):
+    monkeypatch.setattr(x_columns, "_ARROW_BLOCK", 1 << 20)
+    small = dumps_line({"data": [tweet("1", "2", text="short")]})
+    long = dumps_line({"data": [tweet("3", "2", text="y" * (1500 << 10))]})
+    block = small * 20_000 + long + small * 20_000
+    assert len(block) > 2 * (1 << 20)  # so the reader first tries Arrow blocks of 1 MiB
+    table = x_columns.read_pages(block, block.count(b"\n"))
+    assert table is not None and table.num_rows == 40_001
+    assert x_columns.PageColumns(table).hard.sum() == 0

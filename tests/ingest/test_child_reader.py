@@ -1,0 +1,149 @@
+"""Big X archives are read in a child process: same chunks, same errors, no stray process.
+
+``x_file_chunks(inp, path, child=True)`` forces the child on small files (the
+default uses it only from :data:`ingest.jsonl.CHILD_READER_MIN_BYTES`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import multiprocessing as mp
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graph.errors import InputError
+from graph.model import Account
+from ingest.child_reader import chunks_in_child
+from ingest.jsonio import dumps_line
+from ingest.jsonl import x_file_chunks
+from ingest.pipeline import Chunk
+from ingest.sources import open_input
+from ingest.synthetic import synthetic_pages
+from tests.ingest.test_x_columns import SAMPLES, tricky_pages, write_lines
+
+
+def summary(path: Path, child: bool, name: str | None = None) -> dict:
+    """Everything the chunks of a file say, as plain values."""
+    edges, accounts, errors, counts, positions, cursors, read = [], [], [], [], [], [], 0
+    with open_input(path) as inp:
+        if name:
+            inp.name = name
+        for chunk in x_file_chunks(inp, path, child=child):
+            rec = chunk.as_records()
+            edges += [(e.platform, e.post_id, e.kind, e.source, e.target, e.at.isoformat(), e.text,
+                       tuple(e.topics), e.lang, float(e.weight)) for e in rec.interactions]
+            accounts += [tuple(getattr(a, f) for f in Account.__slots__) for a in rec.accounts]
+            errors += rec.errors
+            counts.append(rec.counts)
+            positions.append(rec.position)
+            cursors.append(rec.cursor)
+            read += rec.read
+    return {"edges": edges, "accounts": accounts, "errors": errors, "counts": counts,
+            "positions": positions, "cursors": cursors, "read": read}
+
+
+def test_tricky_pages_give_the_same_chunks_in_a_child(tmp_path):
+    pages = tricky_pages()
+    path = write_lines(tmp_path / "tricky.jsonl", [pages[0], b'{"data": [ not json\n', *pages[1:]])
+    here, there = summary(path, child=False, name="upload.jsonl"), summary(path, child=True, name="upload.jsonl")
+    assert there == here
+    assert here["edges"] and here["accounts"]
+    # The name given to the input (an upload's own name) reaches the child's messages.
+    assert any(e.startswith("upload.jsonl:2: invalid JSON") for e in there["errors"])
+
+
+def test_synthetic_archive_gives_the_same_chunks_in_a_child(tmp_path):
+    path = tmp_path / "archive.jsonl.gz"
+    with gzip.open(path, "wb") as f:
+        for page in synthetic_pages(60, per_page=50, n_users=300, seed=7):
+            f.write(dumps_line(page))
+    here, there = summary(path, child=False), summary(path, child=True)
+    assert there == here
+    assert len(here["edges"]) > 2500
+
+
+@pytest.mark.parametrize("name", ["kpop.jsonl", "quoted_edit.jsonl", "streaming_output_with_error.jsonl"])
+def test_real_archives_give_the_same_chunks_in_a_child(name):
+    path = SAMPLES / name
+    if not path.exists():
+        pytest.skip("../shared/real-samples is absent")
+    here, there = summary(path, child=False), summary(path, child=True)
+    assert there == here
+    assert here["edges"] or here["accounts"]
+
+
+def test_a_damaged_gzip_fails_the_same_way_in_a_child(tmp_path):
+    raw = b"".join(dumps_line(p) for p in synthetic_pages(60, per_page=50, n_users=300, seed=5))
+    data = gzip.compress(raw)
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(data[: len(data) * 2 // 3])
+    messages = []
+    for child in (False, True):
+        with open_input(path) as inp, pytest.raises(InputError, match="cannot read past line") as err:
+            list(x_file_chunks(inp, path, child=child))
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]
+    assert not mp.active_children()
+
+
+def endless_chunks(size: int) -> Iterator[Chunk]:
+    """Chunks for ever (a reader the parent must stop)."""
+    n = 0
+    while True:
+        n += 1
+        yield Chunk(read=size, position=n)
+
+
+def failing_chunks(kind: str) -> Iterator[Chunk]:
+    yield Chunk(read=1)
+    if kind == "input":
+        raise InputError("archive.jsonl: cannot read past line 9: damaged")
+
+    class Unpicklable(Exception):  # a local class cannot cross the pipe
+        pass
+
+    raise Unpicklable("odd failure")
+
+
+def test_stopping_early_stops_the_child():
+    chunks = chunks_in_child(endless_chunks, 3)
+    first = next(chunks)
+    assert (first.read, first.position) == (3, 1)
+    assert len(mp.active_children()) == 1
+    chunks.close()  # what a consumer that stops (strict mode, a write error) does
+    assert not mp.active_children()
+
+
+def test_a_killed_child_is_a_clear_error():
+    chunks = chunks_in_child(endless_chunks, 1)
+    next(chunks)
+    (child,) = mp.active_children()
+    os.kill(child.pid, signal.SIGKILL)
+    with pytest.raises(InputError, match=r"reader process stopped unexpectedly \(exit code -9\)"):
+        for _ in chunks:  # the chunks already made arrive first
+            pass
+    assert not mp.active_children()
+
+
+def test_the_childs_errors_reach_the_parent():
+    got = []
+    with pytest.raises(InputError, match="cannot read past line 9: damaged"):
+        for chunk in chunks_in_child(failing_chunks, "input"):
+            got.append(chunk.read)
+    assert got == [1]
+    with pytest.raises(InputError, match="Unpicklable: odd failure"):
+        list(chunks_in_child(failing_chunks, "other"))
+    assert not mp.active_children()
+
+
+def test_small_files_and_pipes_are_read_in_this_process(tmp_path):
+    path = write_lines(tmp_path / "small.jsonl", tricky_pages())
+    with open_input(path) as inp:
+        chunks = x_file_chunks(inp, path)
+        next(chunks)
+        assert not mp.active_children()  # below CHILD_READER_MIN_BYTES: no process started
+        list(chunks)
