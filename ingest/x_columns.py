@@ -481,11 +481,11 @@ class PageColumns:
             men["key"].to_numpy(dtype=object),
         ])
         # Unresolved: references (first of each type) whose kind yielded no edge.
-        made = {("retweeted", t) for t in rt.tolist()} | {("replied_to", t) for t in rp.tolist()} \
-            | {("quoted", t) for t in qt.tolist()}
+        # (reference type, tweet) pairs as one integer each: type index * n + tweet row.
+        made = np.concatenate([rt, n + rp, 2 * n + qt])
         rr = refs[refs["type"].isin(list(_REF_KINDS)).to_numpy() & parsed[refs["t"].to_numpy()]]
-        missing = np.array([(typ, t) not in made for typ, t in zip(rr["type"].tolist(), rr["t"].tolist(),
-                                                                    strict=True)], dtype=bool)
+        rr_type = pd.Categorical(rr["type"].astype(object), categories=["retweeted", "replied_to", "quoted"]).codes
+        missing = ~np.isin(rr_type.astype(np.int64) * n + rr["t"].to_numpy(), made)
         self.unresolved = np.bincount(page[rr["t"].to_numpy()[missing]], minlength=self.n_pages) \
             if len(rr) else np.zeros(self.n_pages, dtype=np.int64)
         self.posts = np.bincount(page[is_data], minlength=self.n_pages)
@@ -612,7 +612,11 @@ class SeenProfiles:
 
 def accounts_frame(rows: pd.DataFrame) -> pd.DataFrame:
     """An account frame (``key, platform, platform_id`` and every :class:`Account` attribute)
-    from account rows, merged by key: later known values win, as one upsert after another."""
+    from account rows, merged by key: later known values win, as one upsert after another.
+
+    Object columns, missing values ``None``; counts ``int``, times aware ``datetime``,
+    ``verified`` ``bool`` — built a column at a time (the reader runs this on every chunk).
+    """
     cols = ["handle", "name", "followers", "following", "posts", "created_at", "verified", "bio", "url"]
     if not len(rows):
         return pd.DataFrame(columns=["key", "platform", "platform_id", *cols])
@@ -620,20 +624,24 @@ def accounts_frame(rows: pd.DataFrame) -> pd.DataFrame:
         if c not in rows:
             rows = rows.assign(**{c: None})
     merged = rows.groupby("uid_s", sort=False)[cols].last()
-
-    def values(c: str) -> list:
-        v = merged[c].astype(object)
-        return v.where(v.notna(), None).tolist()
-
-    at = pd.to_datetime(merged["created_at"], utc=True, format="ISO8601")
-    ids = merged.index.astype(str).tolist()
-    data = {"key": ["x:" + i for i in ids], "platform": [PLATFORM] * len(ids), "platform_id": ids}
+    ids = merged.index.astype(str)
+    data = {"key": ("x:" + ids).to_numpy(dtype=object), "platform": np.full(len(ids), PLATFORM, dtype=object),
+            "platform_id": ids.to_numpy(dtype=object)}
     for c in cols:
-        data[c] = values(c)
-    data["created_at"] = [None if pd.isna(t) else t.to_pydatetime() for t in at.tolist()]
-    for c in ("followers", "following", "posts"):
-        data[c] = [None if v is None else int(v) for v in data[c]]
-    data["verified"] = [None if v is None else bool(v) for v in data["verified"]]
+        v = merged[c]
+        if c == "created_at":
+            v = pd.to_datetime(v, utc=True, format="ISO8601")
+        missing = v.isna().to_numpy()
+        if c in ("followers", "following", "posts"):
+            out = np.where(missing, 0, v.to_numpy(dtype="float64", na_value=0)).astype(np.int64).astype(object)
+        elif c == "created_at":
+            out = np.array(v.dt.to_pydatetime(), dtype=object)
+        else:
+            out = np.array(v.to_numpy(dtype=object), dtype=object)
+            if c == "verified":
+                out[~missing] = [bool(x) for x in out[~missing]]
+        out[missing] = None
+        data[c] = out
     # object columns: missing values stay None (a str column would hold NaN)
     return pd.DataFrame(data, dtype=object)
 
