@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import numpy as np
@@ -45,21 +45,38 @@ def new_snapshot_id() -> tuple[str, datetime]:
 
 def snapshot_rows(snapshot_id: str, table: pd.DataFrame) -> list[tuple]:
     """``(snapshot_id, account, rank, score, metrics_json)`` for each row of a ranking table."""
+    return [row for rows in snapshot_row_chunks(snapshot_id, table, max(len(table), 1))
+            for row in rows]
+
+
+def snapshot_row_chunks(snapshot_id: str, table: pd.DataFrame,
+                        chunk_rows: int = 20_000) -> Iterator[list[tuple]]:
+    """:func:`snapshot_rows` of ``table``, ``chunk_rows`` at a time, in the table's order.
+
+    A store can write one chunk while the next is encoded; the rows are the same
+    as :func:`snapshot_rows` (each row's JSON depends on that row only).
+
+    Raises
+    ------
+    ValueError
+        ``table`` lacks ``account``, ``rank`` or ``score``.
+    """
     missing = {"account", "rank", "score"} - set(table.columns)
     if missing:
         raise ValueError(f"snapshot table lacks columns: {', '.join(sorted(missing))}")
     metric_cols = [c for c in table.columns if c not in ("account", "rank", "score")]
-    encoded = _metrics_json(table[metric_cols])
-    return list(
-        zip(
-            [snapshot_id] * len(table),
-            table["account"].astype(str).tolist(),
-            table["rank"].astype(int).tolist(),
-            table["score"].astype(float).tolist(),
-            encoded,
-            strict=True,
+    for lo in range(0, len(table), chunk_rows):
+        part = table.iloc[lo:lo + chunk_rows]
+        yield list(
+            zip(
+                [snapshot_id] * len(part),
+                part["account"].astype(str).tolist(),
+                part["rank"].astype(int).tolist(),
+                part["score"].astype(float).tolist(),
+                _metrics_json(part[metric_cols]),
+                strict=True,
+            )
         )
-    )
 
 
 def _metrics_json(metrics: pd.DataFrame) -> list[str]:
@@ -77,10 +94,13 @@ def _metrics_json(metrics: pd.DataFrame) -> list[str]:
         orient="records", date_format="iso", double_precision=15, force_ascii=False
     )
     # "[{…},{…}]" cut at the record boundaries: exact when "},{" occurs only there
-    # (once per boundary), which a count proves; pandas' lines=True does the same
-    # cut character by character, at 5x the cost.
-    if text.count("},{") == len(plain) - 1:
-        return ["{" + r + "}" for r in text[2:-2].split("},{")]
+    # (once per boundary), which one part per record proves (the JSON writer
+    # escapes control characters, so \x1e appears nowhere else; if it did, there
+    # would be too many parts). pandas' lines=True does the same cut character by
+    # character, at 5x the cost.
+    records = text[1:-1].replace("},{", "}\x1e{").split("\x1e")
+    if len(records) == len(plain):
+        return records
     lines = plain.reset_index(drop=True).to_json(
         orient="records", lines=True, date_format="iso", double_precision=15, force_ascii=False
     )

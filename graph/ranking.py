@@ -54,6 +54,9 @@ RISING_POOL_FACTOR = 5
 MAX_TEXT_ACCOUNTS = 200
 #: Below this many events, ``rank_store`` reads the whole window with text at once.
 TEXT_READ_ALL_BELOW = 200_000
+#: When the accounts whose texts are read hold at least this share of a window's
+#: events, the window is read whole and the other rows dropped after the read.
+WHOLE_WINDOW_TEXT_SHARE = 0.75
 #: The interaction columns ranking reads (post ids, texts and languages are not needed).
 RANK_COLUMNS = ["platform", "kind", "source", "target", "at", "topics", "weight"]
 #: The columns the duplicate-text signal reads.
@@ -739,18 +742,35 @@ class RankOutcome:
     run: object  # graph.model.Run
 
 
-def read_texts(store, config: RankConfig, sources: Sequence[str]) -> pd.DataFrame:
-    """Texts authored by ``sources`` in the window (one store read).
+def read_texts(store, config: RankConfig, sources: Sequence[str],
+               whole_window: bool = False) -> pd.DataFrame:
+    """Texts authored by ``sources`` in the window (one store read, rows in any order).
 
     Only the most active accounts are read, where the duplicate-text signal
-    matters; reading the whole window with text would double a big read.
+    matters; reading the whole window with text would double a big read. The
+    rows come in whatever order is cheapest for the store: the duplicate-text
+    share does not depend on it.
+
+    Parameters
+    ----------
+    store : graph.store.GraphStore
+    config : RankConfig
+    sources : sequence of str
+        Account keys.
+    whole_window : bool
+        Read the window without the source filter and keep the rows of
+        ``sources`` here: cheaper when they hold most of its events (one pass
+        over the table instead of an index lookup per row).
     """
     if len(sources) == 0:
         return pd.DataFrame(columns=TEXT_COLUMNS)
     df = store.interactions(since=config.since, until=config.until,
                             kinds=list(config.kinds) or None,
-                            platforms=list(config.platforms) or None, sources=list(sources),
-                            with_text=True, columns=TEXT_COLUMNS)
+                            platforms=list(config.platforms) or None,
+                            sources=None if whole_window else list(sources),
+                            with_text=True, columns=TEXT_COLUMNS, ordered=False)
+    if whole_window:
+        df = df[df["source"].isin(list(sources)).to_numpy(dtype=bool)]
     return df.reset_index(drop=True)
 
 
@@ -760,7 +780,9 @@ def window_texts(store, config: RankConfig, until: datetime | None,
 
     Small windows (up to :data:`TEXT_READ_ALL_BELOW` events) are read whole with
     text; bigger ones only for the :data:`MAX_TEXT_ACCOUNTS` most active sources
-    with at least :data:`graph.automation.MIN_TEXT_POSTS` events.
+    with at least :data:`graph.automation.MIN_TEXT_POSTS` events (through the
+    whole window when they hold :data:`WHOLE_WINDOW_TEXT_SHARE` of its events).
+    Rows come in any order.
 
     Parameters
     ----------
@@ -776,11 +798,11 @@ def window_texts(store, config: RankConfig, until: datetime | None,
         return store.interactions(since=config.since, until=until,
                                   kinds=list(config.kinds) or None,
                                   platforms=list(config.platforms) or None,
-                                  with_text=True, columns=TEXT_COLUMNS)
+                                  with_text=True, columns=TEXT_COLUMNS, ordered=False)
     if n_events:
-        counts = source_counts
-        active = counts[counts >= auto.MIN_TEXT_POSTS].index[:MAX_TEXT_ACCOUNTS]
-        return read_texts(store, config, list(active))
+        chosen = source_counts[source_counts >= auto.MIN_TEXT_POSTS].iloc[:MAX_TEXT_ACCOUNTS]
+        whole = int(chosen.sum()) >= WHOLE_WINDOW_TEXT_SHARE * n_events
+        return read_texts(store, config, list(chosen.index), whole_window=whole)
     return None
 
 

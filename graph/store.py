@@ -189,6 +189,7 @@ class GraphStore(ABC):
         with_text: bool = True,
         limit: int | None = None,
         columns: Sequence[str] | None = None,
+        ordered: bool = True,
     ) -> pd.DataFrame:
         """Interactions as a DataFrame with :data:`INTERACTION_COLUMNS`.
 
@@ -209,11 +210,16 @@ class GraphStore(ABC):
         columns : sequence of str, optional
             Only these of :data:`INTERACTION_COLUMNS`, in this order: the same
             values as ``interactions(...)[columns]``, read more cheaply.
+        ordered : bool
+            ``False`` returns the same rows in any order (whatever is cheapest for
+            the store), for uses that do not depend on it; ``limit`` still picks
+            the newest.
 
         Returns
         -------
         pandas.DataFrame
-            ``at`` is ``datetime64[ns, UTC]``; ``topics`` holds tuples; sorted by ``at``.
+            ``at`` is ``datetime64[ns, UTC]``; ``topics`` holds tuples; sorted by
+            ``at`` unless ``ordered`` is ``False``.
 
         Raises
         ------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -70,3 +71,16 @@ def test_snapshot_rows_cut_records_right_when_texts_hold_record_boundaries():
                  "v": None if v != v else v}
                 for h, tp, v in zip(t["handle"], t["topics"], t["v"], strict=True)]
         assert metrics == want
+
+
+def test_snapshot_row_chunks_equal_the_rows_in_one_piece():
+    from graph.frames import snapshot_row_chunks, snapshot_rows
+
+    table = pd.DataFrame({"account": [f"x:{i}" for i in range(11)], "rank": range(1, 12),
+                          "score": np.linspace(1, 0, 11), "handle": ["a},{b"] + ["h"] * 10,
+                          "v": [0.1 * i for i in range(11)]})
+    whole = snapshot_rows("s", table)
+    for size in (1, 3, 11, 50):
+        chunks = list(snapshot_row_chunks("s", table, size))
+        assert [len(c) for c in chunks][:-1] == [size] * (len(chunks) - 1)
+        assert [r for c in chunks for r in c] == whole

@@ -17,6 +17,7 @@ from graph.ranking import (
     leaderboard,
     rank_events,
     rank_store,
+    read_texts,
     rising_stars,
     snapshot_weights,
 )
@@ -82,6 +83,18 @@ def test_same_answers_as_the_pure_function(store):
     pure = rank_events(store.interactions(), store.accounts(), cfg).table
     pd.testing.assert_frame_equal(out.result.table, pure)
     assert store.load_snapshot() is None
+
+
+def test_texts_read_through_the_whole_window_equal_the_source_filtered_read(store):
+    fill(store)
+    cfg = RankConfig(since=T0 + timedelta(hours=10))
+    chosen = ["x:u0", "x:u33", "x:u2"]
+    key = ["source", "post_id", "text"]
+    filtered = read_texts(store, cfg, chosen).sort_values(key).reset_index(drop=True)
+    whole = read_texts(store, cfg, chosen, whole_window=True).sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(whole, filtered)
+    assert set(whole["source"]) == set(chosen)
+    assert len(whole) < len(store.interactions(sources=chosen))  # the window applies
 
 
 def test_window_topics_and_rising_stars(store):
