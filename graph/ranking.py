@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +39,7 @@ from graph.projection import (
     project_events,
     scale_sources,
 )
+from graph.store import GraphStore
 
 #: Betweenness samples this many source nodes (exact below this many nodes) ...
 DEFAULT_BETWEENNESS_K = 256
@@ -54,9 +56,11 @@ RISING_POOL_FACTOR = 5
 MAX_TEXT_ACCOUNTS = 200
 #: Below this many events, ``rank_store`` reads the whole window with text at once.
 TEXT_READ_ALL_BELOW = 200_000
+#: Stores of more interactions than this read a window's texts in a worker process.
+SHARE_PROCESS_ABOVE = TEXT_READ_ALL_BELOW
 #: When the accounts whose texts are read hold at least this share of a window's
 #: events, the window is read whole and the other rows dropped after the read.
-WHOLE_WINDOW_TEXT_SHARE = 0.75
+WHOLE_WINDOW_TEXT_SHARE = 0.95
 #: The interaction columns ranking reads (post ids, texts and languages are not needed).
 RANK_COLUMNS = ["platform", "kind", "source", "target", "at", "topics", "weight"]
 #: The columns the duplicate-text signal reads.
@@ -815,6 +819,116 @@ def window_duplicate_share(store, config: RankConfig, until: datetime | None,
     return auto.duplicate_text_share(texts)
 
 
+class BackgroundShare:
+    """:func:`window_duplicate_share` of a window, computed in the background.
+
+    On a big store (over :data:`SHARE_PROCESS_ABOVE` interactions) that can be
+    reopened (:meth:`graph.store.GraphStore.reopen`), where the platform forks,
+    a worker process starts at once: it reads the window's events per source
+    itself (the filters and order of the ranking's read), then the texts. A
+    million rows of Python objects hold the GIL, which on a thread would stall
+    the projection running meanwhile. Otherwise a thread starts once the
+    counts are known (:meth:`given`). The answer is the same either way: if the
+    worker's counts differ from the ranking's (events written in between), the
+    share is computed again from the ranking's.
+
+    Parameters
+    ----------
+    store : graph.store.GraphStore
+    config : RankConfig
+    until : datetime, optional
+        The window's end as the ranking reads it.
+    """
+
+    def __init__(self, store, config: RankConfig, until: datetime | None) -> None:
+        global _FORKED_SHARE
+        self._store, self._config, self._until = store, config, until
+        self._pool = self._pending = None
+        import gc
+        import multiprocessing as mp
+
+        if not (type(store).reopen is not GraphStore.reopen and sys.platform != "win32"
+                and "fork" in mp.get_all_start_methods()
+                and store.size_hint() > SHARE_PROCESS_ABOVE):
+            return
+        _FORKED_SHARE = (store, config, until)
+        gc.freeze()  # keep the child's garbage collector off the parent's pages
+        try:
+            self._pool = mp.get_context("fork").Pool(1)
+        finally:
+            _FORKED_SHARE = None
+            gc.unfreeze()
+        self._pending = self._pool.apply_async(_forked_duplicate_share)
+        self._pool.close()
+
+    def given(self, source_counts: pd.Series) -> Callable[[], pd.Series]:
+        """The share for the window whose events per source are ``source_counts``."""
+        if self._pending is None:
+            thread = ThreadPoolExecutor(1)
+            future = thread.submit(window_duplicate_share, self._store, self._config,
+                                   self._until, source_counts)
+            thread.shutdown(wait=False)
+            return future.result
+
+        def collect() -> pd.Series:
+            try:
+                counts, share = self._pending.get()
+            finally:
+                self.close()
+            if not counts.equals(source_counts):
+                return window_duplicate_share(self._store, self._config, self._until,
+                                              source_counts)
+            return share
+
+        return collect
+
+    def close(self) -> None:
+        """Stop the worker process, if any."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+
+#: (store, config, until) the forked share worker reads (set around the fork only).
+_FORKED_SHARE: tuple | None = None
+
+
+def _forked_duplicate_share() -> tuple[pd.Series, pd.Series]:
+    """In the forked worker: the window's events per source and its share, on a new connection."""
+    store, config, until = _FORKED_SHARE
+    with store.reopen() as fresh:
+        counts = fresh.interactions(**_window_filters(config, until),
+                                    columns=["source"])["source"].value_counts()
+        return counts, window_duplicate_share(fresh, config, until, counts)
+
+
+def _window_filters(config: RankConfig, until: datetime | None) -> dict:
+    """The filters of the ranking's events read (one home: the share's worker reads the same)."""
+    return {"since": config.since, "until": until, "kinds": list(config.kinds) or None,
+            "platforms": list(config.platforms) or None}
+
+
+def _rank_events_read(store, config: RankConfig, events: pd.DataFrame, save: bool,
+                      background: BackgroundShare, progress: Progress | None):
+    """:func:`rank_events` of the events :func:`rank_store` read; the result and the accounts."""
+    if save and events.empty:
+        raise NotFoundError("no interactions in the window and filters: nothing to rank "
+                            "(no snapshot saved)")
+    if save and config.topics and not topic_mask(events["topics"], config.topics).any():
+        # A topic ranking of nothing would become the newest snapshot, which
+        # every leaderboard and refresh then reads: refuse instead.
+        raise NotFoundError(f"no interaction in the window carries the topic(s) "
+                            f"{', '.join(config.topics)}: nothing to rank (no snapshot saved)")
+    # The texts are read and their duplicate share computed in the background
+    # while the accounts are read and the graph projected.
+    share = background.given(events["source"].value_counts())
+    if progress:
+        progress("reading accounts")
+    accounts = store.accounts()
+    return rank_events(events, accounts, config, progress=progress, duplicate=share), accounts
+
+
 def rank_store(store, config: RankConfig | None = None, *, progress: Progress | None = None,
                save: bool = True, learn_from: pd.Series | None = None) -> RankOutcome:
     """Rank from a store and save the result as a snapshot and a ``rank`` run.
@@ -858,29 +972,15 @@ def rank_store(store, config: RankConfig | None = None, *, progress: Progress | 
     with recorded_run(store, run, save=save):
         if progress:
             progress("reading events")
-        events = store.interactions(since=config.since, until=until,
-                                    kinds=list(config.kinds) or None,
-                                    platforms=list(config.platforms) or None, with_text=False,
-                                    columns=RANK_COLUMNS)
-        if save and events.empty:
-            raise NotFoundError("no interactions in the window and filters: nothing to rank "
-                                "(no snapshot saved)")
-        if save and config.topics and not topic_mask(events["topics"], config.topics).any():
-            # A topic ranking of nothing would become the newest snapshot, which
-            # every leaderboard and refresh then reads: refuse instead.
-            raise NotFoundError(f"no interaction in the window carries the topic(s) "
-                                f"{', '.join(config.topics)}: nothing to rank (no snapshot saved)")
-        counts = events["source"].value_counts()
-        # The texts are read and their duplicate share computed on a thread while
-        # the accounts are read and the graph projected (both are mostly C work
-        # that releases the GIL: ~2 s less wall time at 1M events on 2 cores).
-        with ThreadPoolExecutor(1) as pool:
-            share = pool.submit(window_duplicate_share, store, config, until, counts)
-            if progress:
-                progress("reading accounts")
-            accounts = store.accounts()
-            result = rank_events(events, accounts, config, progress=progress,
-                                 duplicate=share.result)
+        # Started before the events are read: a worker process reads its own.
+        background = BackgroundShare(store, config, until)
+        try:
+            events = store.interactions(**_window_filters(config, until), with_text=False,
+                                        columns=RANK_COLUMNS)
+            result, accounts = _rank_events_read(store, config, events, save, background,
+                                                 progress)
+        finally:
+            background.close()
         if learn_from is not None:
             if progress:
                 progress("learning weights from the labelled leaders")

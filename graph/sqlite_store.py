@@ -380,6 +380,7 @@ class SqliteStore(GraphStore):
     def __init__(self, path: str | Path, timeout: float = 30.0) -> None:
         self.path = Path(path)
         self.display = f"sqlite:///{self.path}"
+        self._timeout = timeout
         self._identity_deferred = False
         # (identity hashes, row ids) of each batch written while the identity is deferred;
         # None when unknown (then the end looks for repeats in the whole table).
@@ -429,6 +430,9 @@ class SqliteStore(GraphStore):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    def reopen(self) -> SqliteStore:
+        return SqliteStore(self.path, self._timeout)
 
     # -- helpers -------------------------------------------------------------------------
     def _tx(self):

@@ -56,6 +56,15 @@ class GraphStore(ABC):
     def close(self) -> None:
         """Release connections this store opened (an injected driver is left open)."""
 
+    def reopen(self) -> GraphStore | None:
+        """A new, independent connection to the same store, or ``None``.
+
+        For work in another process (a connection must not cross ``fork``);
+        ``None`` when this store cannot make one, and the caller shares this
+        store from a thread instead. The caller closes what it gets.
+        """
+        return None
+
     def __enter__(self) -> GraphStore:
         return self
 

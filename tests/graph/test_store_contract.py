@@ -122,6 +122,16 @@ class TestInteractions:
         # limit still means the newest events
         assert set(store.interactions(limit=2, ordered=False)["post_id"]) == {"p3", "p4"}
 
+    def test_a_reopened_store_is_a_second_connection_to_the_same_data(self, store):
+        seed(store)
+        fresh = store.reopen()
+        if fresh is None:
+            pytest.skip(f"{type(store).__name__} is shared from threads, not reopened")
+        with fresh:
+            pd.testing.assert_frame_equal(fresh.interactions(), store.interactions())
+            fresh.write_batch([], [ev("p8", "x:2", "x:3", 4)])
+        assert "p8" in set(store.interactions()["post_id"])  # and the first one still works
+
     def test_empty_store_gives_empty_frames(self, store):
         assert store.interactions().empty
         assert list(store.interactions().columns) == list(INTERACTION_COLUMNS)
