@@ -841,29 +841,29 @@ class BackgroundShare:
     """
 
     def __init__(self, store, config: RankConfig, until: datetime | None) -> None:
-        global _FORKED_SHARE
         self._store, self._config, self._until = store, config, until
-        self._pool = self._pending = None
+        self._process = self._answer = None
         import gc
         import multiprocessing as mp
 
-        if not (type(store).reopen is not GraphStore.reopen and sys.platform != "win32"
-                and "fork" in mp.get_all_start_methods()
+        if not (getattr(type(store), "reopen", GraphStore.reopen) is not GraphStore.reopen
+                and sys.platform != "win32" and "fork" in mp.get_all_start_methods()
                 and store.size_hint() > SHARE_PROCESS_ABOVE):
             return
-        _FORKED_SHARE = (store, config, until)
+        context = mp.get_context("fork")  # the arguments are inherited, not pickled
+        self._answer, sender = context.Pipe(duplex=False)
+        self._process = context.Process(target=_share_worker, args=(store, config, until, sender),
+                                        name="scout-duplicate-share", daemon=True)
         gc.freeze()  # keep the child's garbage collector off the parent's pages
         try:
-            self._pool = mp.get_context("fork").Pool(1)
+            self._process.start()
         finally:
-            _FORKED_SHARE = None
             gc.unfreeze()
-        self._pending = self._pool.apply_async(_forked_duplicate_share)
-        self._pool.close()
+        sender.close()
 
     def given(self, source_counts: pd.Series) -> Callable[[], pd.Series]:
         """The share for the window whose events per source are ``source_counts``."""
-        if self._pending is None:
+        if self._process is None:
             thread = ThreadPoolExecutor(1)
             future = thread.submit(window_duplicate_share, self._store, self._config,
                                    self._until, source_counts)
@@ -872,35 +872,45 @@ class BackgroundShare:
 
         def collect() -> pd.Series:
             try:
-                counts, share = self._pending.get()
+                ok, answer = self._answer.recv()
+            except EOFError:  # the worker died without answering: compute it here
+                ok, answer = True, None
             finally:
                 self.close()
-            if not counts.equals(source_counts):
+            if not ok:
+                raise answer
+            if answer is None or not answer[0].equals(source_counts):
                 return window_duplicate_share(self._store, self._config, self._until,
                                               source_counts)
-            return share
+            return answer[1]
 
         return collect
 
     def close(self) -> None:
         """Stop the worker process, if any."""
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.terminate()
+            self._process.join()
+            self._answer.close()
+            self._process = None
 
 
-#: (store, config, until) the forked share worker reads (set around the fork only).
-_FORKED_SHARE: tuple | None = None
+def _share_worker(store, config: RankConfig, until: datetime | None, answer) -> None:
+    """In the forked worker: send ``(True, (counts, share))`` or ``(False, error)``.
 
-
-def _forked_duplicate_share() -> tuple[pd.Series, pd.Series]:
-    """In the forked worker: the window's events per source and its share, on a new connection."""
-    store, config, until = _FORKED_SHARE
-    with store.reopen() as fresh:
-        counts = fresh.interactions(**_window_filters(config, until),
-                                    columns=["source"])["source"].value_counts()
-        return counts, window_duplicate_share(fresh, config, until, counts)
+    The parent's connection is left alone (it must not cross ``fork``): the
+    worker reads through its own (:meth:`graph.store.GraphStore.reopen`).
+    """
+    try:
+        with store.reopen() as fresh:
+            counts = fresh.interactions(**_window_filters(config, until),
+                                        columns=["source"])["source"].value_counts()
+            reply = (True, (counts, window_duplicate_share(fresh, config, until, counts)))
+    except Exception as exc:  # noqa: BLE001 - sent to the parent, raised there
+        reply = (False, exc)
+    answer.send(reply)
+    answer.close()
 
 
 def _window_filters(config: RankConfig, until: datetime | None) -> dict:

@@ -121,9 +121,14 @@ def test_the_share_worker_process_gives_the_thread_s_answer(store, monkeypatch):
     monkeypatch.setattr(graph.ranking, "SHARE_PROCESS_ABOVE", 0)  # a worker even for this store
     background = BackgroundShare(store, cfg, until)
     fresh = store.reopen()
-    assert (background._pool is not None) == (fresh is not None)  # SQLite: a process
+    assert (background._process is not None) == (fresh is not None)  # SQLite: a process
     if fresh is not None:
         fresh.close()
+    pd.testing.assert_series_equal(background.given(counts)(), want)
+    # a worker killed before it answers: the share is computed here instead
+    background = BackgroundShare(store, cfg, until)
+    if background._process is not None:
+        background._process.kill()
     pd.testing.assert_series_equal(background.given(counts)(), want)
     # counts other than the worker read (events written meanwhile): the share of those
     fewer = counts.iloc[1:]
