@@ -1046,13 +1046,15 @@ class SqliteStore(GraphStore):
         if not head:
             return None
         sid, created, config = head[0]
-        sql = ("SELECT account, rank, score, metrics FROM snapshot_rows WHERE snapshot_id = ? "
-               "ORDER BY rank, account")
-        params: tuple = (sid,)
+        sql = "SELECT account, rank, score, metrics FROM snapshot_rows WHERE snapshot_id = ?"
         if top is not None:
-            sql += " LIMIT ?"
-            params = (sid, max(int(top), 0))
-        rows = self._query(sql, params)
+            rows = self._query(sql + " ORDER BY rank, account LIMIT ?", (sid, max(int(top), 0)))
+        else:
+            # Read in key order and sorted here: SQLite's sort would carry every
+            # row's metrics text through its sorter (a quarter of the read).
+            # Python orders text by code point, as SQLite's BINARY UTF-8 does.
+            rows = self._query(sql, (sid,))
+            rows.sort(key=itemgetter(1, 0))
         return Snapshot(sid, from_ms(created), json.loads(config), snapshot_frame(rows))
 
     def account_history(self, key: str) -> pd.DataFrame:
