@@ -902,6 +902,9 @@ def _share_worker(store, config: RankConfig, until: datetime | None, answer) -> 
     The parent's connection is left alone (it must not cross ``fork``): the
     worker reads through its own (:meth:`graph.store.GraphStore.reopen`).
     """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops this worker
     try:
         with store.reopen() as fresh:
             counts = fresh.interactions(**_window_filters(config, until),
