@@ -848,6 +848,7 @@ class BackgroundShare:
 
         if not (getattr(type(store), "reopen", GraphStore.reopen) is not GraphStore.reopen
                 and sys.platform != "win32" and "fork" in mp.get_all_start_methods()
+                and not mp.current_process().daemon  # daemons may not have children
                 and store.size_hint() > SHARE_PROCESS_ABOVE):
             return
         context = mp.get_context("fork")  # the arguments are inherited, not pickled
