@@ -209,7 +209,7 @@ def duplicate_text_share(posts: pd.DataFrame, min_posts: int = MIN_TEXT_POSTS) -
     df = df[df["source"].notna()]  # grouped by source: rows without one never counted
     src_codes, sources = pd.factorize(df["source"], sort=True)
     post_codes, _ = pd.factorize(df["post_id"], use_na_sentinel=False)
-    first = ~pd.Series(_pair(src_codes, post_codes)).duplicated().to_numpy()
+    first = _one_row_per_post(_pair(src_codes, post_codes), df["text"])
     df = df[first]
     src_codes = src_codes[first]
     raw = df["text"].astype(str)
@@ -228,6 +228,43 @@ def duplicate_text_share(posts: pd.DataFrame, min_posts: int = MIN_TEXT_POSTS) -
                       index=pd.Index(sources[present], name="source"))
     share[n_posts[present] < min_posts] = 0.0
     return share
+
+
+def _one_row_per_post(post: np.ndarray, text: pd.Series) -> np.ndarray:
+    """A mask keeping one row of each post (the rows of a post carry one text).
+
+    The first row is kept; should the rows of a post carry different texts
+    (edited, or an input that repeats a post id), the row with the smallest
+    text is kept instead, so that the result never depends on the order of
+    the rows (readers may return them in any order).
+
+    Parameters
+    ----------
+    post : numpy.ndarray
+        One integer code per row (equal for the rows of one post).
+    text : pandas.Series
+        The rows' texts (no missing values).
+    """
+    codes, _ = pd.factorize(post)  # numbered in order of first appearance
+    if not len(codes):
+        return np.zeros(0, dtype=bool)
+    top = np.maximum.accumulate(codes)
+    first = np.concatenate(([True], top[1:] > top[:-1]))  # a post's first row raises the top
+    rest = np.flatnonzero(~first)
+    if not len(rest):
+        return first
+    texts = pa.array(text.astype(str), from_pandas=True)
+    kept = np.flatnonzero(first)[codes[rest]]  # the first row of each later row's post
+    differ = pc.not_equal(texts.take(rest), texts.take(kept)).to_numpy(zero_copy_only=False)
+    if not differ.any():
+        return first
+    mixed = np.isin(codes, codes[rest[differ]])
+    rows = pd.DataFrame({"post": codes[mixed], "text": texts.filter(mixed).to_pylist(),
+                         "row": np.flatnonzero(mixed)})
+    smallest = rows.sort_values(["post", "text"], kind="stable").drop_duplicates("post")["row"]
+    first[mixed] = False
+    first[smallest.to_numpy()] = True
+    return first
 
 
 def _pair(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import numpy as np
@@ -45,21 +45,38 @@ def new_snapshot_id() -> tuple[str, datetime]:
 
 def snapshot_rows(snapshot_id: str, table: pd.DataFrame) -> list[tuple]:
     """``(snapshot_id, account, rank, score, metrics_json)`` for each row of a ranking table."""
+    return [row for rows in snapshot_row_chunks(snapshot_id, table, max(len(table), 1))
+            for row in rows]
+
+
+def snapshot_row_chunks(snapshot_id: str, table: pd.DataFrame,
+                        chunk_rows: int = 20_000) -> Iterator[list[tuple]]:
+    """:func:`snapshot_rows` of ``table``, ``chunk_rows`` at a time, in the table's order.
+
+    A store can write one chunk while the next is encoded; the rows are the same
+    as :func:`snapshot_rows` (each row's JSON depends on that row only).
+
+    Raises
+    ------
+    ValueError
+        ``table`` lacks ``account``, ``rank`` or ``score``.
+    """
     missing = {"account", "rank", "score"} - set(table.columns)
     if missing:
         raise ValueError(f"snapshot table lacks columns: {', '.join(sorted(missing))}")
     metric_cols = [c for c in table.columns if c not in ("account", "rank", "score")]
-    encoded = _metrics_json(table[metric_cols])
-    return list(
-        zip(
-            [snapshot_id] * len(table),
-            table["account"].astype(str).tolist(),
-            table["rank"].astype(int).tolist(),
-            table["score"].astype(float).tolist(),
-            encoded,
-            strict=True,
+    for lo in range(0, len(table), chunk_rows):
+        part = table.iloc[lo:lo + chunk_rows]
+        yield list(
+            zip(
+                [snapshot_id] * len(part),
+                part["account"].astype(str).tolist(),
+                part["rank"].astype(int).tolist(),
+                part["score"].astype(float).tolist(),
+                _metrics_json(part[metric_cols]),
+                strict=True,
+            )
         )
-    )
 
 
 def _metrics_json(metrics: pd.DataFrame) -> list[str]:
@@ -77,10 +94,13 @@ def _metrics_json(metrics: pd.DataFrame) -> list[str]:
         orient="records", date_format="iso", double_precision=15, force_ascii=False
     )
     # "[{…},{…}]" cut at the record boundaries: exact when "},{" occurs only there
-    # (once per boundary), which a count proves; pandas' lines=True does the same
-    # cut character by character, at 5x the cost.
-    if text.count("},{") == len(plain) - 1:
-        return ["{" + r + "}" for r in text[2:-2].split("},{")]
+    # (once per boundary), which one part per record proves (the JSON writer
+    # escapes control characters, so \x1e appears nowhere else; if it did, there
+    # would be too many parts). pandas' lines=True does the same cut character by
+    # character, at 5x the cost.
+    records = text[1:-1].replace("},{", "}\x1e{").split("\x1e")
+    if len(records) == len(plain):
+        return records
     lines = plain.reset_index(drop=True).to_json(
         orient="records", lines=True, date_format="iso", double_precision=15, force_ascii=False
     )
@@ -108,14 +128,44 @@ def snapshot_frame(rows: Sequence[tuple]) -> pd.DataFrame:
             ["account", "rank", "score"]]
     account, rank, score, metrics_json = zip(*rows, strict=True)
     base = pd.DataFrame({"account": pd.Series(account, dtype="str"), "rank": rank, "score": score})
-    # One parse of one array (orjson: ~3x the standard library) is far cheaper than
-    # a json.loads per row; the texts are joined from the rows, not from a column.
-    metrics = pd.DataFrame.from_records(orjson.loads("[" + ",".join(metrics_json) + "]"))
+    metrics = _arrow_metrics(metrics_json)
+    if metrics is None:
+        # One parse of one array (orjson: ~3x the standard library) is far cheaper
+        # than a json.loads per row; the texts are joined from the rows.
+        metrics = pd.DataFrame.from_records(orjson.loads("[" + ",".join(metrics_json) + "]"))
     metrics.index = base.index
     out = pd.concat([base, metrics], axis=1)
     out["rank"] = out["rank"].astype("int64")
     out["score"] = out["score"].astype("float64")
     return out
+
+
+def _arrow_metrics(metrics_json: Sequence[str]) -> pd.DataFrame | None:
+    """The metrics objects as columns, parsed by Arrow's JSON reader (≈4x faster).
+
+    Arrow parses in C++ on its threads, straight into columns. Only plain
+    columns are taken (numbers, booleans and text; gaps only in decimal and
+    text columns), which come out exactly as ``DataFrame.from_records`` makes
+    them from the parsed objects; ``None`` (use that) for anything else: lists
+    or objects inside, integers or booleans with gaps, numbers Arrow cannot
+    hold, or no keys at all.
+    """
+    import pyarrow as pa
+    import pyarrow.json as pa_json
+
+    try:
+        table = pa_json.read_json(pa.py_buffer("\n".join(metrics_json).encode()))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    plain = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean, pa.types.is_string,
+             pa.types.is_large_string)
+    if (table.num_rows != len(metrics_json) or table.num_columns == 0
+            or not all(any(is_(f.type) for is_ in plain) for f in table.schema)
+            or any(table.column(i).null_count for i in range(table.num_columns)
+                   if not (pa.types.is_floating(table.schema.field(i).type)
+                           or pa.types.is_string(table.schema.field(i).type)))):
+        return None
+    return table.to_pandas()
 
 
 def accounts_frame(rows: Sequence[tuple] | pd.DataFrame) -> pd.DataFrame:

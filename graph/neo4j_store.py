@@ -542,6 +542,7 @@ class Neo4jStore(GraphStore):
         with_text: bool = True,
         limit: int | None = None,
         columns: Sequence[str] | None = None,
+        ordered: bool = True,
     ) -> pd.DataFrame:
         wanted = interaction_columns(columns)
         # Fixed fragments only; every value travels as a parameter.
@@ -594,7 +595,9 @@ class Neo4jStore(GraphStore):
         for name in ("text", "lang"):
             frame[name] = [v or None for v in frame[name]]
         df = interactions_frame(frame)
-        return df.sort_values("at", kind="stable").reset_index(drop=True)[wanted]
+        if ordered or limit is not None:
+            df = df.sort_values("at", kind="stable").reset_index(drop=True)
+        return df[wanted]
 
     # -- listening themes ----------------------------------------------------------------
     def set_themes(self, tags: pd.DataFrame, replace: bool = False) -> int:

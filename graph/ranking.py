@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +39,7 @@ from graph.projection import (
     project_events,
     scale_sources,
 )
+from graph.store import GraphStore
 
 #: Betweenness samples this many source nodes (exact below this many nodes) ...
 DEFAULT_BETWEENNESS_K = 256
@@ -54,6 +56,11 @@ RISING_POOL_FACTOR = 5
 MAX_TEXT_ACCOUNTS = 200
 #: Below this many events, ``rank_store`` reads the whole window with text at once.
 TEXT_READ_ALL_BELOW = 200_000
+#: Stores of more interactions than this read a window's texts in a worker process.
+SHARE_PROCESS_ABOVE = TEXT_READ_ALL_BELOW
+#: When the accounts whose texts are read hold at least this share of a window's
+#: events, the window is read whole and the other rows dropped after the read.
+WHOLE_WINDOW_TEXT_SHARE = 0.95
 #: The interaction columns ranking reads (post ids, texts and languages are not needed).
 RANK_COLUMNS = ["platform", "kind", "source", "target", "at", "topics", "weight"]
 #: The columns the duplicate-text signal reads.
@@ -739,18 +746,35 @@ class RankOutcome:
     run: object  # graph.model.Run
 
 
-def read_texts(store, config: RankConfig, sources: Sequence[str]) -> pd.DataFrame:
-    """Texts authored by ``sources`` in the window (one store read).
+def read_texts(store, config: RankConfig, sources: Sequence[str],
+               whole_window: bool = False) -> pd.DataFrame:
+    """Texts authored by ``sources`` in the window (one store read, rows in any order).
 
     Only the most active accounts are read, where the duplicate-text signal
-    matters; reading the whole window with text would double a big read.
+    matters; reading the whole window with text would double a big read. The
+    rows come in whatever order is cheapest for the store: the duplicate-text
+    share does not depend on it.
+
+    Parameters
+    ----------
+    store : graph.store.GraphStore
+    config : RankConfig
+    sources : sequence of str
+        Account keys.
+    whole_window : bool
+        Read the window without the source filter and keep the rows of
+        ``sources`` here: cheaper when they hold most of its events (one pass
+        over the table instead of an index lookup per row).
     """
     if len(sources) == 0:
         return pd.DataFrame(columns=TEXT_COLUMNS)
     df = store.interactions(since=config.since, until=config.until,
                             kinds=list(config.kinds) or None,
-                            platforms=list(config.platforms) or None, sources=list(sources),
-                            with_text=True, columns=TEXT_COLUMNS)
+                            platforms=list(config.platforms) or None,
+                            sources=None if whole_window else list(sources),
+                            with_text=True, columns=TEXT_COLUMNS, ordered=False)
+    if whole_window:
+        df = df[df["source"].isin(list(sources)).to_numpy(dtype=bool)]
     return df.reset_index(drop=True)
 
 
@@ -760,7 +784,9 @@ def window_texts(store, config: RankConfig, until: datetime | None,
 
     Small windows (up to :data:`TEXT_READ_ALL_BELOW` events) are read whole with
     text; bigger ones only for the :data:`MAX_TEXT_ACCOUNTS` most active sources
-    with at least :data:`graph.automation.MIN_TEXT_POSTS` events.
+    with at least :data:`graph.automation.MIN_TEXT_POSTS` events (through the
+    whole window when they hold :data:`WHOLE_WINDOW_TEXT_SHARE` of its events).
+    Rows come in any order.
 
     Parameters
     ----------
@@ -776,11 +802,11 @@ def window_texts(store, config: RankConfig, until: datetime | None,
         return store.interactions(since=config.since, until=until,
                                   kinds=list(config.kinds) or None,
                                   platforms=list(config.platforms) or None,
-                                  with_text=True, columns=TEXT_COLUMNS)
+                                  with_text=True, columns=TEXT_COLUMNS, ordered=False)
     if n_events:
-        counts = source_counts
-        active = counts[counts >= auto.MIN_TEXT_POSTS].index[:MAX_TEXT_ACCOUNTS]
-        return read_texts(store, config, list(active))
+        chosen = source_counts[source_counts >= auto.MIN_TEXT_POSTS].iloc[:MAX_TEXT_ACCOUNTS]
+        whole = int(chosen.sum()) >= WHOLE_WINDOW_TEXT_SHARE * n_events
+        return read_texts(store, config, list(chosen.index), whole_window=whole)
     return None
 
 
@@ -791,6 +817,130 @@ def window_duplicate_share(store, config: RankConfig, until: datetime | None,
     if texts is None or not len(texts):
         return pd.Series(dtype=float)
     return auto.duplicate_text_share(texts)
+
+
+class BackgroundShare:
+    """:func:`window_duplicate_share` of a window, computed in the background.
+
+    On a big store (over :data:`SHARE_PROCESS_ABOVE` interactions) that can be
+    reopened (:meth:`graph.store.GraphStore.reopen`), where the platform forks,
+    a worker process starts at once: it reads the window's events per source
+    itself (the filters and order of the ranking's read), then the texts. A
+    million rows of Python objects hold the GIL, which on a thread would stall
+    the projection running meanwhile. Otherwise a thread starts once the
+    counts are known (:meth:`given`). The answer is the same either way: if the
+    worker's counts differ from the ranking's (events written in between), the
+    share is computed again from the ranking's.
+
+    Parameters
+    ----------
+    store : graph.store.GraphStore
+    config : RankConfig
+    until : datetime, optional
+        The window's end as the ranking reads it.
+    """
+
+    def __init__(self, store, config: RankConfig, until: datetime | None) -> None:
+        self._store, self._config, self._until = store, config, until
+        self._process = self._answer = None
+        import gc
+        import multiprocessing as mp
+
+        if not (getattr(type(store), "reopen", GraphStore.reopen) is not GraphStore.reopen
+                and sys.platform != "win32" and "fork" in mp.get_all_start_methods()
+                and not mp.current_process().daemon  # daemons may not have children
+                and store.size_hint() > SHARE_PROCESS_ABOVE):
+            return
+        context = mp.get_context("fork")  # the arguments are inherited, not pickled
+        self._answer, sender = context.Pipe(duplex=False)
+        self._process = context.Process(target=_share_worker, args=(store, config, until, sender),
+                                        name="scout-duplicate-share", daemon=True)
+        gc.freeze()  # keep the child's garbage collector off the parent's pages
+        try:
+            self._process.start()
+        finally:
+            gc.unfreeze()
+        sender.close()
+
+    def given(self, source_counts: pd.Series) -> Callable[[], pd.Series]:
+        """The share for the window whose events per source are ``source_counts``."""
+        if self._process is None:
+            thread = ThreadPoolExecutor(1)
+            future = thread.submit(window_duplicate_share, self._store, self._config,
+                                   self._until, source_counts)
+            thread.shutdown(wait=False)
+            return future.result
+
+        def collect() -> pd.Series:
+            try:
+                ok, answer = self._answer.recv()
+            except EOFError:  # the worker died without answering: compute it here
+                ok, answer = True, None
+            finally:
+                self.close()
+            if not ok:
+                raise answer
+            if answer is None or not answer[0].equals(source_counts):
+                return window_duplicate_share(self._store, self._config, self._until,
+                                              source_counts)
+            return answer[1]
+
+        return collect
+
+    def close(self) -> None:
+        """Stop the worker process, if any."""
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.terminate()
+            self._process.join()
+            self._answer.close()
+            self._process = None
+
+
+def _share_worker(store, config: RankConfig, until: datetime | None, answer) -> None:
+    """In the forked worker: send ``(True, (counts, share))`` or ``(False, error)``.
+
+    The parent's connection is left alone (it must not cross ``fork``): the
+    worker reads through its own (:meth:`graph.store.GraphStore.reopen`).
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops this worker
+    try:
+        with store.reopen() as fresh:
+            counts = fresh.interactions(**_window_filters(config, until),
+                                        columns=["source"])["source"].value_counts()
+            reply = (True, (counts, window_duplicate_share(fresh, config, until, counts)))
+    except Exception as exc:  # noqa: BLE001 - sent to the parent, raised there
+        reply = (False, exc)
+    answer.send(reply)
+    answer.close()
+
+
+def _window_filters(config: RankConfig, until: datetime | None) -> dict:
+    """The filters of the ranking's events read (one home: the share's worker reads the same)."""
+    return {"since": config.since, "until": until, "kinds": list(config.kinds) or None,
+            "platforms": list(config.platforms) or None}
+
+
+def _rank_events_read(store, config: RankConfig, events: pd.DataFrame, save: bool,
+                      background: BackgroundShare, progress: Progress | None):
+    """:func:`rank_events` of the events :func:`rank_store` read; the result and the accounts."""
+    if save and events.empty:
+        raise NotFoundError("no interactions in the window and filters: nothing to rank "
+                            "(no snapshot saved)")
+    if save and config.topics and not topic_mask(events["topics"], config.topics).any():
+        # A topic ranking of nothing would become the newest snapshot, which
+        # every leaderboard and refresh then reads: refuse instead.
+        raise NotFoundError(f"no interaction in the window carries the topic(s) "
+                            f"{', '.join(config.topics)}: nothing to rank (no snapshot saved)")
+    # The texts are read and their duplicate share computed in the background
+    # while the accounts are read and the graph projected.
+    share = background.given(events["source"].value_counts())
+    if progress:
+        progress("reading accounts")
+    accounts = store.accounts()
+    return rank_events(events, accounts, config, progress=progress, duplicate=share), accounts
 
 
 def rank_store(store, config: RankConfig | None = None, *, progress: Progress | None = None,
@@ -836,29 +986,15 @@ def rank_store(store, config: RankConfig | None = None, *, progress: Progress | 
     with recorded_run(store, run, save=save):
         if progress:
             progress("reading events")
-        events = store.interactions(since=config.since, until=until,
-                                    kinds=list(config.kinds) or None,
-                                    platforms=list(config.platforms) or None, with_text=False,
-                                    columns=RANK_COLUMNS)
-        if save and events.empty:
-            raise NotFoundError("no interactions in the window and filters: nothing to rank "
-                                "(no snapshot saved)")
-        if save and config.topics and not topic_mask(events["topics"], config.topics).any():
-            # A topic ranking of nothing would become the newest snapshot, which
-            # every leaderboard and refresh then reads: refuse instead.
-            raise NotFoundError(f"no interaction in the window carries the topic(s) "
-                                f"{', '.join(config.topics)}: nothing to rank (no snapshot saved)")
-        counts = events["source"].value_counts()
-        # The texts are read and their duplicate share computed on a thread while
-        # the accounts are read and the graph projected (both are mostly C work
-        # that releases the GIL: ~2 s less wall time at 1M events on 2 cores).
-        with ThreadPoolExecutor(1) as pool:
-            share = pool.submit(window_duplicate_share, store, config, until, counts)
-            if progress:
-                progress("reading accounts")
-            accounts = store.accounts()
-            result = rank_events(events, accounts, config, progress=progress,
-                                 duplicate=share.result)
+        # Started before the events are read: a worker process reads its own.
+        background = BackgroundShare(store, config, until)
+        try:
+            events = store.interactions(**_window_filters(config, until), with_text=False,
+                                        columns=RANK_COLUMNS)
+            result, accounts = _rank_events_read(store, config, events, save, background,
+                                                 progress)
+        finally:
+            background.close()
         if learn_from is not None:
             if progress:
                 progress("learning weights from the labelled leaders")

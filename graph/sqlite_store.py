@@ -10,6 +10,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from operator import itemgetter
@@ -31,7 +32,7 @@ from graph.frames import (
     run_from_row,
     shortlist_name,
     snapshot_frame,
-    snapshot_rows,
+    snapshot_row_chunks,
     snapshots_frame,
     to_ms,
 )
@@ -214,6 +215,8 @@ _BULK_INDEXES = ("interactions_source", "interactions_target")
 #: Page cache of a connection (KiB), and inside ``bulk_load``.
 _CACHE_KIB = 128 * 1024
 _BULK_CACHE_KIB = 512 * 1024
+#: Snapshot rows encoded and written per statement (one is written while the next is encoded).
+_SNAPSHOT_CHUNK_ROWS = 20_000
 
 #: Every column of an account, as the accounts frame takes them.
 _ACCOUNT_SELECT = (
@@ -377,6 +380,7 @@ class SqliteStore(GraphStore):
     def __init__(self, path: str | Path, timeout: float = 30.0) -> None:
         self.path = Path(path)
         self.display = f"sqlite:///{self.path}"
+        self._timeout = timeout
         self._identity_deferred = False
         # (identity hashes, row ids) of each batch written while the identity is deferred;
         # None when unknown (then the end looks for repeats in the whole table).
@@ -426,6 +430,9 @@ class SqliteStore(GraphStore):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    def reopen(self) -> SqliteStore:
+        return SqliteStore(self.path, self._timeout)
 
     # -- helpers -------------------------------------------------------------------------
     def _tx(self):
@@ -732,6 +739,7 @@ class SqliteStore(GraphStore):
         with_text: bool = True,
         limit: int | None = None,
         columns: Sequence[str] | None = None,
+        ordered: bool = True,
     ) -> pd.DataFrame:
         wanted = interaction_columns(columns)
         where: list[str] = []
@@ -769,8 +777,9 @@ class SqliteStore(GraphStore):
         if limit is not None:
             sql = f"SELECT * FROM ({sql} ORDER BY at DESC, id DESC LIMIT ?) ORDER BY at"  # noqa: S608
             params.append(int(limit))
-        else:
+        elif ordered:
             sql += " ORDER BY at, id"
+        # Unordered, the rows come in the order SQLite reads them: no sort of the result.
         return interactions_frame(pd.DataFrame(self._query(sql, params), columns=read))[wanted]
 
     # -- listening themes ----------------------------------------------------------------
@@ -982,20 +991,37 @@ class SqliteStore(GraphStore):
     # -- snapshots ---------------------------------------------------------------------
     def save_snapshot(self, config: dict, table: pd.DataFrame) -> Snapshot:
         snapshot_id, created = new_snapshot_id()
-        rows = snapshot_rows(snapshot_id, table)
+        # In key order: the table and its account index are B-trees on the
+        # account, which rank order fills at random (2-3x slower).
+        by_key = (table.take(table["account"].astype(str).argsort(kind="stable").to_numpy())
+                  if "account" in table else table)
+        # Many rows per statement: a statement's rows are bound at once and then
+        # written in one step, without the GIL, while the next chunk's JSON is
+        # encoded here (one row per step would hand the GIL back and forth per row).
+        per_statement = max(1, min(_SNAPSHOT_CHUNK_ROWS,
+                                   self._conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 5))
+        chunks = snapshot_row_chunks(snapshot_id, by_key, per_statement)
+
+        def write(cur: sqlite3.Cursor, rows: list[tuple]) -> None:
+            cur.execute(
+                "INSERT INTO snapshot_rows(snapshot_id, account, rank, score, metrics) VALUES "  # noqa: S608
+                + ",".join(["(?, ?, ?, ?, ?)"] * len(rows)),
+                [v for row in rows for v in row],
+            )
+
         try:
-            with self._tx() as cur:
+            with self._tx() as cur, ThreadPoolExecutor(1) as writer:
                 cur.execute(
                     "INSERT INTO snapshots(id, created_at, config, accounts) VALUES (?, ?, ?, ?)",
-                    (snapshot_id, to_ms(created), json.dumps(config, default=str), len(rows)),
+                    (snapshot_id, to_ms(created), json.dumps(config, default=str), len(table)),
                 )
-                # In key order: the table and its account index are B-trees on the
-                # account, which rank order fills at random (2-3x slower).
-                cur.executemany(
-                    "INSERT INTO snapshot_rows(snapshot_id, account, rank, score, metrics) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    sorted(rows, key=itemgetter(1)),
-                )
+                written = None
+                for rows in chunks:
+                    if written is not None:
+                        written.result()
+                    written = writer.submit(write, cur, rows)
+                if written is not None:
+                    written.result()
         except sqlite3.IntegrityError as exc:
             if "FOREIGN KEY" not in str(exc):
                 raise
@@ -1020,13 +1046,15 @@ class SqliteStore(GraphStore):
         if not head:
             return None
         sid, created, config = head[0]
-        sql = ("SELECT account, rank, score, metrics FROM snapshot_rows WHERE snapshot_id = ? "
-               "ORDER BY rank, account")
-        params: tuple = (sid,)
+        sql = "SELECT account, rank, score, metrics FROM snapshot_rows WHERE snapshot_id = ?"
         if top is not None:
-            sql += " LIMIT ?"
-            params = (sid, max(int(top), 0))
-        rows = self._query(sql, params)
+            rows = self._query(sql + " ORDER BY rank, account LIMIT ?", (sid, max(int(top), 0)))
+        else:
+            # Read in key order and sorted here: SQLite's sort would carry every
+            # row's metrics text through its sorter (a quarter of the read).
+            # Python orders text by code point, as SQLite's BINARY UTF-8 does.
+            rows = self._query(sql, (sid,))
+            rows.sort(key=itemgetter(1, 0))
         return Snapshot(sid, from_ms(created), json.loads(config), snapshot_frame(rows))
 
     def account_history(self, key: str) -> pd.DataFrame:

@@ -56,6 +56,15 @@ class GraphStore(ABC):
     def close(self) -> None:
         """Release connections this store opened (an injected driver is left open)."""
 
+    def reopen(self) -> GraphStore | None:
+        """A new, independent connection to the same store, or ``None``.
+
+        For work in another process (a connection must not cross ``fork``);
+        ``None`` when this store cannot make one, and the caller shares this
+        store from a thread instead. The caller closes what it gets.
+        """
+        return None
+
     def __enter__(self) -> GraphStore:
         return self
 
@@ -189,6 +198,7 @@ class GraphStore(ABC):
         with_text: bool = True,
         limit: int | None = None,
         columns: Sequence[str] | None = None,
+        ordered: bool = True,
     ) -> pd.DataFrame:
         """Interactions as a DataFrame with :data:`INTERACTION_COLUMNS`.
 
@@ -209,11 +219,16 @@ class GraphStore(ABC):
         columns : sequence of str, optional
             Only these of :data:`INTERACTION_COLUMNS`, in this order: the same
             values as ``interactions(...)[columns]``, read more cheaply.
+        ordered : bool
+            ``False`` returns the same rows in any order (whatever is cheapest for
+            the store), for uses that do not depend on it; ``limit`` still picks
+            the newest.
 
         Returns
         -------
         pandas.DataFrame
-            ``at`` is ``datetime64[ns, UTC]``; ``topics`` holds tuples; sorted by ``at``.
+            ``at`` is ``datetime64[ns, UTC]``; ``topics`` holds tuples; sorted by
+            ``at`` unless ``ordered`` is ``False``.
 
         Raises
         ------

@@ -85,10 +85,13 @@ def test_normalize_texts_equals_the_per_row_rule_on_any_unicode(texts):
 
 
 def reference_share(posts: pd.DataFrame, min_posts: int = auto.MIN_TEXT_POSTS) -> pd.Series:
-    """The group-by form duplicate_text_share had before it used integer codes."""
+    """The group-by form duplicate_text_share had before it used integer codes.
+
+    A post whose rows carry different texts counts with its smallest text.
+    """
     df = posts.loc[posts["text"].notna(), ["source", "post_id", "text"]]
     df = df[df["text"].astype(str).str.strip() != ""]
-    df = df.drop_duplicates(["source", "post_id"])
+    df = df.sort_values("text", kind="stable").drop_duplicates(["source", "post_id"]).sort_index()
     raw = df["text"].astype(str)
     norm = raw.map(auto.normalize_text)
     promo = raw.str.contains(auto._PROMO)
@@ -128,3 +131,34 @@ def test_duplicate_text_share_leaves_out_sources_whose_texts_normalise_to_nothin
     share = auto.duplicate_text_share(posts)
     assert share.index.tolist() == ["x:b"]
     assert share["x:b"] == pytest.approx(0.5)
+
+
+def test_duplicate_text_share_does_not_depend_on_the_order_of_the_rows():
+    # Stores may return the texts in any order (interactions(ordered=False)).
+    rng = np.random.default_rng(11)
+    n = 2000
+    texts = np.array(VARIED + ["Thanks for sharing!", "Big sale #deal", "other"], dtype=object)
+    posts = pd.DataFrame({
+        "source": rng.choice([f"x:{i}" for i in range(30)], n),
+        "post_id": rng.integers(0, 700, n).astype(str),
+        "text": texts[rng.integers(0, len(texts), n)],
+    })
+    # The rows of one post carry one text (one row per target) ...
+    posts["text"] = posts.groupby(["source", "post_id"])["text"].transform("first")
+    # ... except a few posts whose rows disagree (an edited post read twice).
+    posts.loc[rng.choice(n, 40, replace=False), "text"] = "edited #once"
+    base = auto.duplicate_text_share(posts)
+    assert (base > 0).any()
+    for seed in range(5):
+        shuffled = posts.iloc[np.random.default_rng(seed).permutation(n)]
+        pd.testing.assert_series_equal(auto.duplicate_text_share(shuffled), base)
+        pd.testing.assert_series_equal(auto.duplicate_text_share(shuffled.astype("str")), base)
+
+
+def test_a_post_whose_rows_disagree_counts_its_smallest_text_once():
+    posts = pd.DataFrame({"source": ["x:a"] * 6, "post_id": ["1", "1", "2", "3", "4", "5"],
+                          "text": ["zz unique", "buy #now", "buy #now", "hi", "hey", "yo"]})
+    share = auto.duplicate_text_share(posts)
+    # posts 1 and 2 both say "buy #now" (a promotion repeat): 2 of 5 posts
+    assert share["x:a"] == pytest.approx(2 / 5)
+    assert auto.duplicate_text_share(posts.iloc[::-1])["x:a"] == pytest.approx(2 / 5)

@@ -9,16 +9,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from graph.errors import NotFoundError
 from graph.evaluate import evaluate_split_store
 from graph.model import Account, CrmEntry, Interaction, Person
 from graph.ranking import (
+    BackgroundShare,
     RankConfig,
     explain_account,
     leaderboard,
     rank_events,
     rank_store,
+    read_texts,
     rising_stars,
     snapshot_weights,
+    window_duplicate_share,
 )
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
@@ -82,6 +86,70 @@ def test_same_answers_as_the_pure_function(store):
     pure = rank_events(store.interactions(), store.accounts(), cfg).table
     pd.testing.assert_frame_equal(out.result.table, pure)
     assert store.load_snapshot() is None
+
+
+def test_texts_read_through_the_whole_window_equal_the_source_filtered_read(store):
+    fill(store)
+    cfg = RankConfig(since=T0 + timedelta(hours=10))
+    chosen = ["x:u0", "x:u33", "x:u2"]
+    key = ["source", "post_id", "text"]
+    filtered = read_texts(store, cfg, chosen).sort_values(key).reset_index(drop=True)
+    whole = read_texts(store, cfg, chosen, whole_window=True).sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(whole, filtered)
+    assert set(whole["source"]) == set(chosen)
+    assert len(whole) < len(store.interactions(sources=chosen))  # the window applies
+
+
+def spammy(store) -> None:
+    """Accounts that repeat themselves, for the duplicate-text share."""
+    store.write_batch([], [Interaction("x", f"s{i}", "mention", f"x:u{i % 3}", f"x:u{30 + i % 4}",
+                                       T0 + timedelta(minutes=i),
+                                       text="buy now #deal" if i % 2 else f"note {i % 5}")
+                           for i in range(60)])
+
+
+def test_the_share_worker_process_gives_the_thread_s_answer(store, monkeypatch):
+    import graph.ranking
+
+    fill(store)
+    spammy(store)
+    cfg = RankConfig(seed=1, since=T0 + timedelta(minutes=10))
+    until = T0 + timedelta(days=30)
+    counts = store.interactions(since=cfg.since, until=until)["source"].value_counts()
+    want = window_duplicate_share(store, cfg, until, counts)
+    assert (want > 0).any()
+    monkeypatch.setattr(graph.ranking, "SHARE_PROCESS_ABOVE", 0)  # a worker even for this store
+    background = BackgroundShare(store, cfg, until)
+    fresh = store.reopen()
+    assert (background._process is not None) == (fresh is not None)  # SQLite: a process
+    if fresh is not None:
+        fresh.close()
+    pd.testing.assert_series_equal(background.given(counts)(), want)
+    # a worker killed before it answers: the share is computed here instead
+    background = BackgroundShare(store, cfg, until)
+    if background._process is not None:
+        background._process.kill()
+    pd.testing.assert_series_equal(background.given(counts)(), want)
+    # counts other than the worker read (events written meanwhile): the share of those
+    fewer = counts.iloc[1:]
+    background = BackgroundShare(store, cfg, until)
+    pd.testing.assert_series_equal(background.given(fewer)(),
+                                   window_duplicate_share(store, cfg, until, fewer))
+    # a whole ranking through the worker equals one on the thread
+    through_worker = rank_store(store, cfg).result.table
+    monkeypatch.setattr(graph.ranking, "SHARE_PROCESS_ABOVE", 10**12)
+    pd.testing.assert_frame_equal(rank_store(store, cfg).result.table, through_worker)
+    assert len(store.snapshots()) == 2
+
+
+def test_an_unused_share_worker_is_stopped(store, monkeypatch):
+    import graph.ranking
+
+    fill(store)
+    monkeypatch.setattr(graph.ranking, "SHARE_PROCESS_ABOVE", 0)
+    with pytest.raises(NotFoundError):  # an empty window: refused before the share is needed
+        rank_store(store, RankConfig(since=T0 + timedelta(days=3650)))
+    assert store.snapshots().empty
 
 
 def test_window_topics_and_rising_stars(store):

@@ -100,6 +100,38 @@ class TestInteractions:
         with pytest.raises(InputError, match="nope"):
             store.interactions(columns=["source", "nope"])
 
+    def test_an_unordered_read_returns_the_same_rows(self, store):
+        seed(store)
+        # Same time as p1: the order of equal times is the store's, not the contract's.
+        store.write_batch([], [ev("p5", "x:2", "x:3", 0, text="tie"),
+                               ev("p6", "x:1", "x:2", -3, kind="reply", text="early")])
+        cols = ["source", "post_id", "text", "topics", "at", "weight"]
+        key = ["post_id", "kind", "target", "source", "at", "text"]
+        for kw in ({}, {"sources": ["x:1", "x:2"]}, {"columns": cols}, {"with_text": False},
+                   {"columns": ["source", "post_id", "text"], "sources": ["x:1"]},
+                   {"kinds": ["reply"]}, {"sources": ["nobody:1"]}):
+            ordered = store.interactions(**kw)
+            unordered = store.interactions(ordered=False, **kw)
+            assert list(unordered.columns) == list(ordered.columns)
+            assert (unordered.dtypes == ordered.dtypes).all()
+            by = [c for c in key if c in ordered]
+            pd.testing.assert_frame_equal(
+                unordered.sort_values(by, kind="stable").reset_index(drop=True),
+                ordered.sort_values(by, kind="stable").reset_index(drop=True))
+        assert len(store.interactions(ordered=False)) == 7
+        # limit still means the newest events
+        assert set(store.interactions(limit=2, ordered=False)["post_id"]) == {"p3", "p4"}
+
+    def test_a_reopened_store_is_a_second_connection_to_the_same_data(self, store):
+        seed(store)
+        fresh = store.reopen()
+        if fresh is None:
+            pytest.skip(f"{type(store).__name__} is shared from threads, not reopened")
+        with fresh:
+            pd.testing.assert_frame_equal(fresh.interactions(), store.interactions())
+            fresh.write_batch([], [ev("p8", "x:2", "x:3", 4)])
+        assert "p8" in set(store.interactions()["post_id"])  # and the first one still works
+
     def test_empty_store_gives_empty_frames(self, store):
         assert store.interactions().empty
         assert list(store.interactions().columns) == list(INTERACTION_COLUMNS)
@@ -291,6 +323,25 @@ class TestSnapshots:
         with pytest.raises(NotFoundError):
             store.save_snapshot({}, table)
         assert store.snapshots().empty
+
+    def test_a_snapshot_written_in_several_statements_is_whole_or_absent(self, store, monkeypatch):
+        import graph.sqlite_store
+
+        monkeypatch.setattr(graph.sqlite_store, "_SNAPSHOT_CHUNK_ROWS", 2)  # 3 statements
+        seed(store)
+        keys = ["x:3", "slack:dave", "x:1", "email:erin@lumina.example", "x:2"]
+        table = pd.DataFrame({"account": keys, "rank": [1, 2, 3, 4, 5],
+                              "score": [0.9, 0.7, 0.5, 0.3, 0.1], "note": list("abcde")})
+        store.save_snapshot({}, table)
+        loaded = store.load_snapshot().table
+        pd.testing.assert_frame_equal(loaded[["account", "rank", "score", "note"]],
+                                      table.astype({"account": "str", "note": "str"}),
+                                      check_dtype=False)
+        bad = pd.concat([table, pd.DataFrame({"account": ["x:nobody"], "rank": [6],
+                                              "score": [0.0], "note": ["f"]})])
+        with pytest.raises(NotFoundError):  # in the last statement: the others are undone
+            store.save_snapshot({}, bad)
+        assert len(store.snapshots()) == 1
 
     def test_snapshot_needs_its_key_columns(self, store):
         seed(store)
