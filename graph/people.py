@@ -432,22 +432,70 @@ def person_leaderboard(board: pd.DataFrame, links: pd.DataFrame, people: pd.Data
     return out[cols + metrics].reset_index(drop=True)
 
 
+def _text_values(frame: pd.DataFrame, column: str) -> set[str]:
+    """The non-empty strings of a column (none when the frame lacks it)."""
+    if column not in frame:
+        return set()
+    return {v for v in frame[column].tolist() if isinstance(v, str) and v}
+
+
+def evidence_keys(store, keys: Iterable[str], roster: pd.DataFrame, emails: dict[str, str],
+                  decisions: pd.DataFrame, crm: pd.DataFrame | None = None) -> list[str]:
+    """``keys`` and every account that identity evidence could tie to a person, sorted.
+
+    :func:`resolve_people` ties an account only through an address (the
+    ``email:`` account of that address, an account :meth:`GraphStore.account_emails`
+    gives it, a roster or CRM row naming it), a roster or CRM handle, an
+    employee id (which comes with a roster handle) or a ``link`` decision.
+    Hence the accounts that can share a person with another are: the accounts
+    ``emails`` names, the ``email:`` accounts of every address the evidence
+    names (an account key is ``platform:platform_id``), the accounts of the
+    roster's handles and of the handles of CRM rows with an address, and the
+    accounts of decisions. Any other account is a person of its own.
+    Resolving people over these accounts (plus ``keys``) gives every link of
+    ``keys``' people and all of those people's accounts, while reading a few
+    rows of a big store instead of all of them.
+    """
+    crm = crm if crm is not None else pd.DataFrame(columns=["handle", "email"])
+    if len(crm) and "email" in crm:
+        crm = crm[crm["email"].notna() & (crm["email"] != "")]
+    addresses = set(emails.values()) | _text_values(roster, "email") | _text_values(crm, "email")
+    wanted = set(keys) | set(emails) | {f"email:{a}" for a in addresses}
+    if len(decisions):
+        wanted |= set(decisions["a"].tolist()) | set(decisions["b"].tolist())
+    handles = _text_values(roster, "handle") | _text_values(crm, "handle")
+    if handles:
+        wanted.update(store.handle_keys(sorted(handles)))
+    return sorted(wanted)
+
+
 class PeopleState:
     """What a store says about people, read once: accounts, links, people, decisions.
 
     Parameters
     ----------
     store : GraphStore
-        Read with :meth:`accounts`, :meth:`roster`, :meth:`account_emails`
-        and :meth:`link_decisions`.
+        Read with :meth:`accounts`, :meth:`roster`, :meth:`account_emails`,
+        :meth:`link_decisions` and :meth:`crm`.
+    keys : iterable of str, optional
+        Only these accounts' people are wanted (a leaderboard's rows): then only
+        the accounts identity evidence can reach are read (:func:`evidence_keys`),
+        not every account of the store. ``links`` and ``people`` are exact for
+        the people of ``keys``; ``accounts`` holds ``keys`` and the evidence's
+        accounts, so :meth:`suggestions` and opt-outs want a state of the whole
+        store (the default).
     """
 
-    def __init__(self, store) -> None:
-        self.accounts = store.accounts()
+    def __init__(self, store, keys: Iterable[str] | None = None) -> None:
         self.roster = store.roster()
         self.emails = store.account_emails()
         self.decisions = store.link_decisions()
         self.crm = store.crm()
+        if keys is None:
+            self.accounts = store.accounts()
+        else:
+            self.accounts = store.accounts(evidence_keys(store, keys, self.roster, self.emails,
+                                                         self.decisions, self.crm))
         self.links = resolve_people(self.accounts, self.roster, self.emails, self.decisions,
                                     self.crm)
         self.people = people_table(self.accounts, self.links, self.roster)
