@@ -93,6 +93,30 @@ def test_resolve_people_is_order_independent():
     assert set(one.loc[one["account"] == "a:1", "evidence"]) == {"manual"}
 
 
+def test_people_table_names_departments_and_platforms():
+    from graph.people import people_table
+
+    acc = pd.DataFrame({"key": ["x:1", "slack:U1", "x:2", "linkedin:bo", "x:3"],
+                        "platform": ["x", "slack", "x", "linkedin", "x"],
+                        "name": ["ann x", "Ann S", None, "Bo LinkedIn", "Cy"],
+                        "internal": [False, True, False, False, False],
+                        "department": [None, "Sales", "", "R&D", None]})
+    links = pd.DataFrame({"account": ["x:2", "linkedin:bo", "x:1", "slack:U1", "x:3", "x:gone"],
+                          "person": ["emp:E2", "emp:E2", "mail:ann@a.io", "mail:ann@a.io", "x:3", "x:3"]})
+    roster = pd.DataFrame({"handle": ["bo", "bo2", "ann"], "platform": [None] * 3,
+                           "email": [None, None, "ann@a.io"], "employee_id": ["E2", "E2", None],
+                           "name": [None, "Bo Berg", "Ann Lee"]})
+    t = people_table(acc, links, roster).set_index("person")
+    assert t.index.tolist() == ["emp:E2", "mail:ann@a.io", "x:3"]
+    assert t["name"].tolist() == ["Bo Berg", "Ann Lee", "Cy"]  # the roster's first name, else the accounts'
+    assert t["department"].tolist()[:2] == ["R&D", "Sales"]  # the first non-empty one
+    assert pd.isna(t.at["x:3", "department"])
+    assert t["internal"].tolist() == [False, True, False]
+    assert t["accounts"].tolist() == ["x:2;linkedin:bo", "x:1;slack:U1", "x:3;x:gone"]  # links order
+    assert t["platforms"].tolist() == ["linkedin;x", "slack;x", "x"]  # an unknown account adds none
+    assert t["n_accounts"].tolist() == [2, 2, 2]
+
+
 def test_suggestions_by_name_and_handle_skip_rejected():
     acc = pd.DataFrame({
         "key": ["x:1", "linkedin:maria-gonzalez", "community:mgonzalez", "x:9"],
