@@ -508,6 +508,16 @@ class Neo4jStore(GraphStore):
             )
         return accounts_frame([_account_tuple(r) for r in rows])
 
+    def handle_keys(self, handles: Sequence[str]) -> list[str]:
+        wanted = sorted({h for h in handles if isinstance(h, str)})
+        if not wanted:
+            return []
+        rows = self._read(
+            "UNWIND $handles AS h MATCH (a:Account {handle_lc: h}) RETURN DISTINCT a.key",
+            handles=wanted,
+        )
+        return sorted(r[0] for r in rows)
+
     def resolve(self, ref: str, platform: str | None = None) -> list[str]:
         ref = ref.strip()
         if not ref.startswith("@") and ":" in ref:

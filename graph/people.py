@@ -220,37 +220,76 @@ def person_of(links: pd.DataFrame, keys: Iterable[str]) -> pd.Series:
 def people_table(accounts: pd.DataFrame, links: pd.DataFrame, roster: pd.DataFrame) -> pd.DataFrame:
     """One row per person with at least one link: name, department, internal, accounts, platforms.
 
-    The name is the roster's (first row of the person's accounts), else the
-    first account name; ``accounts`` and ``platforms`` are ``;``-joined.
+    The name is the roster's (first row of the person's address or employee
+    id), else the first account name; the department the first account's that
+    has one; ``accounts`` (in ``links`` order) and ``platforms`` (sorted) are
+    ``;``-joined. One pass over ``links``, so a roster of thousands of people
+    costs milliseconds.
+
+    Examples
+    --------
+    >>> acc = pd.DataFrame({"key": ["x:1", "slack:U1"], "platform": ["x", "slack"],
+    ...                     "name": [None, "Ann L"], "internal": [False, True],
+    ...                     "department": [None, "Sales"]})
+    >>> links = pd.DataFrame({"account": ["slack:U1", "x:1"], "person": ["mail:a@x.io"] * 2})
+    >>> t = people_table(acc, links, pd.DataFrame(columns=["email", "employee_id", "name"]))
+    >>> t[["person", "name", "department", "accounts", "platforms"]].iloc[0].tolist()
+    ['mail:a@x.io', 'Ann L', 'Sales', 'slack:U1;x:1', 'slack;x']
+    >>> bool(t.at[0, "internal"]), int(t.at[0, "n_accounts"])
+    (True, 2)
     """
     cols = ["person", "name", "department", "internal", "accounts", "platforms", "n_accounts"]
     if links.empty:
         return pd.DataFrame(columns=cols)
     acc = accounts.set_index("key")
+    keys = links["account"].tolist()
+    pos = acc.index.get_indexer(keys)  # -1: a link to an account the frame does not hold
+    found = pos >= 0
+
+    def column(name: str, fill: object = None) -> list:
+        """``name`` of each link's account (``fill`` where the account or the column is missing)."""
+        out = np.full(len(keys), fill, dtype=object)
+        if name in acc:
+            out[found] = acc[name].iloc[pos[found]].to_numpy(dtype=object)
+        return out.tolist()
+
+    internal = [False] * len(keys)
+    if "internal" in acc:
+        flags = acc["internal"].fillna(False).astype(bool).to_numpy()
+        internal = [bool(flags[i]) if i >= 0 else False for i in pos]
+    depts, names, platforms = column("department"), column("name"), column("platform")
+    groups: dict[str, list[int]] = {}
+    for i, person in enumerate(links["person"].tolist()):
+        groups.setdefault(person, []).append(i)
+    by_mail, by_emp = _roster_names(roster)
     rows = []
-    for person, group in links.groupby("person", sort=True):
-        keys = group["account"].tolist()
-        sub = acc.reindex(keys)
-        internal = bool(sub["internal"].fillna(False).astype(bool).any()) if "internal" in sub else False
-        dept = next((d for d in sub.get("department", pd.Series(dtype=object)) if isinstance(d, str) and d), None)
-        name = _roster_name(roster, person, sub) or next(
-            (n for n in sub["name"] if isinstance(n, str) and n), None)
-        rows.append((person, name, dept, internal, ";".join(keys),
-                     ";".join(sorted(set(sub["platform"].dropna()))), len(keys)))
+    for person in sorted(groups):
+        members = groups[person]
+        name = (by_mail.get(person[5:]) if person.startswith("mail:")
+                else by_emp.get(person[4:]) if person.startswith("emp:") else None)
+        if name is None:
+            name = next((names[i] for i in members if isinstance(names[i], str) and names[i]), None)
+        dept = next((depts[i] for i in members if isinstance(depts[i], str) and depts[i]), None)
+        plats = {platforms[i] for i in members if platforms[i] is not None and not pd.isna(platforms[i])}
+        rows.append((person, name, dept, any(internal[i] for i in members),
+                     ";".join(keys[i] for i in members), ";".join(sorted(plats)), len(members)))
     return pd.DataFrame(rows, columns=cols)
 
 
-def _roster_name(roster: pd.DataFrame, person: str, sub: pd.DataFrame) -> str | None:
+def _roster_names(roster: pd.DataFrame) -> tuple[dict, dict]:
+    """The first roster name of each address and of each employee id (roster order)."""
+    by_mail: dict = {}
+    by_emp: dict = {}
     if roster.empty:
-        return None
-    if person.startswith("mail:"):
-        hit = roster[roster["email"] == person[5:]]
-    elif person.startswith("emp:"):
-        hit = roster[roster["employee_id"] == person[4:]]
-    else:
-        return None
-    names = [n for n in hit["name"] if isinstance(n, str) and n]
-    return names[0] if names else None
+        return by_mail, by_emp
+    def values(col: str) -> list:
+        return roster[col].tolist() if col in roster else [None] * len(roster)
+
+    for email, emp, name in zip(values("email"), values("employee_id"), values("name"), strict=True):
+        if isinstance(name, str) and name:
+            by_mail.setdefault(email, name)
+            by_emp.setdefault(emp, name)
+    return by_mail, by_emp
 
 
 def _norm(text: object) -> str:
@@ -432,22 +471,70 @@ def person_leaderboard(board: pd.DataFrame, links: pd.DataFrame, people: pd.Data
     return out[cols + metrics].reset_index(drop=True)
 
 
+def _text_values(frame: pd.DataFrame, column: str) -> set[str]:
+    """The non-empty strings of a column (none when the frame lacks it)."""
+    if column not in frame:
+        return set()
+    return {v for v in frame[column].tolist() if isinstance(v, str) and v}
+
+
+def evidence_keys(store, keys: Iterable[str], roster: pd.DataFrame, emails: dict[str, str],
+                  decisions: pd.DataFrame, crm: pd.DataFrame | None = None) -> list[str]:
+    """``keys`` and every account that identity evidence could tie to a person, sorted.
+
+    :func:`resolve_people` ties an account only through an address (the
+    ``email:`` account of that address, an account :meth:`GraphStore.account_emails`
+    gives it, a roster or CRM row naming it), a roster or CRM handle, an
+    employee id (which comes with a roster handle) or a ``link`` decision.
+    Hence the accounts that can share a person with another are: the accounts
+    ``emails`` names, the ``email:`` accounts of every address the evidence
+    names (an account key is ``platform:platform_id``), the accounts of the
+    roster's handles and of the handles of CRM rows with an address, and the
+    accounts of decisions. Any other account is a person of its own.
+    Resolving people over these accounts (plus ``keys``) gives every link of
+    ``keys``' people and all of those people's accounts, while reading a few
+    rows of a big store instead of all of them.
+    """
+    crm = crm if crm is not None else pd.DataFrame(columns=["handle", "email"])
+    if len(crm) and "email" in crm:
+        crm = crm[crm["email"].notna() & (crm["email"] != "")]
+    addresses = set(emails.values()) | _text_values(roster, "email") | _text_values(crm, "email")
+    wanted = set(keys) | set(emails) | {f"email:{a}" for a in addresses}
+    if len(decisions):
+        wanted |= set(decisions["a"].tolist()) | set(decisions["b"].tolist())
+    handles = _text_values(roster, "handle") | _text_values(crm, "handle")
+    if handles:
+        wanted.update(store.handle_keys(sorted(handles)))
+    return sorted(wanted)
+
+
 class PeopleState:
     """What a store says about people, read once: accounts, links, people, decisions.
 
     Parameters
     ----------
     store : GraphStore
-        Read with :meth:`accounts`, :meth:`roster`, :meth:`account_emails`
-        and :meth:`link_decisions`.
+        Read with :meth:`accounts`, :meth:`roster`, :meth:`account_emails`,
+        :meth:`link_decisions` and :meth:`crm`.
+    keys : iterable of str, optional
+        Only these accounts' people are wanted (a leaderboard's rows): then only
+        the accounts identity evidence can reach are read (:func:`evidence_keys`),
+        not every account of the store. ``links`` and ``people`` are exact for
+        the people of ``keys``; ``accounts`` holds ``keys`` and the evidence's
+        accounts, so :meth:`suggestions` and opt-outs want a state of the whole
+        store (the default).
     """
 
-    def __init__(self, store) -> None:
-        self.accounts = store.accounts()
+    def __init__(self, store, keys: Iterable[str] | None = None) -> None:
         self.roster = store.roster()
         self.emails = store.account_emails()
         self.decisions = store.link_decisions()
         self.crm = store.crm()
+        if keys is None:
+            self.accounts = store.accounts()
+        else:
+            self.accounts = store.accounts(evidence_keys(store, keys, self.roster, self.emails,
+                                                         self.decisions, self.crm))
         self.links = resolve_people(self.accounts, self.roster, self.emails, self.decisions,
                                     self.crm)
         self.people = people_table(self.accounts, self.links, self.roster)

@@ -703,6 +703,16 @@ class SqliteStore(GraphStore):
         rows.sort(key=itemgetter(0))
         return accounts_frame(rows)
 
+    def handle_keys(self, handles: Sequence[str]) -> list[str]:
+        wanted = sorted({h for h in handles if isinstance(h, str)})
+        if not wanted:
+            return []
+        rows = self._query(
+            "SELECT key FROM accounts WHERE handle_lc IN (SELECT value FROM json_each(?))",
+            (json.dumps(wanted),),
+        )
+        return sorted(r[0] for r in rows)
+
     def resolve(self, ref: str, platform: str | None = None) -> list[str]:
         ref = ref.strip()
         if not ref.startswith("@") and ":" in ref:

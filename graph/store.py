@@ -170,6 +170,15 @@ class GraphStore(ABC):
         """All accounts (or those with the given keys) with :data:`ACCOUNT_COLUMNS`."""
 
     @abstractmethod
+    def handle_keys(self, handles: Sequence[str]) -> list[str]:
+        """Keys of the accounts whose lower-cased handle is one of ``handles``, sorted.
+
+        ``handles`` are compared as given (pass them lower-cased, as the roster
+        and CRM keep them); an index serves the look-up, so a few handles cost
+        little however many accounts the store holds.
+        """
+
+    @abstractmethod
     def resolve(self, ref: str, platform: str | None = None) -> list[str]:
         """Account keys that ``ref`` names: a key, or a handle with or without ``@``."""
 

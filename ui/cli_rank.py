@@ -381,7 +381,7 @@ def leaders(app, segment, community_id, topic, platforms, top, fmt, out, make_di
 
         people = None
         if len(board):
-            people = PeopleState(store)
+            people = PeopleState(store, keys=board["key"].tolist())  # the board's people only
             board.insert(board.columns.get_loc("platform") + 1, "platforms",
                          person_platforms(board["key"], people.links))
         if fmt != "table" and len(board):  # exports carry the person and every handle

@@ -93,6 +93,30 @@ def test_resolve_people_is_order_independent():
     assert set(one.loc[one["account"] == "a:1", "evidence"]) == {"manual"}
 
 
+def test_people_table_names_departments_and_platforms():
+    from graph.people import people_table
+
+    acc = pd.DataFrame({"key": ["x:1", "slack:U1", "x:2", "linkedin:bo", "x:3"],
+                        "platform": ["x", "slack", "x", "linkedin", "x"],
+                        "name": ["ann x", "Ann S", None, "Bo LinkedIn", "Cy"],
+                        "internal": [False, True, False, False, False],
+                        "department": [None, "Sales", "", "R&D", None]})
+    links = pd.DataFrame({"account": ["x:2", "linkedin:bo", "x:1", "slack:U1", "x:3", "x:gone"],
+                          "person": ["emp:E2", "emp:E2", "mail:ann@a.io", "mail:ann@a.io", "x:3", "x:3"]})
+    roster = pd.DataFrame({"handle": ["bo", "bo2", "ann"], "platform": [None] * 3,
+                           "email": [None, None, "ann@a.io"], "employee_id": ["E2", "E2", None],
+                           "name": [None, "Bo Berg", "Ann Lee"]})
+    t = people_table(acc, links, roster).set_index("person")
+    assert t.index.tolist() == ["emp:E2", "mail:ann@a.io", "x:3"]
+    assert t["name"].tolist() == ["Bo Berg", "Ann Lee", "Cy"]  # the roster's first name, else the accounts'
+    assert t["department"].tolist()[:2] == ["R&D", "Sales"]  # the first non-empty one
+    assert pd.isna(t.at["x:3", "department"])
+    assert t["internal"].tolist() == [False, True, False]
+    assert t["accounts"].tolist() == ["x:2;linkedin:bo", "x:1;slack:U1", "x:3;x:gone"]  # links order
+    assert t["platforms"].tolist() == ["linkedin;x", "slack;x", "x"]  # an unknown account adds none
+    assert t["n_accounts"].tolist() == [2, 2, 2]
+
+
 def test_suggestions_by_name_and_handle_skip_rejected():
     acc = pd.DataFrame({
         "key": ["x:1", "linkedin:maria-gonzalez", "community:mgonzalez", "x:9"],
@@ -164,6 +188,47 @@ def test_leaders_by_person_cli_on_both_stores(store):
     assert rows["slack:U1"]["person_accounts"] == "email:ann@acme.example;slack:ann;x:ann_lee"
     assert rows["slack:U1"]["person"] == ""  # an employee's id hides their address
     assert rows["x:3"]["person"] == "x:3" and rows["x:3"]["person_accounts"] == "x:cy"
+
+
+def test_a_boards_people_read_from_the_evidence_alone_match_the_whole_stores(store):
+    """``PeopleState(store, keys=…)`` reads only what evidence reaches, and tells the same."""
+    from graph.model import CrmEntry
+    from graph.people import person_platforms, pseudonymise_accounts, with_person_columns
+
+    people_store(store)
+    store.upsert_accounts([
+        Account("bluesky", "did:plc:cy", handle="cy.bsky.social"),
+        Account("reddit", "ann_lee", handle="ann_lee"),  # never joins a person
+        Account("email", "kim@acme.example", handle="kim@acme.example"),
+        Account("x", "9", handle="kim_x"),
+        Account("email", "nobody@else.example", handle="nobody@else.example"),
+        Account("x", "10", handle="dee"),
+        Account("slack", "U2", handle="dee"),
+    ])
+    store.set_roster([Person(handle="DEE", name="Dee Dent", department="Ops")])  # any platform
+    store.set_crm([CrmEntry(handle="kim_x", status="customer", platform="x", email="kim@acme.example")])
+    store.set_link_decision("x:3", "bluesky:did:plc:cy", "link")
+    store.set_link_decision("linkedin:bo-berg", "linkedin:bo-berg", "detach")
+    store.set_link_decision("x:2", "x:9", "reject")
+    full = PeopleState(store)
+    every = full.accounts["key"].tolist()
+    assert {"x:9", "x:10", "slack:U2", "reddit:ann_lee"} <= set(every)
+    for key in every:
+        part = PeopleState(store, keys=[key])
+        assert len(part.accounts) < len(every)  # only what evidence can reach was read
+        board = pd.DataFrame({"key": [key], "account": [key], "platform": [key.partition(":")[0]],
+                              "segment": ["internal" if full.accounts.set_index("key").at[key, "internal"]
+                                          else "external"]})
+        assert person_platforms([key], part.links) == person_platforms([key], full.links), key
+        pd.testing.assert_frame_equal(with_person_columns(board, part), with_person_columns(board, full))
+        pd.testing.assert_frame_equal(pseudonymise_accounts(board, part), pseudonymise_accounts(board, full))
+        mine = full.links[full.links["person"] == full.person_id(key)]
+        theirs = part.links[part.links["person"] == part.person_id(key)]
+        pd.testing.assert_frame_equal(mine.reset_index(drop=True), theirs.reset_index(drop=True))
+    # a person's accounts the board does not name come along (address, CRM, decision)
+    assert person_platforms(["x:1", "x:9", "x:3"], PeopleState(store, keys=["x:1", "x:9", "x:3"]).links) \
+        == ["email;slack;x", "email;x", "bluesky;x"]
+    assert "email:nobody@else.example" not in set(PeopleState(store, keys=["x:1"]).accounts["key"])
 
 
 def test_people_cli(store):

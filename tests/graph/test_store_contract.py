@@ -177,6 +177,13 @@ class TestAccounts:
         assert list(df["key"]) == ["x:2", "x:3"]
         assert df["followers"].tolist() == [20, 9000]
 
+    def test_handle_keys(self, store):
+        seed(store)
+        store.upsert_accounts([Account("slack", "U7", handle="BOB")])
+        assert store.handle_keys(["bob", "dave", "nobody"]) == ["slack:U7", "slack:dave", "x:2"]
+        assert store.handle_keys(["Bob"]) == []  # lower-cased handles are asked for
+        assert store.handle_keys([]) == []
+
     def test_tags(self, store):
         seed(store)
         store.set_tags("x:1", ["speaker", "advocate", "speaker"])
