@@ -100,12 +100,14 @@ def _produce(send: Connection, read: Callable[..., Iterator[Chunk]], args: tuple
     # A thread sends while the next chunk is made: the pipe holds only a few KiB, so
     # sending from here would wait for the parent to finish writing the previous one.
     outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=_AHEAD)
-    sender = threading.Thread(target=_send_all, args=(send, outbox), name="scout-reader-send", daemon=True)
+    deaf = threading.Event()  # set when the parent stopped listening
+    sender = threading.Thread(target=_send_all, args=(send, outbox, deaf), name="scout-reader-send",
+                              daemon=True)
     sender.start()
     try:
         for chunk in read(*args):
-            if not sender.is_alive():
-                return  # the parent stopped listening: nothing to tell
+            if deaf.is_set():
+                return  # nothing to tell: stop reading
             outbox.put(pickle.dumps((_CHUNK, chunk), protocol=pickle.HIGHEST_PROTOCOL))
         outbox.put(pickle.dumps((_DONE, None)))
     except Exception as exc:  # noqa: BLE001 - every failure is handed to the parent, never lost
@@ -116,12 +118,14 @@ def _produce(send: Connection, read: Callable[..., Iterator[Chunk]], args: tuple
         send.close()
 
 
-def _send_all(send: Connection, outbox: queue.Queue) -> None:
-    """Send the outbox's messages until ``None``; stop quietly if the parent stopped listening."""
+def _send_all(send: Connection, outbox: queue.Queue, deaf: threading.Event) -> None:
+    """Send the outbox's messages until ``None``; if the parent stopped listening, say so in
+    ``deaf`` and drop the rest."""
     while (message := outbox.get()) is not None:
         try:
             send.send_bytes(message)
         except (BrokenPipeError, ConnectionResetError, OSError):
+            deaf.set()
             while outbox.get() is not None:  # let the reader's puts finish
                 pass
             return
