@@ -768,9 +768,7 @@ def read_texts(store, config: RankConfig, sources: Sequence[str],
     """
     if len(sources) == 0:
         return pd.DataFrame(columns=TEXT_COLUMNS)
-    df = store.interactions(since=config.since, until=config.until,
-                            kinds=list(config.kinds) or None,
-                            platforms=list(config.platforms) or None,
+    df = store.interactions(**_window_filters(config, config.until),
                             sources=None if whole_window else list(sources),
                             with_text=True, columns=TEXT_COLUMNS, ordered=False)
     if whole_window:
@@ -799,10 +797,8 @@ def window_texts(store, config: RankConfig, until: datetime | None,
     """
     n_events = int(source_counts.sum())
     if 0 < n_events <= TEXT_READ_ALL_BELOW:
-        return store.interactions(since=config.since, until=until,
-                                  kinds=list(config.kinds) or None,
-                                  platforms=list(config.platforms) or None,
-                                  with_text=True, columns=TEXT_COLUMNS, ordered=False)
+        return store.interactions(**_window_filters(config, until), with_text=True,
+                                  columns=TEXT_COLUMNS, ordered=False)
     if n_events:
         chosen = source_counts[source_counts >= auto.MIN_TEXT_POSTS].iloc[:MAX_TEXT_ACCOUNTS]
         whole = int(chosen.sum()) >= WHOLE_WINDOW_TEXT_SHARE * n_events
