@@ -26,14 +26,43 @@ from multiprocessing.connection import Connection
 
 from graph.errors import InputError
 from ingest.pipeline import Chunk
+from ingest.sources import Input
 
 #: Tags of the messages the child sends.
-_CHUNK, _ERROR, _DONE = "chunk", "error", "done"
+_CHUNK, _NOTE, _ERROR, _DONE = "chunk", "note", "error", "done"
 #: Chunks the child may have made and not yet handed over.
 _AHEAD = 2
 
+#: Files at least this big (bytes as stored), by kind, are read in a child process: below it,
+#: starting one (a new interpreter importing pandas and Arrow, ~1 s of CPU on the other core)
+#: costs more than it saves. An X archive's JSON is ~1.5 KB an event, an edge list's row ~45 B.
+CHILD_READER_MIN_BYTES = {"jsonl": 64 << 20, "edges": 16 << 20}
 
-def chunks_in_child(read: Callable[..., Iterator[Chunk]], *args: object) -> Iterator[Chunk]:
+
+def wants_child(inp: Input, kind: str) -> bool:
+    """Whether the opened file ``inp`` of ``kind`` should be read in a child process.
+
+    Parameters
+    ----------
+    inp : Input
+        The opened file; standard input is always read in this process (a child
+        cannot open it again), as is every file in a daemon process (e.g. a
+        ``multiprocessing`` pool's worker), which may not have children.
+    kind : str
+        A key of :data:`CHILD_READER_MIN_BYTES`; other kinds never are.
+
+    Returns
+    -------
+    bool
+        ``True`` for a file of at least :data:`CHILD_READER_MIN_BYTES` of its kind.
+    """
+    least = CHILD_READER_MIN_BYTES.get(kind)
+    return (least is not None and not inp.is_stdin and (inp.size or 0) >= least
+            and not mp.current_process().daemon)  # a pool's workers may not have children
+
+
+def chunks_in_child(read: Callable[..., Iterator[Chunk]], *args: object,
+                    note: Callable[[str], None] | None = None) -> Iterator[Chunk]:
     """The chunks ``read(*args)`` yields, made in a child process.
 
     Parameters
@@ -43,6 +72,10 @@ def chunks_in_child(read: Callable[..., Iterator[Chunk]], *args: object) -> Iter
         start method, safe in a process with threads, e.g. the app's server).
     *args
         Its arguments: picklable (a path, not an open file).
+    note : callable, optional
+        Told each message the reader gives its own ``note`` argument (which
+        ``read`` is then called with: ``read(*args, note=...)``), in order with
+        the chunks, here in the parent.
 
     Yields
     ------
@@ -66,7 +99,8 @@ def chunks_in_child(read: Callable[..., Iterator[Chunk]], *args: object) -> Iter
     """
     ctx = mp.get_context("spawn")
     receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_produce, args=(send, read, args), name="scout-reader", daemon=True)
+    child = ctx.Process(target=_produce, args=(send, read, args, note is not None), name="scout-reader",
+                        daemon=True)
     child.start()
     send.close()  # the child holds the only writing end: its exit is our end of file
     try:
@@ -80,6 +114,8 @@ def chunks_in_child(read: Callable[..., Iterator[Chunk]], *args: object) -> Iter
             tag, payload = pickle.loads(message)
             if tag == _CHUNK:
                 yield payload
+            elif tag == _NOTE:
+                note(payload)
             elif tag == _ERROR:
                 raise payload
             else:
@@ -93,8 +129,10 @@ def chunks_in_child(read: Callable[..., Iterator[Chunk]], *args: object) -> Iter
         child.join()
 
 
-def _produce(send: Connection, read: Callable[..., Iterator[Chunk]], args: tuple) -> None:
-    """The child: send each chunk, then ``done``, or the error that stopped it."""
+def _produce(send: Connection, read: Callable[..., Iterator[Chunk]], args: tuple, notes: bool = False
+             ) -> None:
+    """The child: send each chunk (and note, when ``notes``), then ``done``, or the error that
+    stopped it."""
     # Ctrl-C reaches the whole process group: the parent decides, and stops the child.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A thread sends while the next chunk is made: the pipe holds only a few KiB, so
@@ -105,7 +143,10 @@ def _produce(send: Connection, read: Callable[..., Iterator[Chunk]], args: tuple
                               daemon=True)
     sender.start()
     try:
-        for chunk in read(*args):
+        def note(message: str) -> None:
+            outbox.put(pickle.dumps((_NOTE, str(message))))
+
+        for chunk in read(*args, **({"note": note} if notes else {})):
             if deaf.is_set():
                 return  # nothing to tell: stop reading
             outbox.put(pickle.dumps((_CHUNK, chunk), protocol=pickle.HIGHEST_PROTOCOL))
@@ -141,4 +182,4 @@ def _error_message(exc: Exception) -> bytes:
         return pickle.dumps((_ERROR, InputError(f"{type(exc).__name__}: {exc}")))
 
 
-__all__ = ["chunks_in_child"]
+__all__ = ["CHILD_READER_MIN_BYTES", "chunks_in_child", "wants_child"]

@@ -23,8 +23,9 @@ one event.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -43,7 +44,7 @@ from graph.model import (
 from ingest.csvfiles import CsvBlock, read_blocks
 from ingest.identity import account_identities
 from ingest.pipeline import Chunk
-from ingest.sources import Input
+from ingest.sources import Input, open_input
 
 EDGE_COLUMNS = ("source", "target", "kind", "timestamp", "platform", "post_id", "text", "topics", "weight")
 EDGE_ALIASES: dict[str, str] = {
@@ -379,6 +380,60 @@ def edges_chunk(block: CsvBlock, name: str, platform: str | None = None,
     errors.sort()
     chunk.errors.extend(f"{name}:{line}: {why}" for line, why in errors)
     return chunk
+
+
+def edge_file_chunks(
+    inp: Input,
+    path: str | Path,
+    platform: str | None = None,
+    default_time: datetime | None = None,
+    delimiter: str | None = None,
+    warn: Callable[[str], None] | None = None,
+    child: bool | None = None,
+) -> Iterator[Chunk]:
+    """The chunks of an opened edge list, read in a child process when the file is big.
+
+    Parameters
+    ----------
+    inp : Input
+        The opened file (``inp.name`` names it in ``file:line`` messages).
+    path : str or Path
+        Its path, which the child opens again.
+    platform, default_time, delimiter, warn
+        As for :func:`iter_edge_chunks` (``warn`` is told here, in this process).
+    child : bool, optional
+        Force the child process on or off; default:
+        :func:`ingest.child_reader.wants_child` (a file, not standard input, of at
+        least ``CHILD_READER_MIN_BYTES["edges"]``).
+
+    Yields
+    ------
+    Chunk
+        The same chunks as :func:`iter_edge_chunks`.
+    """
+    from ingest.child_reader import chunks_in_child, wants_child
+
+    if child is None:
+        child = wants_child(inp, "edges")
+    if not child or inp.is_stdin:
+        yield from iter_edge_chunks(inp, platform, default_time, delimiter, warn)
+        return
+    yield from chunks_in_child(read_edge_file, str(path), inp.name, platform, default_time, delimiter,
+                               note=warn)
+
+
+def read_edge_file(path: str, name: str | None = None, platform: str | None = None,
+                   default_time: datetime | None = None, delimiter: str | None = None,
+                   note: Callable[[str], None] | None = None) -> Iterator[Chunk]:
+    """Open an edge list and read it with :func:`iter_edge_chunks` (the child process's job).
+
+    ``name`` names the file in ``file:line`` messages (default: ``path``); ``note`` is
+    told about ignored columns.
+    """
+    with open_input(path) as inp:
+        if name is not None:
+            inp.name = name
+        yield from iter_edge_chunks(inp, platform, default_time, delimiter, note)
 
 
 def iter_edge_chunks(

@@ -128,9 +128,9 @@ def import_file(
 
                     yield from iter_replay_chunks(inp)
                 else:
-                    from ingest.csv_edges import iter_edge_chunks
+                    from ingest.csv_edges import edge_file_chunks
 
-                    yield from iter_edge_chunks(inp, platform, default_time, delimiter, note)
+                    yield from edge_file_chunks(inp, path, platform, default_time, delimiter, note)
 
         from ingest.x_aliases import HandleResolver
 

@@ -103,11 +103,6 @@ def iter_x_chunks(inp: Input, lines_per_chunk: int = LINES_PER_CHUNK, columnar: 
     yield from _records(inp, lines, lines_per_chunk, blocks=chain(head, blocks))
 
 
-#: X archives at least this big (bytes as stored) are read in a child process
-#: (:mod:`ingest.child_reader`): below it, starting a process costs more than it saves.
-CHILD_READER_MIN_BYTES = 64 << 20
-
-
 def x_file_chunks(inp: Input, path: str | Path, child: bool | None = None) -> Iterator[Chunk]:
     """The chunks of an opened X archive, read in a child process when the file is big.
 
@@ -119,19 +114,20 @@ def x_file_chunks(inp: Input, path: str | Path, child: bool | None = None) -> It
         Its path, which the child opens again.
     child : bool, optional
         Force the child process on or off; default: a file (not standard input) of at
-        least :data:`CHILD_READER_MIN_BYTES`.
+        least :data:`ingest.child_reader.CHILD_READER_MIN_BYTES` (:func:`~ingest.child_reader.wants_child`).
 
     Yields
     ------
     Chunk
         The same chunks as :func:`iter_x_chunks`.
     """
+    from ingest.child_reader import chunks_in_child, wants_child
+
     if child is None:
-        child = (inp.size or 0) >= CHILD_READER_MIN_BYTES
+        child = wants_child(inp, "jsonl")
     if not child or inp.is_stdin:
         yield from iter_x_chunks(inp)
         return
-    from ingest.child_reader import chunks_in_child
 
     yield from chunks_in_child(read_x_file, str(path), inp.name)
 

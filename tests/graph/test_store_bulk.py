@@ -105,6 +105,11 @@ def test_neo4j_bulk_batches_split_over_writers_count_like_one(neo4j_store):
 
 
 def test_sqlite_bulk_load_restores_indexes_and_foreign_keys(sqlite_store):
+    def settings() -> list:
+        return [sqlite_store._conn.execute(f"PRAGMA {p}").fetchone()[0]
+                for p in ("cache_size", "temp_store", "threads")]
+
+    before = settings()
     with sqlite_store.bulk_load():
         sqlite_store.write_batch([], frame(range(0, 10)))
         with pytest.raises(RuntimeError, match="not reentrant"):
@@ -116,6 +121,8 @@ def test_sqlite_bulk_load_restores_indexes_and_foreign_keys(sqlite_store):
         # The store's own connection checks references again after the load.
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     assert sqlite_store._conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
+    # The index builds' own settings (small cache, temporary files, sorter threads) are undone.
+    assert settings() == before
     with pytest.raises(sqlite3.IntegrityError):
         sqlite_store._conn.execute(
             "INSERT INTO interactions(platform, post_id, kind, source, target, at) "
