@@ -847,6 +847,17 @@ class SqliteStore(GraphStore):
     # -- identities and people ---------------------------------------------------------
     def handle_aliases(self, platform: str = "x") -> dict[str, str]:
         # Handle-only keys are "platform:@handle": a range of the primary key ('@' < 'A').
+        # An alias needs an account with a real id and a handle; a store of handle-only keys
+        # (an edge list of usernames) has none, and the join below would look up each of its
+        # millions of keys for nothing (10 s at 2.8M accounts). The other keys of the platform
+        # are the two ranges around the '@' one (':' + 1 = ';').
+        has_ids = self._query(
+            "SELECT EXISTS(SELECT 1 FROM accounts WHERE key >= ? AND key < ? AND handle_lc IS NOT NULL) "
+            "OR EXISTS(SELECT 1 FROM accounts WHERE key >= ? AND key < ? AND handle_lc IS NOT NULL)",
+            (f"{platform}:", f"{platform}:@", f"{platform}:A", f"{platform};"),
+        )[0][0]
+        if not has_ids:
+            return {}
         rows = self._query(
             """
             SELECT a.key, MIN(b.key) FROM accounts a

@@ -502,6 +502,14 @@ class TestIdentities:
         with pytest.raises(NotFoundError):
             store.merge_accounts({"x:@nobody": "x:2"})
 
+    def test_aliases_need_an_id_account_with_that_handle(self, store):
+        store.write_batch([Account("x", "@ann", handle="ann"), Account("x", "@bo", handle="bo"),
+                           Account("x", "7"), Account("generic", "ann", handle="ann")], [])
+        assert store.handle_aliases("x") == {}  # only handle-only keys have handles on x
+        # An id on either side of the '@' range of keys counts.
+        store.write_batch([Account("x", "Zed7", handle="Bo")], [])
+        assert store.handle_aliases("x") == {"x:@bo": "x:Zed7"}
+
     def test_ambiguous_handles_are_left_alone(self, store):
         store.write_batch(
             [Account("x", "1", handle="ann"), Account("x", "2", handle="Ann"), Account("x", "@ann", handle="ann")],
