@@ -609,8 +609,8 @@ class SqliteStore(GraphStore):
         """Settings for building indexes on this connection (see :data:`_SORT_CACHE_KIB`), undone
         after: a small page cache, temporary files on disk, the sorter's helper threads."""
         with self._lock:
-            cache = self._conn.execute("PRAGMA cache_size").fetchone()[0]
-            temp = self._conn.execute("PRAGMA temp_store").fetchone()[0]
+            cache, temp, threads = (self._conn.execute(f"PRAGMA {name}").fetchone()[0]
+                                    for name in ("cache_size", "temp_store", "threads"))
             self._conn.execute(f"PRAGMA threads={_SORT_THREADS}")
             self._conn.execute(f"PRAGMA cache_size=-{_SORT_CACHE_KIB}")
             # In memory, the sorter keeps one big run instead of sorting small ones in parallel.
@@ -620,7 +620,7 @@ class SqliteStore(GraphStore):
             finally:
                 self._conn.execute(f"PRAGMA temp_store={int(temp)}")
                 self._conn.execute(f"PRAGMA cache_size={int(cache)}")
-                self._conn.execute("PRAGMA threads=0")
+                self._conn.execute(f"PRAGMA threads={int(threads)}")
 
     def _restore_identity(self) -> int:
         """Build the identity index if it is missing (first removing repeated events); returns
