@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import orjson
@@ -18,14 +18,38 @@ import pandas as pd
 from graph.errors import InputError
 from graph.model import ACCOUNT_COLUMNS, INTERACTION_COLUMNS, MAX_COUNT, Run, utcnow
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
 
 def to_ms(value: datetime | None) -> int | None:
-    """Milliseconds since the epoch (naive datetimes are UTC)."""
+    """Milliseconds since the epoch (naive datetimes are UTC), rounded down.
+
+    Examples
+    --------
+    >>> to_ms(datetime(1970, 1, 1, 0, 0, 1, 999, tzinfo=UTC)), to_ms(None)
+    (1000, None)
+    """
     if value is None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return int(value.timestamp() * 1000)
+    # Integer arithmetic: float seconds times 1000 lose a millisecond now and then
+    # (….001 s is ….000999… as a float).
+    return (value - _EPOCH) // _MS
+
+
+def to_ms_list(values: pd.Series) -> list[int | None]:
+    """:func:`to_ms` of each value of a column of times (``None``/NaT: missing), column-wise.
+
+    Examples
+    --------
+    >>> to_ms_list(pd.Series([datetime(1970, 1, 1, 0, 0, 2, tzinfo=UTC), None]))
+    [2000, None]
+    """
+    at = pd.to_datetime(values, utc=True)  # naive values are UTC, as for to_ms
+    ms = ((at - pd.Timestamp(_EPOCH)) // pd.Timedelta(_MS)).astype("Int64")
+    return ms.astype(object).where(ms.notna(), None).tolist()
 
 
 def from_ms(ms: int | None) -> datetime | None:

@@ -35,6 +35,7 @@ from graph.frames import (
     snapshot_row_chunks,
     snapshots_frame,
     to_ms,
+    to_ms_list,
 )
 from graph.model import (
     INTERACTION_COLUMNS,
@@ -313,12 +314,16 @@ def _frame_account_rows(frame: pd.DataFrame) -> tuple[tuple[str, ...], list[tupl
     for name in _ACCOUNT_COLUMNS[5:]:
         if name not in frame:
             continue
-        c = frame[name].astype(object)
+        c = frame[name]
         if name == "created_at":
-            values[name] = c.map(lambda v: None if v is None or v is pd.NaT else to_ms(v)).tolist()
+            values[name] = to_ms_list(c)
         elif name == "verified":
-            values[name] = c.map(lambda v: None if v is None else int(v)).tolist()
+            known = c.notna().to_numpy(dtype=bool)
+            flags = np.full(len(c), None, dtype=object)
+            flags[known] = c[known].astype(bool).astype(int).to_numpy(dtype=object)
+            values[name] = flags.tolist()
         else:
+            c = c.astype(object)
             values[name] = c.where(c.notna(), None).tolist()
     columns = tuple(values)
     return columns, list(zip(*values.values(), strict=True))

@@ -217,15 +217,18 @@ def read_blocks(
     required: Sequence[Sequence[str]],
     delimiter: str | None = None,
     size: int = ROWS_PER_BLOCK,
+    pad: bool = False,
 ) -> tuple[CsvHeader, Iterator[CsvBlock]]:
     """Like :func:`open_csv`, but the rows come column-wise in blocks of about ``size``.
 
     Blocks without quote characters (most machine-written edge lists) are split
-    by pandas' C parser; from the first quote on, the rest of the file is read
+    by Arrow's CSV reader; from the first quote on, the rest of the file is read
     with the csv module (quoted cells may span lines), then turned into columns.
     Either way each row keeps the line it starts on, blank lines are skipped,
-    and a row with fewer fields than the header, more non-empty ones, or one the
-    csv module cannot read, is an error of its own.
+    and a row the csv module cannot read is an error of its own; so is a row
+    with fewer fields than the header or more non-empty ones, unless ``pad``:
+    then missing cells are empty and extra ones ignored (what the people files'
+    readers always accepted).
 
     Raises
     ------
@@ -234,10 +237,11 @@ def read_blocks(
     """
     text = io.TextIOWrapper(inp.stream, encoding="utf-8-sig", errors="strict", newline="")
     header, reader, lines = _open(inp, text, aliases, required, delimiter)
-    return header, _blocks(inp.name, header, reader, lines, size)
+    return header, _blocks(inp.name, header, reader, lines, size, pad)
 
 
-def _blocks(name: str, header: CsvHeader, reader, lines, size: int) -> Iterator[CsvBlock]:
+def _blocks(name: str, header: CsvHeader, reader, lines, size: int, pad: bool = False
+            ) -> Iterator[CsvBlock]:
     width = len(header.columns)
     index = header.index()
     delim = header.delimiter
@@ -255,13 +259,13 @@ def _blocks(name: str, header: CsvHeader, reader, lines, size: int) -> Iterator[
         if '"' in joined or "\x00" in joined or joined.count("\r") != joined.count("\r\n"):
             # Quotes may open a cell that spans lines: the csv module reads the rest.
             rest = csv.reader(itertools.chain(physical, lines), delimiter=delim)
-            yield from _slow_blocks(name, header, rest, line_no, size)
+            yield from _slow_blocks(name, header, rest, line_no, size, pad)
             return
         block = _fast_block(physical, joined, line_no, width, index, delim)
         line_no += len(physical)
         if block is None:  # ragged rows: the csv module splits this block
             rows = csv.reader(physical, delimiter=delim)
-            yield from _slow_blocks(name, header, rows, line_no - len(physical), size)
+            yield from _slow_blocks(name, header, rows, line_no - len(physical), size, pad)
             continue
         yield block
 
@@ -300,8 +304,10 @@ def _fast_block(physical: list[str], joined: str, first: int, width: int, index:
     return CsvBlock(numbers, cells, [])
 
 
-def _slow_blocks(name: str, header: CsvHeader, reader, line_no: int, size: int) -> Iterator[CsvBlock]:
-    """Rows of the csv module, ``size`` at a time, as blocks (line numbers from ``line_no``)."""
+def _slow_blocks(name: str, header: CsvHeader, reader, line_no: int, size: int, pad: bool = False
+                 ) -> Iterator[CsvBlock]:
+    """Rows of the csv module, ``size`` at a time, as blocks (line numbers from ``line_no``;
+    ``pad``: short rows get empty cells, extra cells are ignored)."""
     width = len(header.columns)
     index = header.index()
     rows = _rows(name, reader, offset=line_no)
@@ -314,6 +320,8 @@ def _slow_blocks(name: str, header: CsvHeader, reader, line_no: int, size: int) 
         for line, cells in batch:
             if isinstance(cells, str):
                 errors.append((line, cells))
+            elif pad:
+                good.append((line, cells[:width] + [""] * (width - len(cells))))
             elif len(cells) < width or any(c.strip() for c in cells[width:]):
                 # Trailing empty cells (a trailing delimiter) are harmless.
                 errors.append((line, f"expected {width} fields, got {len(cells)}"))

@@ -110,7 +110,7 @@ def import_file(
         if report is not None:
             report(message)
 
-    if kind in ("jsonl", "edges", "replay"):
+    if kind in ("jsonl", "edges", "replay", "accounts"):
         def chunks() -> Iterator[Chunk]:
             # Opened inside the run, so that an unreadable file is a failed run.
             with open_input(path) as inp:
@@ -127,6 +127,10 @@ def import_file(
                     from ingest.replay import iter_replay_chunks
 
                     yield from iter_replay_chunks(inp)
+                elif kind == "accounts":
+                    from ingest.people import iter_account_chunks
+
+                    yield from iter_account_chunks(inp, platform, delimiter, note)
                 else:
                     from ingest.csv_edges import edge_file_chunks
 
@@ -145,7 +149,8 @@ def import_file(
                 run = run_ingest(
                     store,
                     run.source,
-                    _prepared(store, resolver.apply(chunks())),
+                    # Profiles name no one else: handle-only accounts are merged after the run.
+                    _prepared(store, chunks() if kind == "accounts" else resolver.apply(chunks())),
                     batch_size=batch_size,
                     strict=strict,
                     report=note,
@@ -158,9 +163,12 @@ def import_file(
         finally:
             if bulk:
                 _count_removed_repeats(store, run)
+        if kind == "accounts":
+            # What an accounts file inserts is accounts (profiles upserted), not events.
+            run.inserted = int(run.summary.get("accounts", 0))
+            store.save_run(run)
         return _merge_aliases(store, run, resolver)
-    run = _import_people(store, path, kind, run, name, platform, delimiter, replace, strict, note,
-                         rejects, force)
+    run = _import_people(store, path, kind, run, name, delimiter, replace, strict, note, rejects, force)
     return _merge_aliases(store, run, None)
 
 
@@ -226,7 +234,6 @@ def _import_people(
     kind: str,
     run: Run,
     name: str | None,
-    platform: str | None,
     delimiter: str | None,
     replace: bool,
     strict: bool,
@@ -234,7 +241,8 @@ def _import_people(
     rejects: str | Path | None = None,
     force: bool = False,
 ) -> Run:
-    """People files are small: read whole, then written in one call."""
+    """Rosters and CRM lists are small: read whole, then written in one call (``replace``
+    swaps the whole list)."""
     from ingest import people
 
     if rejects is not None:
@@ -245,9 +253,7 @@ def _import_people(
             with open_input(path) as inp:
                 if name is not None:
                     inp.name = name
-                if kind == "accounts":
-                    result = people.read_accounts(inp, platform, delimiter, None)
-                elif kind == "roster":
+                if kind == "roster":
                     result = people.read_roster(inp, delimiter, None)
                 else:
                     result = people.read_crm(inp, delimiter, None)
@@ -260,9 +266,7 @@ def _import_people(
                     f"{name or path}: no {kind} rows to replace the current list with; "
                     "nothing was changed (use --force to empty it)"
                 )
-            if kind == "accounts":
-                run.summary["accounts"] = store.upsert_accounts(result.items)
-            elif kind == "roster":
+            if kind == "roster":
                 run.summary["internal_accounts"] = store.set_roster(result.items, replace=replace)
                 run.summary["replace"] = replace
             else:

@@ -471,12 +471,34 @@ def _screen_frame(chunk: Chunk, lo: datetime, hi: datetime, times: TimeWindow | 
 
 
 def _screen_account_frame(chunk: Chunk) -> dict[str, str]:
-    """:func:`screen_chunk` for a chunk's column-wise accounts; returns refused key → reason.
-
-    The rules of :func:`_account_is_plain` are tested column by column; only rows
-    that are not plain go through :func:`graph.model.sanitize_account`.
-    """
+    """:func:`screen_chunk` for a chunk's column-wise accounts; returns refused key → reason."""
     f = chunk.account_frame
+    clean, refused = sanitize_account_frame(f)
+    chunk.account_frame = clean
+    key = f.columns.get_loc("key")
+    return {f.iat[i, key]: why for i, why in refused.items()}
+
+
+def sanitize_account_frame(f: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, str]]:
+    """:func:`graph.model.sanitize_account` on every row of an account frame, column-wise.
+
+    The rules are tested column by column; only rows that are not plain (non-ASCII
+    or control characters, overlong values, a count or time out of bounds) go
+    through :func:`~graph.model.sanitize_account` itself, so a refused row gets
+    the same reason either way.
+
+    Parameters
+    ----------
+    f : pandas.DataFrame
+        Accounts: ``key, platform, platform_id, handle`` and any other
+        :class:`~graph.model.Account` attributes, missing values as ``None``/NA.
+
+    Returns
+    -------
+    tuple
+        The frame without refused rows (``f`` itself when every row is plain),
+        index reset; and refused row positions in ``f`` → reason.
+    """
     ok = _plain_text(f["platform_id"], MAX_ID_LENGTH).copy() & (
         f["handle"].isna().to_numpy() | _plain_text(f["handle"], MAX_ID_LENGTH))
     for col in ("name", "url"):
@@ -494,8 +516,8 @@ def _screen_account_frame(chunk: Chunk) -> dict[str, str]:
         ok &= (f["created_at"].isna() | ((at >= pd.Timestamp(WIDEST_EARLIEST)) & (at <= pd.Timestamp(WIDEST_LATEST)))
                ).to_numpy(dtype=bool)
     if ok.all():
-        return {}
-    refused: dict[str, str] = {}
+        return f, {}
+    refused: dict[int, str] = {}
     keep = np.ones(len(f), dtype=bool)
     f = f.astype({c: object for c in f.columns if c in Account.__slots__})
     slots = [c for c in Account.__slots__ if c in f.columns]
@@ -508,13 +530,14 @@ def _screen_account_frame(chunk: Chunk) -> dict[str, str]:
         try:
             sanitize_account(a)
         except ValueError as exc:
-            refused[f.iat[i, f.columns.get_loc("key")]] = str(exc)
+            refused[i] = str(exc)
             keep[i] = False
             continue
         for col in slots:
             f.iat[i, f.columns.get_loc(col)] = getattr(a, col)
-    chunk.account_frame = f.loc[keep].reset_index(drop=True)
-    return refused
+        # The key follows its cleaned id (``checked_key`` cleans the keys events name alike).
+        f.iat[i, f.columns.get_loc("key")] = a.key
+    return f.loc[keep].reset_index(drop=True), refused
 
 
 def _account_is_plain(a: Account) -> bool:
