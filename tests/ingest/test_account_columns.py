@@ -177,3 +177,20 @@ def test_generated_files_read_alike(tmp_path_factory, rows):
         assert str(err.value) == str(exc)
         return
     assert column_wise(path) == want
+
+
+def test_both_stores_keep_the_column_wise_accounts_as_the_row_wise_ones(store, tmp_path):
+    rows = [r for r in tricky_rows(400, seed=6) if r[0].strip().lower() in ("", "x", "generic")]
+    path = write_csv(tmp_path / "accounts.csv", rows)
+    run = import_file(store, path, "accounts")
+    got = store.accounts().sort_values("key").reset_index(drop=True)
+    store.delete_everything()
+    with open_input(path) as inp:
+        result = read_accounts(inp)
+    store.upsert_accounts(result.items)
+    from ingest.x_aliases import merge_handle_aliases
+
+    merge_handle_aliases(store)
+    want = store.accounts().sort_values("key").reset_index(drop=True)
+    assert run.inserted == len(result.rows) and len(want) > 20
+    pd.testing.assert_frame_equal(got, want)
