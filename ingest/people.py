@@ -364,9 +364,10 @@ def accounts_frame(cells: dict[str, pd.Series], n: int, platform: str | None = N
     Returns
     -------
     tuple
-        The accounts (:data:`ACCOUNT_FRAME_COLUMNS`; ``created_at`` still as
-        objects), and a reason per row (``""`` for a good one; the other columns
-        of a rejected row are meaningless).
+        The accounts (:data:`ACCOUNT_FRAME_COLUMNS`; ``created_at`` UTC times, or
+        objects when some value needed the row-wise rule), and a reason per row
+        (``""`` for a good one; the other columns of a rejected row are
+        meaningless, its key missing).
     """
     reason = np.full(n, "", dtype=object)
 
