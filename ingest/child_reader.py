@@ -23,10 +23,11 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 from graph.errors import InputError
 from ingest.pipeline import Chunk
-from ingest.sources import Input
+from ingest.sources import Input, open_input
 
 #: Tags of the messages the child sends.
 _CHUNK, _NOTE, _ERROR, _DONE = "chunk", "note", "error", "done"
@@ -35,8 +36,9 @@ _AHEAD = 2
 
 #: Files at least this big (bytes as stored), by kind, are read in a child process: below it,
 #: starting one (a new interpreter importing pandas and Arrow, ~1 s of CPU on the other core)
-#: costs more than it saves. An X archive's JSON is ~1.5 KB an event, an edge list's row ~45 B.
-CHILD_READER_MIN_BYTES = {"jsonl": 64 << 20, "edges": 16 << 20}
+#: costs more than it saves. An X archive's JSON is ~1.5 KB an event, an edge list's row ~45 B,
+#: a profile ~140 B.
+CHILD_READER_MIN_BYTES = {"jsonl": 64 << 20, "edges": 16 << 20, "accounts": 32 << 20}
 
 
 def wants_child(inp: Input, kind: str) -> bool:
@@ -59,6 +61,60 @@ def wants_child(inp: Input, kind: str) -> bool:
     least = CHILD_READER_MIN_BYTES.get(kind)
     return (least is not None and not inp.is_stdin and (inp.size or 0) >= least
             and not mp.current_process().daemon)  # a pool's workers may not have children
+
+
+def file_chunks(inp: Input, path: str | Path, kind: str, reader: Callable[..., Iterator[Chunk]], *args: object,
+                note: Callable[[str], None] | None = None, child: bool | None = None) -> Iterator[Chunk]:
+    """The chunks ``reader(inp, *args)`` makes of an opened file, in a child process when it is big.
+
+    Parameters
+    ----------
+    inp : Input
+        The opened file (``inp.name`` names it in ``file:line`` messages).
+    path : str or Path
+        Its path, which the child opens again.
+    kind : str
+        Its kind, a key of :data:`CHILD_READER_MIN_BYTES`.
+    reader : callable
+        A module-level function taking the opened file first, then ``*args``
+        (picklable), and ``note=`` when ``note`` is given.
+    *args
+        The reader's other arguments.
+    note : callable, optional
+        Told the reader's notes (an ignored column…), here in this process.
+    child : bool, optional
+        Force the child process on or off; default: :func:`wants_child`.
+
+    Yields
+    ------
+    Chunk
+        The same chunks either way.
+
+    Examples
+    --------
+    >>> from ingest.child_reader import file_chunks  # doctest: +SKIP
+    >>> from ingest.csv_edges import iter_edge_chunks
+    >>> with open_input("edges.csv") as inp:
+    ...     chunks = list(file_chunks(inp, "edges.csv", "edges", iter_edge_chunks, "x"))
+    """
+    if child is None:
+        child = wants_child(inp, kind)
+    if not child or inp.is_stdin:
+        yield from reader(inp, *args, **({"note": note} if note is not None else {}))
+        return
+    yield from chunks_in_child(read_file, str(path), inp.name, reader, *args, note=note)
+
+
+def read_file(path: str, name: str | None, reader: Callable[..., Iterator[Chunk]], *args: object,
+              note: Callable[[str], None] | None = None) -> Iterator[Chunk]:
+    """Open ``path`` and read it with ``reader(inp, *args)`` (the child process's job).
+
+    ``name`` names the file in ``file:line`` messages (default: ``path``).
+    """
+    with open_input(path) as inp:
+        if name is not None:
+            inp.name = name
+        yield from reader(inp, *args, **({"note": note} if note is not None else {}))
 
 
 def chunks_in_child(read: Callable[..., Iterator[Chunk]], *args: object,
@@ -93,9 +149,9 @@ def chunks_in_child(read: Callable[..., Iterator[Chunk]], *args: object,
 
     Examples
     --------
-    >>> from ingest.child_reader import chunks_in_child  # doctest: +SKIP
-    >>> from ingest.jsonl import read_x_file
-    >>> chunks = list(chunks_in_child(read_x_file, "archive.jsonl", "archive.jsonl"))
+    >>> from ingest.child_reader import chunks_in_child, read_file  # doctest: +SKIP
+    >>> from ingest.jsonl import iter_x_chunks
+    >>> chunks = list(chunks_in_child(read_file, "archive.jsonl", "archive.jsonl", iter_x_chunks))
     """
     ctx = mp.get_context("spawn")
     receive, send = ctx.Pipe(duplex=False)
@@ -182,4 +238,4 @@ def _error_message(exc: Exception) -> bytes:
         return pickle.dumps((_ERROR, InputError(f"{type(exc).__name__}: {exc}")))
 
 
-__all__ = ["CHILD_READER_MIN_BYTES", "chunks_in_child", "wants_child"]
+__all__ = ["CHILD_READER_MIN_BYTES", "chunks_in_child", "file_chunks", "read_file", "wants_child"]

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -44,7 +43,7 @@ from graph.model import (
 from ingest.csvfiles import CsvBlock, read_blocks
 from ingest.identity import account_identities
 from ingest.pipeline import Chunk
-from ingest.sources import Input, open_input
+from ingest.sources import Input
 
 EDGE_COLUMNS = ("source", "target", "kind", "timestamp", "platform", "post_id", "text", "topics", "weight")
 EDGE_ALIASES: dict[str, str] = {
@@ -382,58 +381,26 @@ def edges_chunk(block: CsvBlock, name: str, platform: str | None = None,
     return chunk
 
 
-def edge_file_chunks(
-    inp: Input,
-    path: str | Path,
-    platform: str | None = None,
-    default_time: datetime | None = None,
-    delimiter: str | None = None,
-    warn: Callable[[str], None] | None = None,
-    child: bool | None = None,
-) -> Iterator[Chunk]:
-    """The chunks of an opened edge list, read in a child process when the file is big.
+def open_blocks(inp: Input, aliases: dict[str, str], required: list[list[str]], platform: str | None,
+                delimiter: str | None, note: Callable[[str], None] | None, pad: bool = False
+                ) -> tuple[str | None, Iterator[CsvBlock]]:
+    """The start of a column-wise CSV reader: its default platform, normalised, and the file's
+    blocks (:func:`ingest.csvfiles.read_blocks`); ``note`` is told about ignored columns.
 
-    Parameters
-    ----------
-    inp : Input
-        The opened file (``inp.name`` names it in ``file:line`` messages).
-    path : str or Path
-        Its path, which the child opens again.
-    platform, default_time, delimiter, warn
-        As for :func:`iter_edge_chunks` (``warn`` is told here, in this process).
-    child : bool, optional
-        Force the child process on or off; default:
-        :func:`ingest.child_reader.wants_child` (a file, not standard input, of at
-        least ``CHILD_READER_MIN_BYTES["edges"]``).
-
-    Yields
+    Raises
     ------
-    Chunk
-        The same chunks as :func:`iter_edge_chunks`.
+    InputError
+        An invalid ``platform``, a missing required column, or a file that is not UTF-8 CSV.
     """
-    from ingest.child_reader import chunks_in_child, wants_child
-
-    if child is None:
-        child = wants_child(inp, "edges")
-    if not child or inp.is_stdin:
-        yield from iter_edge_chunks(inp, platform, default_time, delimiter, warn)
-        return
-    yield from chunks_in_child(read_edge_file, str(path), inp.name, platform, default_time, delimiter,
-                               note=warn)
-
-
-def read_edge_file(path: str, name: str | None = None, platform: str | None = None,
-                   default_time: datetime | None = None, delimiter: str | None = None,
-                   note: Callable[[str], None] | None = None) -> Iterator[Chunk]:
-    """Open an edge list and read it with :func:`iter_edge_chunks` (the child process's job).
-
-    ``name`` names the file in ``file:line`` messages (default: ``path``); ``note`` is
-    told about ignored columns.
-    """
-    with open_input(path) as inp:
-        if name is not None:
-            inp.name = name
-        yield from iter_edge_chunks(inp, platform, default_time, delimiter, note)
+    if platform is not None:
+        try:
+            platform = normalize_platform(platform)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+    header, blocks = read_blocks(inp, aliases, required, delimiter, pad=pad)
+    if header.ignored and note is not None:
+        note(f"{inp.name}: ignoring column(s): {', '.join(header.ignored)}")
+    return platform, blocks
 
 
 def iter_edge_chunks(
@@ -441,7 +408,7 @@ def iter_edge_chunks(
     platform: str | None = None,
     default_time: datetime | None = None,
     delimiter: str | None = None,
-    warn=None,
+    note: Callable[[str], None] | None = None,
 ) -> Iterator[Chunk]:
     """Parse an opened edge-list CSV into column-wise chunks for :func:`ingest.pipeline.run_ingest`.
 
@@ -455,7 +422,7 @@ def iter_edge_chunks(
         Time of rows without a ``timestamp`` cell (otherwise they are rejected).
     delimiter : str, optional
         Skip sniffing.
-    warn : callable, optional
+    note : callable, optional
         Told about ignored columns.
 
     Raises
@@ -464,14 +431,7 @@ def iter_edge_chunks(
         Missing ``source`` / ``target`` columns, a bad ``platform`` argument, or a
         file that is not UTF-8 CSV.
     """
-    if platform is not None:
-        try:
-            platform = normalize_platform(platform)
-        except ValueError as exc:
-            raise InputError(str(exc)) from None
-    header, blocks = read_blocks(inp, EDGE_ALIASES, [["source"], ["target"]], delimiter)
-    if header.ignored and warn is not None:
-        warn(f"{inp.name}: ignoring column(s): {', '.join(header.ignored)}")
+    platform, blocks = open_blocks(inp, EDGE_ALIASES, [["source"], ["target"]], platform, delimiter, note)
     for block in blocks:
         chunk = edges_chunk(block, inp.name, platform, default_time)
         chunk.position = inp.position()

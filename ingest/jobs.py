@@ -119,10 +119,12 @@ def import_file(
                 set_total = getattr(progress, "set_total", None)
                 if set_total is not None:
                     set_total(inp.size)
-                if kind == "jsonl":
-                    from ingest.jsonl import x_file_chunks
+                from ingest.child_reader import file_chunks
 
-                    yield from x_file_chunks(inp, path)
+                if kind == "jsonl":
+                    from ingest.jsonl import iter_x_chunks
+
+                    yield from file_chunks(inp, path, kind, iter_x_chunks)
                 elif kind == "replay":
                     from ingest.replay import iter_replay_chunks
 
@@ -130,11 +132,12 @@ def import_file(
                 elif kind == "accounts":
                     from ingest.people import iter_account_chunks
 
-                    yield from iter_account_chunks(inp, platform, delimiter, note)
+                    yield from file_chunks(inp, path, kind, iter_account_chunks, platform, delimiter, note=note)
                 else:
-                    from ingest.csv_edges import edge_file_chunks
+                    from ingest.csv_edges import iter_edge_chunks
 
-                    yield from edge_file_chunks(inp, path, platform, default_time, delimiter, note)
+                    yield from file_chunks(inp, path, kind, iter_edge_chunks, platform, default_time, delimiter,
+                                           note=note)
 
         from ingest.x_aliases import HandleResolver
 

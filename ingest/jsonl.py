@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,7 +20,7 @@ import pandas as pd
 from ingest.jsonio import loads
 from ingest.pipeline import Chunk
 from ingest.records import newer_cursor
-from ingest.sources import Input, open_input
+from ingest.sources import Input
 from ingest.x_parse import Parsed, RecordError, SeenUsers, parse_x_record
 
 _NOT_BLANK = re.compile(rb"\S")
@@ -101,46 +100,6 @@ def iter_x_chunks(inp: Input, lines_per_chunk: int = LINES_PER_CHUNK, columnar: 
     # Both read on from ``blocks`` after the head; only one of them is ever consumed past it.
     lines = chain.from_iterable(block_lines(s, b) for s, b, _ in chain(head, blocks))
     yield from _records(inp, lines, lines_per_chunk, blocks=chain(head, blocks))
-
-
-def x_file_chunks(inp: Input, path: str | Path, child: bool | None = None) -> Iterator[Chunk]:
-    """The chunks of an opened X archive, read in a child process when the file is big.
-
-    Parameters
-    ----------
-    inp : Input
-        The opened file (``inp.name`` names it in ``file:line`` messages).
-    path : str or Path
-        Its path, which the child opens again.
-    child : bool, optional
-        Force the child process on or off; default: a file (not standard input) of at
-        least :data:`ingest.child_reader.CHILD_READER_MIN_BYTES` (:func:`~ingest.child_reader.wants_child`).
-
-    Yields
-    ------
-    Chunk
-        The same chunks as :func:`iter_x_chunks`.
-    """
-    from ingest.child_reader import chunks_in_child, wants_child
-
-    if child is None:
-        child = wants_child(inp, "jsonl")
-    if not child or inp.is_stdin:
-        yield from iter_x_chunks(inp)
-        return
-
-    yield from chunks_in_child(read_x_file, str(path), inp.name)
-
-
-def read_x_file(path: str, name: str | None = None) -> Iterator[Chunk]:
-    """Open an X archive and read it with :func:`iter_x_chunks` (the child process's job).
-
-    ``name`` names the file in ``file:line`` messages (default: ``path``).
-    """
-    with open_input(path) as inp:
-        if name is not None:
-            inp.name = name
-        yield from iter_x_chunks(inp)
 
 
 def _records(inp: Input, lines: Iterator[tuple[int, bytes]], lines_per_chunk: int,

@@ -23,8 +23,8 @@ import pandas as pd
 
 from graph.errors import InputError
 from graph.model import Account, CrmEntry, Person, normalize_handle, normalize_platform
-from ingest.csv_edges import _column, _map_unique, parse_timestamps
-from ingest.csvfiles import open_csv, read_blocks
+from ingest.csv_edges import _column, _map_unique, open_blocks, parse_timestamps
+from ingest.csvfiles import open_csv
 from ingest.identity import account_identities, account_identity
 from ingest.pipeline import Chunk, sanitize_account_frame
 from ingest.sources import Input
@@ -282,7 +282,7 @@ _PLAIN_ISO = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\
 
 
 def iter_account_chunks(inp: Input, platform: str | None = None, delimiter: str | None = None,
-                        warn: Callable[[str], None] | None = None) -> Iterator[Chunk]:
+                        note: Callable[[str], None] | None = None) -> Iterator[Chunk]:
     """Read an accounts file column-wise: chunks of accounts for :func:`ingest.pipeline.run_ingest`.
 
     The twin of :func:`read_accounts` (:func:`account_from_row` on every row) without
@@ -299,7 +299,7 @@ def iter_account_chunks(inp: Input, platform: str | None = None, delimiter: str 
         Platform of rows without one (default ``generic``).
     delimiter : str, optional
         Skip sniffing.
-    warn : callable, optional
+    note : callable, optional
         Told about ignored columns.
 
     Yields
@@ -313,14 +313,7 @@ def iter_account_chunks(inp: Input, platform: str | None = None, delimiter: str 
         Neither a ``handle`` nor an ``id`` column, an invalid ``platform``, or a
         file that is not UTF-8 CSV.
     """
-    if platform is not None:
-        try:
-            platform = normalize_platform(platform)
-        except ValueError as exc:
-            raise InputError(str(exc)) from None
-    header, blocks = read_blocks(inp, ACCOUNT_ALIASES, [["handle", "id"]], delimiter, pad=True)
-    if header.ignored and warn is not None:
-        warn(f"{inp.name}: ignoring column(s): {', '.join(header.ignored)}")
+    platform, blocks = open_blocks(inp, ACCOUNT_ALIASES, [["handle", "id"]], platform, delimiter, note, pad=True)
     for block in blocks:
         chunk = Chunk()
         errors = list(block.errors)

@@ -194,3 +194,24 @@ def test_both_stores_keep_the_column_wise_accounts_as_the_row_wise_ones(store, t
     want = store.accounts().sort_values("key").reset_index(drop=True)
     assert run.inserted == len(result.rows) and len(want) > 20
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_an_accounts_file_read_in_a_child_process_stores_the_same(tmp_path, monkeypatch):
+    import multiprocessing as mp
+
+    from ingest import child_reader
+
+    path = write_csv(tmp_path / "accounts.csv", tricky_rows(1500, seed=8))
+    path.write_text(path.read_text(encoding="utf-8").replace(HEADER, HEADER + ",colour", 1), encoding="utf-8")
+    results = []
+    for least in (1 << 60, 0):  # in this process, then in a child
+        monkeypatch.setitem(child_reader.CHILD_READER_MIN_BYTES, "accounts", least)
+        notes: list[str] = []
+        with SqliteStore(tmp_path / f"child-{least}.db") as store:
+            run = import_file(store, path, "accounts", platform="x", report=notes.append)
+        with sqlite3.connect(tmp_path / f"child-{least}.db") as conn:
+            table = conn.execute("SELECT * FROM accounts ORDER BY key").fetchall()
+        results.append(((run.read, run.inserted, run.rejected, run.errors), notes, table))
+        assert not mp.active_children()
+    assert f"{path}: ignoring column(s): colour" in results[1][1] and results[1][0][2] > 100
+    assert results[1] == results[0]

@@ -1,9 +1,8 @@
 """Big X archives and edge lists are read in a child process: same chunks, same errors, no
 stray process.
 
-``x_file_chunks(inp, path, child=True)`` and ``edge_file_chunks(…, child=True)`` force the
-child on small files (the default uses it only from
-:data:`ingest.child_reader.CHILD_READER_MIN_BYTES`).
+``file_chunks(inp, path, kind, reader, …, child=True)`` forces the child on small files
+(the default uses it only from :data:`ingest.child_reader.CHILD_READER_MIN_BYTES`).
 """
 
 from __future__ import annotations
@@ -21,11 +20,11 @@ from graph.errors import InputError
 from graph.model import Account
 from graph.sqlite_store import SqliteStore
 from ingest import child_reader
-from ingest.child_reader import chunks_in_child, wants_child
-from ingest.csv_edges import edge_file_chunks
+from ingest.child_reader import chunks_in_child, file_chunks, wants_child
+from ingest.csv_edges import iter_edge_chunks
 from ingest.jobs import import_file
 from ingest.jsonio import dumps_line
-from ingest.jsonl import x_file_chunks
+from ingest.jsonl import iter_x_chunks
 from ingest.pipeline import Chunk
 from ingest.sources import open_input
 from ingest.synthetic import synthetic_pages
@@ -39,8 +38,9 @@ def summary(path: Path, child: bool, name: str | None = None, kind: str = "jsonl
     with open_input(path) as inp:
         if name:
             inp.name = name
-        chunks = (x_file_chunks(inp, path, child=child) if kind == "jsonl"
-                  else edge_file_chunks(inp, path, child=child, **kw))
+        chunks = (file_chunks(inp, path, kind, iter_x_chunks, child=child) if kind == "jsonl"
+                  else file_chunks(inp, path, kind, iter_edge_chunks, kw.get("platform"), child=child,
+                                   note=kw.get("note")))
         for chunk in chunks:
             rec = chunk.as_records()
             edges += [(e.platform, e.post_id, e.kind, e.source, e.target, e.at.isoformat(), e.text,
@@ -93,7 +93,7 @@ def test_a_damaged_gzip_fails_the_same_way_in_a_child(tmp_path):
     messages = []
     for child in (False, True):
         with open_input(path) as inp, pytest.raises(InputError, match="cannot read past line") as err:
-            list(x_file_chunks(inp, path, child=child))
+            list(file_chunks(inp, path, "jsonl", iter_x_chunks, child=child))
         messages.append(str(err.value))
     assert messages[0] == messages[1]
     assert not mp.active_children()
@@ -152,7 +152,7 @@ def test_the_childs_errors_reach_the_parent():
 def test_small_files_and_pipes_are_read_in_this_process(tmp_path):
     path = write_lines(tmp_path / "small.jsonl", tricky_pages())
     with open_input(path) as inp:
-        chunks = x_file_chunks(inp, path)
+        chunks = file_chunks(inp, path, "jsonl", iter_x_chunks)
         next(chunks)
         assert not mp.active_children()  # below CHILD_READER_MIN_BYTES: no process started
         list(chunks)
@@ -173,7 +173,7 @@ def edge_list(tmp_path: Path, name: str, quoted: bool = False, extra: str = "") 
 def test_edge_lists_give_the_same_chunks_in_a_child(tmp_path, quoted):
     path = edge_list(tmp_path, "edges.csv", quoted=quoted, extra="blue")
     notes: dict[bool, list[str]] = {False: [], True: []}
-    here, there = (summary(path, child=c, name="upload.csv", kind="edges", platform="x", warn=notes[c].append)
+    here, there = (summary(path, child=c, name="upload.csv", kind="edges", platform="x", note=notes[c].append)
                    for c in (False, True))
     assert there == here
     assert len(here["edges"]) > 500 and len(here["errors"]) > 100  # good rows and bad ones
@@ -223,6 +223,7 @@ def test_which_files_are_read_in_a_child(tmp_path):
     with open_input(big) as inp:
         assert wants_child(inp, "edges")
         assert not wants_child(inp, "jsonl")  # an X archive needs more before a child pays
+        assert not wants_child(inp, "accounts")  # profiles are longer lines: a bigger file first
         assert not wants_child(inp, "roster")  # read in this process whatever its size
     with open_input(small) as inp:
         assert not wants_child(inp, "jsonl")

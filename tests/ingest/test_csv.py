@@ -131,7 +131,7 @@ def test_ignored_columns_are_named(tmp_path):
     p = write(tmp_path, "source,target,timestamp,colour\na,b,2024-01-01,red\n")
     warnings = []
     with open_input(p) as inp:
-        list(iter_edge_chunks(inp, warn=warnings.append))
+        list(iter_edge_chunks(inp, note=warnings.append))
     assert warnings == [f"{p}: ignoring column(s): colour"]
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from graph.errors import InputError
 from ingest.csv_edges import iter_edge_chunks
 from ingest.jsonl import iter_x_chunks, parse_line
-from ingest.people import read_accounts, read_crm, read_roster
+from ingest.people import iter_account_chunks, read_accounts, read_crm, read_roster
 from ingest.sources import open_input
 from ingest.x_parse import RecordError, parse_x_record
 
@@ -189,5 +189,6 @@ def test_files_never_crash_any_reader(tmp_path_factory, data):
     _through_file(tmp_path, data, iter_x_chunks)
     _through_file(tmp_path, data, lambda inp: iter_edge_chunks(inp, default_time=None))
     _through_file(tmp_path, data, read_accounts)
+    _through_file(tmp_path, data, iter_account_chunks)
     _through_file(tmp_path, data, read_roster)
     _through_file(tmp_path, data, read_crm)
