@@ -431,8 +431,7 @@ class SqliteStore(GraphStore):
             self._inline_identity = "UNIQUE" in table_sql.upper()
             if not self._inline_identity:
                 # Missing only after a bulk load that was killed: build it now.
-                with self._index_builds():
-                    self._restore_identity()
+                self._restore_identity()
         except sqlite3.Error as exc:
             raise StoreUnavailableError(f"cannot open {self.display}: {exc}") from None
         self._known_accounts: set[str] = set()
@@ -604,9 +603,9 @@ class SqliteStore(GraphStore):
                 self._bulk = False
                 self._conn.execute("PRAGMA foreign_keys=ON")
                 self._conn.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
+                if self._identity_deferred:
+                    self.bulk_repeats = self._restore_identity()
                 with self._index_builds():
-                    if self._identity_deferred:
-                        self.bulk_repeats = self._restore_identity()
                     self._conn.executescript(SCHEMA)
 
     @contextmanager
@@ -637,7 +636,7 @@ class SqliteStore(GraphStore):
                     "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (_IDENTITY_INDEX,)
             ).fetchone():
                 return 0
-            with self._tx() as cur:
+            with self._index_builds(), self._tx() as cur:
                 cur.execute("SAVEPOINT identity")
                 removed = 0
                 try:
@@ -826,8 +825,7 @@ class SqliteStore(GraphStore):
     # -- listening themes ----------------------------------------------------------------
     def set_themes(self, tags: pd.DataFrame, replace: bool = False) -> int:
         if self._identity_deferred:  # updates by identity need its index
-            with self._index_builds():
-                self._restore_identity()
+            self._restore_identity()
         rows = [
             (";" + ";".join(t) + ";" if t else "", p, i, k, tg)
             for p, i, k, tg, t in zip(tags["platform"], tags["post_id"], tags["kind"],
@@ -877,8 +875,7 @@ class SqliteStore(GraphStore):
 
     def merge_accounts(self, mapping: dict[str, str]) -> dict[str, int]:
         if self._identity_deferred:  # UPDATE OR IGNORE needs the identity to hold
-            with self._index_builds():
-                self._restore_identity()
+            self._restore_identity()
         counts = {"accounts": 0, "interactions": 0, "duplicates": 0}
         cols = ", ".join(_MERGED_ATTRIBUTES)
         with self._tx() as cur:

@@ -440,13 +440,9 @@ def _counts(cells: pd.Series, refuse: Callable[[np.ndarray], None]) -> pd.Series
     rest = np.flatnonzero(~digits & ~missing)
     if not len(rest):
         return pd.Series(pd.arrays.IntegerArray(values, missing))
-    parsed, why = _map_unique(cells.iloc[rest], parse_count)
-    reasons = np.full(n, "", dtype=object)
-    reasons[rest] = why.to_numpy(dtype=object)
-    refuse(reasons)
     out = values.astype(object)
     out[missing] = None
-    out[rest] = parsed.to_numpy(dtype=object)  # None where refused, or a count beyond int64
+    out[rest] = _by_rule(cells, rest, parse_count, refuse)  # None where refused, or a count beyond int64
     return pd.Series(out, dtype=object)
 
 
@@ -462,12 +458,19 @@ def _times(cells: pd.Series, refuse: Callable[[np.ndarray], None]) -> pd.Series:
         return at.reset_index(drop=True)
     out = np.full(n, None, dtype=object)
     out[plain] = at[plain].astype(object).to_numpy()
-    parsed, why = _map_unique(cells.iloc[rest], _created_at)
-    reasons = np.full(n, "", dtype=object)
-    reasons[rest] = why.to_numpy(dtype=object)
-    refuse(reasons)
-    out[rest] = parsed.to_numpy(dtype=object)
+    out[rest] = _by_rule(cells, rest, _created_at, refuse)
     return pd.Series(out, dtype=object)
+
+
+def _by_rule(cells: pd.Series, rows: np.ndarray, rule: Callable[[str], object],
+             refuse: Callable[[np.ndarray], None]) -> np.ndarray:
+    """The row-wise ``rule`` on the cells at ``rows`` (once per distinct value): its values there
+    (``None`` where it refused), its reasons told to ``refuse``."""
+    parsed, why = _map_unique(cells.iloc[rows], rule)
+    reasons = np.full(len(cells), "", dtype=object)
+    reasons[rows] = why.to_numpy(dtype=object)
+    refuse(reasons)
+    return parsed.to_numpy(dtype=object)
 
 
 def read_roster(inp: Input, delimiter: str | None = None, warn=None) -> PeopleFile:
