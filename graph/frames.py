@@ -526,8 +526,10 @@ def _validated_event_frame(frame: pd.DataFrame) -> pd.DataFrame:
             return ";" + ";".join(clean) + ";" if clean else ""
 
         topics = frame["topics"].reset_index(drop=True)
-        # Lists cannot be factorized; only an object column can hold them.
-        if topics.dtype == object and any(isinstance(v, list) for v in topics):
+        # Lists cannot be factorized; only an object column can hold them. The usual
+        # all-text column is recognised in C (infer_dtype) before any per-row look.
+        if (topics.dtype == object and pd.api.types.infer_dtype(topics, skipna=True) not in ("string", "empty")
+                and any(isinstance(v, list) for v in topics)):
             topics = topics.map(lambda v: tuple(v) if isinstance(v, list) else v)
         out["topics"] = _map_unique(topics.fillna(""), topics_text, "topics")
     else:

@@ -9,6 +9,8 @@
 #   scripts/neo4j.sh build       only build the launcher (e.g. to warm a CI cache)
 #   scripts/neo4j.sh import ARGS replace the database by an offline import
 #                                (neo4j-admin database import full ARGS), see cmd_import
+#   scripts/neo4j.sh import-only HOME ARGS   only run the importer, into the scratch
+#                                Neo4j home HOME (benchmarks: bench/neo4j_import_floor.py)
 #
 # Why not the usual server tarball: the only registry this project may use for
 # Java is Maven Central, which does not serve the Neo4j server distribution
@@ -57,7 +59,7 @@ warn() { printf 'neo4j.sh: %s\n' "$*" >&2; }
 die() { warn "$*"; exit 1; }
 
 usage() {
-  sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 neo4j_version() {
@@ -483,6 +485,34 @@ swap_in() {
   rm -f "$SWAP_MARKER"
 }
 
+# neo4j-admin database import full into the Neo4j home $1 (which has conf/ and
+# logs/), with the remaining arguments. The database name goes first:
+# --nodes/--relationships take several files each.
+run_importer() {
+  local home=$1
+  shift
+  NEO4J_HOME="$home" NEO4J_CONF="$home/conf" "$JAVA" "-Xmx$HEAP" \
+    --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
+    -Dfile.encoding=UTF-8 -cp "$BUILD_DIR/classes:$BUILD_DIR/lib/*" org.neo4j.cli.AdminTool \
+    database import full neo4j --overwrite-destination=true "$@" 9>&-
+}
+
+# The importer alone, into a scratch home: no server is stopped, nothing is
+# swapped in (what bench/neo4j_import_floor.py times).
+cmd_import_only() {
+  require_java
+  (($# > 1)) || die "usage: scripts/neo4j.sh import-only SCRATCH_HOME --nodes=... --relationships=... [importer options]"
+  local home=$1
+  shift
+  [[ ! -e $home ]] || die "$home exists: import-only wants a new scratch folder"
+  take_lock
+  build
+  exec 9>&- # the lock: the build was all it guarded
+  mkdir -p "$home/conf" "$home/logs"
+  : >"$home/conf/neo4j.conf"
+  run_importer "$home" "$@"
+}
+
 cmd_import() {
   require_java
   (($# > 0)) || die "usage: scripts/neo4j.sh import --nodes=Account=FILE --relationships=INTERACTED=FILE [more importer options]"
@@ -500,11 +530,7 @@ cmd_import() {
   fi
   say "Importing into $IMPORT_STAGING (neo4j-admin database import full)..."
   local started=$SECONDS ok=1
-  # The database name goes first: --nodes/--relationships take several files each.
-  NEO4J_HOME="$IMPORT_STAGING" NEO4J_CONF="$IMPORT_STAGING/conf" "$JAVA" "-Xmx$HEAP" \
-    --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
-    -Dfile.encoding=UTF-8 -cp "$BUILD_DIR/classes:$BUILD_DIR/lib/*" org.neo4j.cli.AdminTool \
-    database import full neo4j --overwrite-destination=true "$@" 9>&- || ok=""
+  run_importer "$IMPORT_STAGING" "$@" || ok=""
   if [[ -n $stopper ]]; then
     wait "$stopper" || die "could not stop Neo4j (pid $pid); the import is left in $IMPORT_STAGING"
     clear_state
@@ -550,6 +576,7 @@ main() {
     reset) cmd_reset ;;
     build) cmd_build ;;
     import) cmd_import "$@" ;;
+    import-only) cmd_import_only "$@" ;;
     -h | --help | help) usage ;;
     *)
       usage >&2
