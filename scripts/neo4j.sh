@@ -488,9 +488,13 @@ swap_in() {
 # neo4j-admin database import full into the Neo4j home $1 (which has conf/ and
 # logs/), with the remaining arguments. The database name goes first:
 # --nodes/--relationships take several files each.
+# Without --report-file in the arguments the report goes to the file $2 (the
+# importer's own default is the working directory, which may be a repository).
 run_importer() {
-  local home=$1
-  shift
+  local home=$1 report=$2 arg
+  shift 2
+  for arg; do [[ $arg == --report-file=* ]] && break; done
+  [[ ${arg:-} == --report-file=* ]] || set -- "$@" "--report-file=$report"
   NEO4J_HOME="$home" NEO4J_CONF="$home/conf" "$JAVA" "-Xmx$HEAP" \
     --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
     -Dfile.encoding=UTF-8 -cp "$BUILD_DIR/classes:$BUILD_DIR/lib/*" org.neo4j.cli.AdminTool \
@@ -510,7 +514,7 @@ cmd_import_only() {
   exec 9>&- # the lock: the build was all it guarded
   mkdir -p "$home/conf" "$home/logs"
   : >"$home/conf/neo4j.conf"
-  run_importer "$home" "$@"
+  run_importer "$home" "$home/import.report" "$@"
 }
 
 cmd_import() {
@@ -530,7 +534,7 @@ cmd_import() {
   fi
   say "Importing into $IMPORT_STAGING (neo4j-admin database import full)..."
   local started=$SECONDS ok=1
-  run_importer "$IMPORT_STAGING" "$@" || ok=""
+  run_importer "$IMPORT_STAGING" "$CACHE_DIR/import.report" "$@" || ok=""
   if [[ -n $stopper ]]; then
     wait "$stopper" || die "could not stop Neo4j (pid $pid); the import is left in $IMPORT_STAGING"
     clear_state

@@ -107,3 +107,22 @@ def test_missing_java_is_one_clear_line(env, tmp_path):
     r = subprocess.run(["bash", str(SCRIPT), "up"], env=e, capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
     assert "Java 17+ is required" in r.stderr
+
+
+def test_import_only_keeps_its_report_beside_the_database(env, tmp_path):
+    """The importer's report goes into the scratch home, never the caller's working directory."""
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "nodes.csv").write_text("key:ID(Account)\nx:a\nx:b\n", encoding="utf-8")
+    (files / "rels.csv").write_text(":START_ID(Account),:END_ID(Account)\nx:a,x:b\n", encoding="utf-8")
+    work = tmp_path / "cwd"
+    work.mkdir()
+    scratch = tmp_path / "scratch"
+    r = subprocess.run(["bash", str(SCRIPT), "import-only", str(scratch),
+                        f"--nodes=Account={files / 'nodes.csv'}",
+                        f"--relationships=INTERACTED={files / 'rels.csv'}"],
+                       env=env, cwd=work, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert list(work.iterdir()) == []
+    assert (scratch / "import.report").is_file()
+    assert (scratch / "data" / "databases" / "neo4j").is_dir()
