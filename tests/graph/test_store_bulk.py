@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from graph.model import Interaction
+from graph.model import Account, Interaction
 
 T0 = datetime(2026, 9, 1, tzinfo=UTC)
 
@@ -109,15 +109,25 @@ def test_sqlite_bulk_load_restores_indexes_and_foreign_keys(sqlite_store):
         return [sqlite_store._conn.execute(f"PRAGMA {p}").fetchone()[0]
                 for p in ("cache_size", "temp_store", "threads")]
 
+    def index_names() -> set[str]:
+        with sqlite3.connect(sqlite_store.path) as conn:
+            return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+    dropped = {"interactions_source", "interactions_target", "accounts_handle"}
+    assert dropped <= index_names()
     before = settings()
     with sqlite_store.bulk_load():
-        sqlite_store.write_batch([], frame(range(0, 10)))
+        sqlite_store.write_batch([Account(platform="x", platform_id="1", handle="Ada")],
+                                 frame(range(0, 10)))
+        assert not dropped & index_names()
+        # Lookups by handle still answer while their index is away (by a scan).
+        assert sqlite_store.resolve("@ada") == ["x:1"]
         with pytest.raises(RuntimeError, match="not reentrant"):
             with sqlite_store.bulk_load():
                 pass
+    assert dropped <= index_names()
+    assert sqlite_store.resolve("@ADA", "x") == ["x:1"]
     with sqlite3.connect(sqlite_store.path) as conn:
-        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-        assert {"interactions_source", "interactions_target"} <= names
         # The store's own connection checks references again after the load.
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     assert sqlite_store._conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
