@@ -468,10 +468,10 @@ class SqliteStore(GraphStore):
         All rows as tuples at once cost far more than the frame they become: a
         10M-event read for ranking peaked at 7.0 GB for a frame of 1.5 GB (every
         cell a Python object, every text a copy). Parts of ``rows_per_part`` rows
-        (default :data:`_READ_PART_ROWS`)
-        become frames of their own (text columns as compact Arrow strings) and are
-        joined; a column the parts typed differently is typed afterwards as the
-        one-shot frame would have been.
+        (default :data:`_READ_PART_ROWS`) become frames of their own (text columns
+        as compact Arrow strings) and are joined; a column the parts typed
+        differently is typed afterwards as the one-shot frame would have been.
+        One statement, under the connection's lock: one consistent read.
         """
         parts: list[pd.DataFrame] = []
         with self._lock:
