@@ -200,13 +200,23 @@ def duplicate_text_share(posts: pd.DataFrame, min_posts: int = MIN_TEXT_POSTS) -
     """
     if posts.empty or "text" not in posts:
         return pd.Series(dtype=float)
-    df = posts.loc[posts["text"].notna(), ["source", "post_id", "text"]]
-    df = df[df["text"].astype(str).str.strip() != ""]
+    # Rows with a text that is not only white space, and a source (grouped by source:
+    # rows without one never count). One mask, and a copy only if it drops rows: the
+    # texts of a big window are gigabytes, and each filtered copy of them costs as much.
+    df = posts[["source", "post_id", "text"]]
+    text = df["text"]
+    keep = text.notna() & df["source"].notna()
+    if keep.all():
+        keep &= text.ne("") & ~text.str.isspace()  # what strip() leaves empty
+    else:
+        kept = text[keep].astype(str)
+        keep[keep] = (kept.ne("") & ~kept.str.isspace()).to_numpy(dtype=bool)
+    if not keep.all():
+        df = df[keep.to_numpy(dtype=bool)]
     if df.empty:
         return pd.Series(dtype=float)
     # Integer codes instead of string group-bys: sources, posts and texts are
     # hashed once each.
-    df = df[df["source"].notna()]  # grouped by source: rows without one never counted
     src_codes, sources = pd.factorize(df["source"], sort=True)
     post_codes, _ = pd.factorize(df["post_id"], use_na_sentinel=False)
     first = _one_row_per_post(_pair(src_codes, post_codes), df["text"])

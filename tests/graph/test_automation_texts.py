@@ -162,3 +162,19 @@ def test_a_post_whose_rows_disagree_counts_its_smallest_text_once():
     # posts 1 and 2 both say "buy #now" (a promotion repeat): 2 of 5 posts
     assert share["x:a"] == pytest.approx(2 / 5)
     assert auto.duplicate_text_share(posts.iloc[::-1])["x:a"] == pytest.approx(2 / 5)
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_blank_texts_and_rows_without_a_source_are_left_out(dtype):
+    """Texts that are empty or only white space (any Unicode space) and rows without a
+    source count for nothing, on Arrow-backed and plain object columns alike."""
+    blanks = ["", "   ", "\u00a0\u2003", "\t\n", "\u3000", "\x1c"]
+    same = "buy now #deal"
+    posts = pd.DataFrame({
+        "source": ["a"] * 6 + [None] * 3 + ["b"] * len(blanks),
+        "post_id": [f"a{i}" for i in range(6)] + ["n1", "n2", "n3"] + [f"b{i}" for i in range(len(blanks))],
+        "text": [same, same, same, "other one", "two", None, same, same, same] + blanks,
+    }).astype({"source": dtype, "post_id": dtype, "text": dtype})
+    share = auto.duplicate_text_share(posts, min_posts=1)
+    # "a": 5 posts with text, 3 of them the same promotion; "b" has no text at all.
+    assert share.to_dict() == {"a": pytest.approx(3 / 5)}
