@@ -205,14 +205,11 @@ def duplicate_text_share(posts: pd.DataFrame, min_posts: int = MIN_TEXT_POSTS) -
     # texts of a big window are gigabytes, and each filtered copy of them costs as much.
     df = posts[["source", "post_id", "text"]]
     text = df["text"]
-    keep = text.notna() & df["source"].notna()
-    if keep.all():
-        keep &= text.ne("") & ~text.str.isspace()  # what strip() leaves empty
-    else:
-        kept = text[keep].astype(str)
-        keep[keep] = (kept.ne("") & ~kept.str.isspace()).to_numpy(dtype=bool)
+    keep = np.array(text.notna() & df["source"].notna(), dtype=bool)  # written to below
+    words = (text if keep.all() else text[keep]).astype(str)
+    keep[keep] = (words.ne("") & ~words.str.isspace()).to_numpy(dtype=bool)  # what strip() leaves empty
     if not keep.all():
-        df = df[keep.to_numpy(dtype=bool)]
+        df = df[keep]
     if df.empty:
         return pd.Series(dtype=float)
     # Integer codes instead of string group-bys: sources, posts and texts are

@@ -781,8 +781,7 @@ class SqliteStore(GraphStore):
         # is sorted, not the rows: sorted tuples lie all over memory, which made making
         # the frame of 2.8M accounts take 13 s instead of 5. Python and Arrow order text
         # by code point, SQLite's BINARY by UTF-8 bytes: the same order.
-        frame = self._query_frame(sql, params, ACCOUNT_COLUMNS)
-        frame = frame.sort_values("key", ignore_index=True) if len(frame) > 1 else frame
+        frame = self._query_frame(sql, params, ACCOUNT_COLUMNS).sort_values("key", ignore_index=True)
         return accounts_frame(frame)
 
     def handle_keys(self, handles: Sequence[str]) -> list[str]:
