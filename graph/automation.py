@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -172,11 +173,21 @@ def _normalize_joined(texts: list[str]) -> list[str]:
     return [" ".join(t.split()) for t in joined.split(_JOIN)] if texts else []
 
 
-def duplicate_text_share(posts: pd.DataFrame, min_posts: int = MIN_TEXT_POSTS) -> pd.Series:
+#: Rows of text :func:`duplicate_text_share` normalises and compares at once (plus one
+#: account's rows, which are never split): its copies of the texts stay this size however
+#: big the window (10M texts in one piece: ≈ 4.5 GB of copies).
+SHARE_SLICE_ROWS = 1_000_000
+
+
+def duplicate_text_share(posts: pd.DataFrame, min_posts: int = MIN_TEXT_POSTS,
+                         accounts: Sequence[str] | None = None) -> pd.Series:
     """Per account, the share of its posts whose text repeats another of its posts.
 
     Repeats carrying a link or a hashtag (copy-pasted promotion) count 1, plain
-    repeats :data:`PLAIN_REPEAT_WEIGHT`.
+    repeats :data:`PLAIN_REPEAT_WEIGHT`. Accounts are worked on in slices of
+    about :data:`SHARE_SLICE_ROWS` rows (an account's rows stay together, and
+    repeats only count within an account), so memory beyond ``posts`` stays
+    bounded; the answer does not depend on the slices.
 
     Parameters
     ----------
@@ -185,11 +196,14 @@ def duplicate_text_share(posts: pd.DataFrame, min_posts: int = MIN_TEXT_POSTS) -
         the same post — one per target — are counted once).
     min_posts : int
         Accounts with fewer distinct posts with text get 0.
+    accounts : sequence of str, optional
+        Only these accounts (rows of others are skipped, without a copy of
+        ``posts``); default every source.
 
     Returns
     -------
     pandas.Series
-        Indexed by account key, values in ``[0, 1]``.
+        Indexed by account key (sorted), values in ``[0, 1]``.
 
     Examples
     --------
@@ -197,29 +211,60 @@ def duplicate_text_share(posts: pd.DataFrame, min_posts: int = MIN_TEXT_POSTS) -
     ...                    "text": ["buy #now"] * 4 + ["other"]})
     >>> float(duplicate_text_share(df)["a"])
     0.8
+    >>> duplicate_text_share(df, accounts=["b"]).empty
+    True
     """
     if posts.empty or "text" not in posts:
         return pd.Series(dtype=float)
-    # Rows with a text that is not only white space, and a source (grouped by source:
-    # rows without one never count). One mask, and a copy only if it drops rows: the
-    # texts of a big window are gigabytes, and each filtered copy of them costs as much.
-    df = posts[["source", "post_id", "text"]]
-    text = df["text"]
-    keep = np.array(text.notna() & df["source"].notna(), dtype=bool)  # written to below
-    words = (text if keep.all() else text[keep]).astype(str)
-    keep[keep] = (words.ne("") & ~words.str.isspace()).to_numpy(dtype=bool)  # what strip() leaves empty
-    if not keep.all():
-        df = df[keep]
-    if df.empty:
+    # Rows with a text and a source (grouped by source: rows without one never count)
+    # of the accounts asked for. Positions, not a filtered copy: the texts of a big
+    # window are gigabytes, and each copy of them costs as much.
+    keep = posts["text"].notna() & posts["source"].notna()
+    if accounts is not None:
+        keep &= posts["source"].isin(list(accounts))
+    rows = np.flatnonzero(keep.to_numpy(dtype=bool))
+    if not len(rows):
         return pd.Series(dtype=float)
-    # Integer codes instead of string group-bys: sources, posts and texts are
-    # hashed once each.
-    src_codes, sources = pd.factorize(df["source"], sort=True)
-    post_codes, _ = pd.factorize(df["post_id"], use_na_sentinel=False)
-    first = _one_row_per_post(_pair(src_codes, post_codes), df["text"])
-    df = df[first]
-    src_codes = src_codes[first]
-    raw = df["text"].astype(str)
+    # Integer codes instead of string group-bys: sources are hashed once.
+    src_codes, sources = pd.factorize(posts["source"].take(rows), sort=True)
+    n_posts = np.zeros(len(sources), dtype=np.int64)
+    dup_posts = np.zeros(len(sources), dtype=float)
+    for part in _source_slices(src_codes, SHARE_SLICE_ROWS):
+        at = rows if len(part) == len(rows) else rows[part]
+        codes = src_codes if len(part) == len(rows) else src_codes[part]
+        n, dup = _slice_share(codes, posts["post_id"].take(at), posts["text"].take(at))
+        n_posts[:len(n)] += n
+        dup_posts[:len(dup)] += dup
+    present = n_posts > 0  # sources whose every text normalised to nothing are left out
+    share = pd.Series(dup_posts[present] / n_posts[present], dtype=float,
+                      index=pd.Index(sources[present], name="source"))
+    share[n_posts[present] < min_posts] = 0.0
+    return share
+
+
+def _source_slices(src_codes: np.ndarray, size: int) -> list[np.ndarray]:
+    """Row positions in slices of about ``size`` rows, each source's rows in one slice (in
+    row order); one slice of every row when they fit."""
+    if len(src_codes) <= size:
+        return [np.arange(len(src_codes))]
+    per_source = np.bincount(src_codes)
+    slice_of_source = (np.cumsum(per_source) - per_source) // size  # by where a source starts
+    slice_of_row = slice_of_source[src_codes]
+    return [part for s in np.unique(slice_of_row) if len(part := np.flatnonzero(slice_of_row == s))]
+
+
+def _slice_share(src_codes: np.ndarray, post_id: pd.Series, text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Posts with text (``n``) and weighted repeated posts (``dup``) per source code, of
+    rows that hold every row of their sources; both ``bincount``-long (up to the largest code)."""
+    words = text.astype(str)
+    kept = (words.ne("") & ~words.str.isspace()).to_numpy(dtype=bool)  # what strip() leaves empty
+    if not kept.all():
+        src_codes, post_id, words = src_codes[kept], post_id[kept], words[kept]
+    if not len(src_codes):
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    post_codes, _ = pd.factorize(post_id, use_na_sentinel=False)
+    first = _one_row_per_post(_pair(src_codes, post_codes), words)
+    src_codes, raw = src_codes[first], words[first]
     norm = normalize_texts(raw)
     w = np.where(raw.str.contains(_PROMO).to_numpy(dtype=bool), 1.0, PLAIN_REPEAT_WEIGHT)
     keep = (norm != "").to_numpy(dtype=bool)
@@ -228,13 +273,8 @@ def duplicate_text_share(posts: pd.DataFrame, min_posts: int = MIN_TEXT_POSTS) -
     _, pair_inverse, pair_counts = np.unique(_pair(src_codes, norm_codes), return_inverse=True,
                                              return_counts=True)
     repeated = pair_counts[pair_inverse] > 1
-    n_posts = np.bincount(src_codes, minlength=len(sources))
-    dup_posts = np.bincount(src_codes[repeated], weights=w[repeated], minlength=len(sources))
-    present = n_posts > 0  # sources whose every text normalised to nothing are left out
-    share = pd.Series(dup_posts[present] / n_posts[present], dtype=float,
-                      index=pd.Index(sources[present], name="source"))
-    share[n_posts[present] < min_posts] = 0.0
-    return share
+    n = np.bincount(src_codes)
+    return n, np.bincount(src_codes[repeated], weights=w[repeated], minlength=len(n))
 
 
 def _one_row_per_post(post: np.ndarray, text: pd.Series) -> np.ndarray:

@@ -747,7 +747,7 @@ class RankOutcome:
 
 
 def read_texts(store, config: RankConfig, sources: Sequence[str],
-               whole_window: bool = False) -> pd.DataFrame:
+               until: datetime | None = None) -> pd.DataFrame:
     """Texts authored by ``sources`` in the window (one store read, rows in any order).
 
     Only the most active accounts are read, where the duplicate-text signal
@@ -761,30 +761,25 @@ def read_texts(store, config: RankConfig, sources: Sequence[str],
     config : RankConfig
     sources : sequence of str
         Account keys.
-    whole_window : bool
-        Read the window without the source filter and keep the rows of
-        ``sources`` here: cheaper when they hold most of its events (one pass
-        over the table instead of an index lookup per row).
+    until : datetime, optional
+        The window's end as read (default ``config.until``).
     """
     if len(sources) == 0:
         return pd.DataFrame(columns=TEXT_COLUMNS)
-    df = store.interactions(**_window_filters(config, config.until),
-                            sources=None if whole_window else list(sources),
-                            with_text=True, columns=TEXT_COLUMNS, ordered=False)
-    if whole_window:
-        df = df[df["source"].isin(list(sources)).to_numpy(dtype=bool)]
-    return df.reset_index(drop=True)
+    return store.interactions(**_window_filters(config, until or config.until), sources=list(sources),
+                              with_text=True, columns=TEXT_COLUMNS, ordered=False).reset_index(drop=True)
 
 
-def window_texts(store, config: RankConfig, until: datetime | None,
-                 source_counts: pd.Series) -> pd.DataFrame | None:
-    """The texts the duplicate-text signal reads for a window (``None`` when empty).
+def window_duplicate_share(store, config: RankConfig, until: datetime | None,
+                           source_counts: pd.Series) -> pd.Series:
+    """The duplicate-text share of a window's accounts.
 
     Small windows (up to :data:`TEXT_READ_ALL_BELOW` events) are read whole with
     text; bigger ones only for the :data:`MAX_TEXT_ACCOUNTS` most active sources
-    with at least :data:`graph.automation.MIN_TEXT_POSTS` events (through the
-    whole window when they hold :data:`WHOLE_WINDOW_TEXT_SHARE` of its events).
-    Rows come in any order.
+    with at least :data:`graph.automation.MIN_TEXT_POSTS` events. When those hold
+    :data:`WHOLE_WINDOW_TEXT_SHARE` of the window's events, the whole window is read
+    (one pass over the table instead of an index lookup per row) and the share
+    skips the other accounts' rows, without a filtered copy of the texts.
 
     Parameters
     ----------
@@ -796,23 +791,17 @@ def window_texts(store, config: RankConfig, until: datetime | None,
         Events per source in the window, most active first.
     """
     n_events = int(source_counts.sum())
-    if 0 < n_events <= TEXT_READ_ALL_BELOW:
-        return store.interactions(**_window_filters(config, until), with_text=True,
-                                  columns=TEXT_COLUMNS, ordered=False)
-    if n_events:
-        chosen = source_counts[source_counts >= auto.MIN_TEXT_POSTS].iloc[:MAX_TEXT_ACCOUNTS]
-        whole = int(chosen.sum()) >= WHOLE_WINDOW_TEXT_SHARE * n_events
-        return read_texts(store, config, list(chosen.index), whole_window=whole)
-    return None
-
-
-def window_duplicate_share(store, config: RankConfig, until: datetime | None,
-                           source_counts: pd.Series) -> pd.Series:
-    """The duplicate-text share of a window's accounts, from the texts :func:`window_texts` reads."""
-    texts = window_texts(store, config, until, source_counts)
-    if texts is None or not len(texts):
+    if not n_events:
         return pd.Series(dtype=float)
-    return auto.duplicate_text_share(texts)
+    accounts = None  # every account's share
+    if n_events > TEXT_READ_ALL_BELOW:
+        chosen = source_counts[source_counts >= auto.MIN_TEXT_POSTS].iloc[:MAX_TEXT_ACCOUNTS]
+        accounts = list(chosen.index)
+        if int(chosen.sum()) < WHOLE_WINDOW_TEXT_SHARE * n_events:
+            return auto.duplicate_text_share(read_texts(store, config, accounts, until))
+    texts = store.interactions(**_window_filters(config, until), with_text=True,
+                               columns=TEXT_COLUMNS, ordered=False)
+    return auto.duplicate_text_share(texts, accounts=accounts)
 
 
 class BackgroundShare:

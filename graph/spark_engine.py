@@ -75,7 +75,7 @@ from graph.ranking import (
     _window_days,
     leaderboard_table,
     time_span,
-    window_texts,
+    window_duplicate_share,
 )
 
 #: Where Spark keeps its jar cache (ivy), scratch space and event staging.
@@ -404,6 +404,7 @@ def _by_id(df, n: int, column: str, fill=0.0) -> np.ndarray:
 def rank_events_spark(spark, events, accounts: pd.DataFrame | None = None,
                       config: RankConfig | None = None, *,
                       texts: pd.DataFrame | Callable[[pd.Series], pd.DataFrame | None] | None = None,
+                      duplicate: Callable[[pd.Series], pd.Series] | None = None,
                       until_bound=None, partitions: int | None = None,
                       scratch_dir: str | None = None,
                       progress: Progress | None = None) -> RankResult:
@@ -421,6 +422,10 @@ def rank_events_spark(spark, events, accounts: pd.DataFrame | None = None,
     texts : DataFrame or callable, optional
         ``source, post_id, text`` for the duplicate-text signal, or a function
         of the events per source (most active first) returning them.
+    duplicate : callable, optional
+        Instead of ``texts``: a function of the events per source (most active
+        first) returning the duplicate-text share per account (e.g.
+        :func:`graph.ranking.window_duplicate_share` of a store).
     until_bound : datetime, optional
         Upper bound on ``at`` when ``config.until`` is open (events dated
         later are ignored, as :func:`graph.ranking.rank_store` does).
@@ -449,19 +454,19 @@ def rank_events_spark(spark, events, accounts: pd.DataFrame | None = None,
     import shutil
 
     if scratch_dir is not None:
-        return _rank_events_spark(spark, events, accounts, config, texts, until_bound,
+        return _rank_events_spark(spark, events, accounts, config, texts, duplicate, until_bound,
                                   partitions, scratch_dir, progress)
     (SPARK_CACHE / "tmp").mkdir(parents=True, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="scout-iterations-", dir=SPARK_CACHE / "tmp")
     try:
-        return _rank_events_spark(spark, events, accounts, config, texts, until_bound,
+        return _rank_events_spark(spark, events, accounts, config, texts, duplicate, until_bound,
                                   partitions, tmp, progress)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _rank_events_spark(spark, events, accounts, config, texts, until_bound, partitions,
-                       scratch_dir, progress) -> RankResult:
+def _rank_events_spark(spark, events, accounts, config, texts, duplicate, until_bound,
+                       partitions, scratch_dir, progress) -> RankResult:
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -564,14 +569,17 @@ def _rank_events_spark(spark, events, accounts, config, texts, until_bound, part
     following = pd.to_numeric(prof["following"], errors="coerce").to_numpy(dtype=float)
     internal = prof["internal"].to_numpy(dtype=bool)
     counts = pd.Series(events_out, index=keys).sort_values(ascending=False, kind="stable")
-    text_src = texts(counts) if callable(texts) else texts
     dup = np.zeros(n)
-    if text_src is not None and len(text_src):
-        share = auto.duplicate_text_share(text_src)
-        if len(share):
-            pos = pd.Index(keys).get_indexer(share.index)
-            ok = pos >= 0
-            dup[pos[ok]] = share.to_numpy()[ok]
+    if duplicate is not None:
+        share = duplicate(counts)
+    else:
+        text_src = texts(counts) if callable(texts) else texts
+        share = (auto.duplicate_text_share(text_src) if text_src is not None and len(text_src)
+                 else pd.Series(dtype=float))
+    if len(share):
+        pos = pd.Index(keys).get_indexer(share.index)
+        ok = pos >= 0
+        dup[pos[ok]] = share.to_numpy()[ok]
     created = pd.to_datetime(prof["created_at"], utc=True, errors="coerce")
     age_days = ((reference - created).dt.total_seconds() / 86400.0).to_numpy(dtype=float)
     sig = auto.automation_scores(None, events_out, window_days, followers=followers,
@@ -800,13 +808,13 @@ def rank_store_spark(store, config: RankConfig | None = None,
                 progress("reading accounts")
             accounts = store.accounts()
 
-            def texts(counts: pd.Series) -> pd.DataFrame | None:
-                return window_texts(store, config, until, counts)
+            def duplicate(counts: pd.Series) -> pd.Series:
+                return window_duplicate_share(store, config, until, counts)
 
             t0 = time.perf_counter()
             try:
                 result = rank_events_spark(session, read_events(session, path), accounts, config,
-                                           texts=texts, until_bound=until,
+                                           duplicate=duplicate, until_bound=until,
                                            partitions=settings.partitions,
                                            scratch_dir=str(Path(tmp) / "iterations"),
                                            progress=progress)

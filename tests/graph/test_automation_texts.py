@@ -178,3 +178,68 @@ def test_blank_texts_and_rows_without_a_source_are_left_out(dtype):
     share = auto.duplicate_text_share(posts, min_posts=1)
     # "a": 5 posts with text, 3 of them the same promotion; "b" has no text at all.
     assert share.to_dict() == {"a": pytest.approx(3 / 5)}
+
+
+def varied_posts(seed: int, n: int, sources: int) -> pd.DataFrame:
+    """Posts over ``sources`` accounts with repeats, blanks, missing texts and posts whose
+    rows disagree."""
+    rng = np.random.default_rng(seed)
+    texts = np.array(VARIED + ["Thanks for sharing!", "Big sale #deal", "other", "   "], dtype=object)
+    posts = pd.DataFrame({
+        "source": rng.choice([f"x:{i}" for i in range(sources)], n),
+        "post_id": rng.integers(0, n // 3, n).astype(str),
+        "text": texts[rng.integers(0, len(texts), n)],
+    })
+    posts.loc[rng.random(n) < 0.05, "text"] = None
+    posts.loc[rng.random(n) < 0.02, "source"] = None
+    return posts
+
+
+@pytest.mark.parametrize("slice_rows", [1, 2, 7, 100, 10**9])
+def test_the_share_does_not_depend_on_its_slices(monkeypatch, slice_rows):
+    posts = varied_posts(3, 1500, 25)
+    want = reference_share(posts.dropna(subset=["source"]))
+    monkeypatch.setattr(auto, "SHARE_SLICE_ROWS", slice_rows)
+    got = auto.duplicate_text_share(posts)
+    pd.testing.assert_series_equal(got, want, check_index_type=False)
+    assert (got > 0).any()
+
+
+def test_source_slices_keep_each_source_whole_and_every_row_once():
+    codes = np.array([0, 2, 1, 0, 3, 3, 3, 3, 2, 1, 0, 4])
+    parts = auto._source_slices(codes, 4)
+    assert sorted(np.concatenate(parts).tolist()) == list(range(len(codes)))
+    owners = [set(codes[p].tolist()) for p in parts]
+    assert all(a.isdisjoint(b) for i, a in enumerate(owners) for b in owners[i + 1:])
+    assert all((np.diff(p) > 0).all() for p in parts)  # row order within a slice
+    assert len(parts) > 1
+    # a slice ends after the source that crosses its size: at most size + one source's rows
+    assert max(len(p) for p in parts) <= 4 + np.bincount(codes).max()
+    assert [len(p) for p in auto._source_slices(codes, 100)] == [len(codes)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abcd"), st.integers(0, 6),
+                          st.sampled_from(["buy #x", "hi", "Hi ", "", None, "@a", "ok https://t.co/1"])),
+                min_size=1, max_size=40),
+       st.integers(1, 8))
+def test_any_slicing_gives_the_one_slice_answer(rows, slice_rows):
+    posts = pd.DataFrame(rows, columns=["source", "post_id", "text"]).astype({"post_id": str})
+    whole = auto.duplicate_text_share(posts, min_posts=1)
+    saved = auto.SHARE_SLICE_ROWS
+    auto.SHARE_SLICE_ROWS = slice_rows
+    try:
+        sliced = auto.duplicate_text_share(posts, min_posts=1)
+    finally:
+        auto.SHARE_SLICE_ROWS = saved
+    pd.testing.assert_series_equal(sliced, whole)
+
+
+def test_accounts_restricts_the_share_as_filtering_the_rows_would():
+    posts = varied_posts(5, 1200, 20)
+    chosen = ["x:3", "x:7", "x:11", "x:nobody"]
+    filtered = posts[posts["source"].isin(chosen)]
+    got = auto.duplicate_text_share(posts, accounts=chosen)
+    pd.testing.assert_series_equal(got, auto.duplicate_text_share(filtered))
+    assert set(got.index) == {"x:3", "x:7", "x:11"} and (got > 0).any()
+    assert auto.duplicate_text_share(posts, accounts=[]).empty

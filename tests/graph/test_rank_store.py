@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from graph import automation as auto
 from graph.errors import NotFoundError
 from graph.evaluate import evaluate_split_store
 from graph.model import Account, CrmEntry, Interaction, Person
@@ -88,16 +89,14 @@ def test_same_answers_as_the_pure_function(store):
     assert store.load_snapshot() is None
 
 
-def test_texts_read_through_the_whole_window_equal_the_source_filtered_read(store):
+def test_read_texts_reads_the_window_of_the_sources_only(store):
     fill(store)
     cfg = RankConfig(since=T0 + timedelta(hours=10))
     chosen = ["x:u0", "x:u33", "x:u2"]
-    key = ["source", "post_id", "text"]
-    filtered = read_texts(store, cfg, chosen).sort_values(key).reset_index(drop=True)
-    whole = read_texts(store, cfg, chosen, whole_window=True).sort_values(key).reset_index(drop=True)
-    pd.testing.assert_frame_equal(whole, filtered)
-    assert set(whole["source"]) == set(chosen)
-    assert len(whole) < len(store.interactions(sources=chosen))  # the window applies
+    texts = read_texts(store, cfg, chosen)
+    assert set(texts["source"]) == set(chosen) and list(texts.columns) == ["source", "post_id", "text"]
+    assert len(texts) < len(store.interactions(sources=chosen))  # the window applies
+    assert read_texts(store, cfg, []).empty
 
 
 def spammy(store) -> None:
@@ -106,6 +105,32 @@ def spammy(store) -> None:
                                        T0 + timedelta(minutes=i),
                                        text="buy now #deal" if i % 2 else f"note {i % 5}")
                            for i in range(60)])
+
+
+def test_the_share_through_the_whole_window_equals_the_source_filtered_one(store, monkeypatch):
+    """Big windows read the most active accounts' texts by source, or the whole window when
+    they hold most of it (the share then skips the others' rows): the same answer."""
+    import graph.ranking
+
+    fill(store)
+    spammy(store)
+    cfg = RankConfig(since=T0 + timedelta(minutes=10))
+    until = T0 + timedelta(days=30)
+    counts = store.interactions(since=cfg.since, until=until)["source"].value_counts()
+    monkeypatch.setattr(graph.ranking, "TEXT_READ_ALL_BELOW", 0)  # this window counts as big
+    monkeypatch.setattr(graph.ranking, "MAX_TEXT_ACCOUNTS", 3)
+    monkeypatch.setattr(graph.ranking, "WHOLE_WINDOW_TEXT_SHARE", 2.0)  # never whole
+    filtered = window_duplicate_share(store, cfg, until, counts)
+    monkeypatch.setattr(graph.ranking, "WHOLE_WINDOW_TEXT_SHARE", 0.0)  # always whole
+    whole = window_duplicate_share(store, cfg, until, counts)
+    pd.testing.assert_series_equal(whole, filtered)
+    chosen = counts[counts >= auto.MIN_TEXT_POSTS].iloc[:3].index
+    assert set(whole.index) <= set(chosen) and len(whole) and (whole > 0).any()
+    # every account's share when the window is small, the chosen ones' the same
+    monkeypatch.setattr(graph.ranking, "TEXT_READ_ALL_BELOW", 10**9)
+    everyone = window_duplicate_share(store, cfg, until, counts)
+    assert len(everyone) > len(whole)
+    pd.testing.assert_series_equal(everyone[whole.index], whole)
 
 
 def test_the_share_worker_process_gives_the_thread_s_answer(store, monkeypatch):
