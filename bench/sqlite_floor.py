@@ -2,11 +2,12 @@
 
 ``scout ingest edges`` into an empty store cannot be faster than the SQL it runs.
 This benchmark runs only that SQL, from Python, on rows prepared beforehand (not
-timed; the accounts part includes the least bookkeeping any writer needs, which
-of a batch's keys are new): into a new store with Scout's schema and its bulk-load settings (secondary
-and identity indexes dropped, built at the end with the same sort settings), one
-transaction per 100,000 events, each writing the batch's new accounts
-(``INSERT OR IGNORE``) then its events. It does so twice: with Scout's
+timed; the accounts part includes the least bookkeeping any writer needs: which
+of a batch's keys are new), into a new store with Scout's schema and its
+bulk-load settings (secondary and identity indexes dropped, built at the end
+with the same sort settings), one transaction per 100,000 events, each writing
+the batch's new accounts (``INSERT OR IGNORE``) then its events. It does so
+twice: with Scout's
 ``platform:id`` text keys in every event row, and with the events pointing at
 accounts by integer id (the narrower store format a faster load would need),
 which adds the per-event id lookups a writer would do. It prints the seconds of

@@ -173,9 +173,10 @@ def _normalize_joined(texts: list[str]) -> list[str]:
     return [" ".join(t.split()) for t in joined.split(_JOIN)] if texts else []
 
 
-#: Rows of text :func:`duplicate_text_share` normalises and compares at once (plus one
-#: account's rows, which are never split): its copies of the texts stay this size however
-#: big the window (10M texts in one piece: ≈ 4.5 GB of copies).
+#: Rows of text :func:`duplicate_text_share` normalises and compares at once, about: a slice
+#: ends after the account that crosses this size (an account's rows are never split), so its
+#: copies of the texts stay this size however big the window, unless one account holds more
+#: (10M texts in one piece took ≈ 4.5 GB of copies).
 SHARE_SLICE_ROWS = 1_000_000
 
 
@@ -186,8 +187,9 @@ def duplicate_text_share(posts: pd.DataFrame, min_posts: int = MIN_TEXT_POSTS,
     Repeats carrying a link or a hashtag (copy-pasted promotion) count 1, plain
     repeats :data:`PLAIN_REPEAT_WEIGHT`. Accounts are worked on in slices of
     about :data:`SHARE_SLICE_ROWS` rows (an account's rows stay together, and
-    repeats only count within an account), so memory beyond ``posts`` stays
-    bounded; the answer does not depend on the slices.
+    repeats only count within an account), so the copies of texts it makes stay
+    that size unless one account holds more; the answer does not depend on the
+    slices.
 
     Parameters
     ----------
