@@ -91,6 +91,7 @@ def load(path: Path, rows: dict[str, list], integer_ids: bool, platform: str = "
     n = len(rows["at"])
     ids: dict[str, int] = {}
     parts = {"accounts": 0.0, "events": 0.0, "commits": 0.0}
+    cut = len(platform) + 1  # "platform:" before each id
     for start in range(0, n, BATCH):
         stop = min(start + BATCH, n)
         conn.execute("BEGIN IMMEDIATE")
@@ -99,7 +100,6 @@ def load(path: Path, rows: dict[str, list], integer_ids: bool, platform: str = "
         new = [k for k in named.tolist() if k not in ids]
         first = len(ids) + 1
         ids.update(zip(new, range(first, first + len(new)), strict=True))
-        cut = len(platform) + 1
         conn.executemany("INSERT OR IGNORE INTO accounts(rowid, key, platform, platform_id) VALUES (?, ?, ?, ?)",
                          [(ids[k], k, platform, k[cut:]) for k in new])
         parts["accounts"] += time.perf_counter() - t

@@ -403,7 +403,7 @@ def _by_id(df, n: int, column: str, fill=0.0) -> np.ndarray:
 # ----------------------------------------------------------------------------- ranking
 def rank_events_spark(spark, events, accounts: pd.DataFrame | None = None,
                       config: RankConfig | None = None, *,
-                      texts: pd.DataFrame | Callable[[pd.Series], pd.DataFrame | None] | None = None,
+                      texts: pd.DataFrame | None = None,
                       duplicate: Callable[[pd.Series], pd.Series] | None = None,
                       until_bound=None, partitions: int | None = None,
                       scratch_dir: str | None = None,
@@ -419,9 +419,8 @@ def rank_events_spark(spark, events, accounts: pd.DataFrame | None = None,
     accounts : pandas.DataFrame, optional
         Profiles (:data:`graph.model.ACCOUNT_COLUMNS`), on the driver.
     config : RankConfig, optional
-    texts : DataFrame or callable, optional
-        ``source, post_id, text`` for the duplicate-text signal, or a function
-        of the events per source (most active first) returning them.
+    texts : DataFrame, optional
+        ``source, post_id, text`` for the duplicate-text signal.
     duplicate : callable, optional
         Instead of ``texts``: a function of the events per source (most active
         first) returning the duplicate-text share per account (e.g.
@@ -573,8 +572,7 @@ def _rank_events_spark(spark, events, accounts, config, texts, duplicate, until_
     if duplicate is not None:
         share = duplicate(counts)
     else:
-        text_src = texts(counts) if callable(texts) else texts
-        share = (auto.duplicate_text_share(text_src) if text_src is not None and len(text_src)
+        share = (auto.duplicate_text_share(texts) if texts is not None and len(texts)
                  else pd.Series(dtype=float))
     if len(share):
         pos = pd.Index(keys).get_indexer(share.index)
