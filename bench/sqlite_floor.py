@@ -57,6 +57,10 @@ _INTEGER_REFERENCES = "source INTEGER NOT NULL,\n    target INTEGER NOT NULL,"
 def prepared_rows(csv: Path, platform: str = "generic") -> dict[str, list]:
     """The columns a load writes, from an edge list with ``source, target, kind, timestamp``."""
     table = pacsv.read_csv(csv).to_pandas()
+    missing = {"source", "target", "kind", "timestamp"} - set(table.columns)
+    if missing:
+        raise SystemExit(f"{csv}: no column {', '.join(sorted(missing))} (needs source, target, kind, "
+                         "timestamp in unix seconds)")
     n = len(table)
     return {
         "source": (platform + ":" + table["source"].astype(str)).tolist(),

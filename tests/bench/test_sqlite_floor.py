@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from bench.edges_csv import heavy_tailed_edges
 from bench.sqlite_floor import BATCH, load, main, prepared_rows
 
@@ -49,3 +51,9 @@ def test_main_prints_each_form_s_figures(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "3,000 rows" in out
     assert out.count("events/s") == 2 and "text keys" in out and "integer ids" in out
+
+
+def test_an_edge_list_without_the_columns_is_refused_by_name(tmp_path):
+    (tmp_path / "bad.csv").write_text("from,to,kind,timestamp\na,b,reply,1700000000\n")
+    with pytest.raises(SystemExit, match="no column source, target"):
+        prepared_rows(tmp_path / "bad.csv")
